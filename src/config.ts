@@ -1,0 +1,87 @@
+import { resolve } from "node:path";
+
+/**
+ * Server configuration: flags > environment > defaults, validated once at start.
+ * Everything below the CLI receives a Config and never reads process.env itself.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute path of the data directory (SQLite database + blob store). */
+  dataDir: string;
+  /** Static admin token from QUIVER_TOKEN (the seed's SKILL_TOKEN pattern), if any. */
+  staticToken?: string;
+  /** Largest request body accepted, in bytes (JSON bodies and file uploads). */
+  maxBodyBytes: number;
+  /** Extra Origins allowed on /mcp besides the server's own. */
+  allowedOrigins: string[];
+  /** Directories under which `import_path` may read (none by default). */
+  importRoots: string[];
+  /** Print one JSON line per request on stderr. */
+  logRequests: boolean;
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_DATA_DIR = "quiver-data";
+export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export class ConfigError extends Error {}
+
+export interface ConfigFlags {
+  host?: string;
+  port?: string;
+  data?: string;
+  "max-body"?: string;
+  "allow-origin"?: string[];
+  "import-root"?: string[];
+  quiet?: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd = process.cwd()): Config {
+  const host = flags.host ?? env.QUIVER_HOST ?? DEFAULT_HOST;
+  if (!host.trim()) throw new ConfigError("host must not be empty");
+
+  const portText = flags.port ?? env.QUIVER_PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 0 || port > 65535)
+    throw new ConfigError(`port must be an integer 0-65535, got "${portText}"`);
+
+  const maxText = flags["max-body"] ?? env.QUIVER_MAX_BODY;
+  const maxBodyBytes = maxText === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(maxText);
+
+  const staticToken = env.QUIVER_TOKEN?.trim() || undefined;
+  if (staticToken !== undefined && staticToken.length < 16)
+    throw new ConfigError("QUIVER_TOKEN must be at least 16 characters (use `openssl rand -hex 32`)");
+
+  const list = (fromFlags: string[] | undefined, fromEnv: string | undefined) =>
+    fromFlags?.length ? fromFlags : (fromEnv ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+
+  return {
+    host,
+    port,
+    dataDir: resolve(cwd, flags.data ?? env.QUIVER_DATA ?? DEFAULT_DATA_DIR),
+    staticToken,
+    maxBodyBytes,
+    allowedOrigins: list(flags["allow-origin"], env.QUIVER_ALLOWED_ORIGINS),
+    importRoots: list(flags["import-root"], env.QUIVER_IMPORT_ROOTS).map((p) => resolve(cwd, p)),
+    logRequests: !flags.quiet,
+  };
+}
+
+/** "32MiB", "10mb", "1048576" → bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?\s*$/i.exec(text);
+  if (!m) throw new ConfigError(`size must look like 1048576, 512KiB or 32MiB, got "${text}"`);
+  const unit = (m[2] ?? "b").toLowerCase()[0];
+  const factor = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
+  const bytes = Math.floor(Number(m[1]) * factor);
+  if (bytes < 1024) throw new ConfigError(`size must be at least 1 KiB, got "${text}"`);
+  return bytes;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bun
+// quiver's command line. This entry file has no value exports on purpose: in a
+// bytecode-compiled binary an exported `fetch`/`app` would make Bun auto-serve it.
+import { UsageError } from "./cli/args.ts";
+import { healthcheck, listTools, version } from "./cli/misc.ts";
+import { serve, serveHelp } from "./cli/serve.ts";
+import { token, tokenHelp } from "./cli/token.ts";
+import { ConfigError } from "./config.ts";
+import { QuiverError } from "./errors.ts";
+
+const HELP = `quiver — a single-binary tool server for LLM tool use
+
+Usage: quiver <command> [options]
+
+Commands:
+  serve        serve the tools over HTTP (REST + MCP)       quiver serve --help
+  token        create, list or revoke bearer tokens         quiver token --help
+  tools        list the tools (--json: Claude definitions)
+  healthcheck  exit 0 when the local server answers /healthz
+  version      print quiver's and Bun's versions
+  help         this text
+
+Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise.`;
+
+const commands: Record<string, { run: (argv: string[]) => Promise<number | void> | number | void; help?: string }> = {
+  serve: { run: serve, help: serveHelp },
+  token: { run: token, help: tokenHelp },
+  tools: { run: listTools, help: "quiver tools [--json]" },
+  healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
+  version: { run: version },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(HELP + "\n");
+    return name ? 0 : 2;
+  }
+  if (name === "--version" || name === "-v") {
+    version();
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`quiver: unknown command "${name}"\n\n${HELP}\n`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write((command.help ?? `quiver ${name}`) + "\n");
+    return 0;
+  }
+  const code = await command.run(rest);
+  return typeof code === "number" ? code : 0;
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  // `serve` keeps running; everything else exits with its code.
+  if (process.argv[2] !== "serve") process.exit(code);
+} catch (err) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof QuiverError) {
+    process.stderr.write(`quiver: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

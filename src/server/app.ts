@@ -1,0 +1,21 @@
+import { bearer } from "@elysiajs/bearer";
+import { Elysia } from "elysia";
+import type { OpenServices } from "../services.ts";
+import { errorResponse } from "./errors.ts";
+import { fileRoutes } from "./routes-files.ts";
+import { toolRoutes } from "./routes-tools.ts";
+
+/**
+ * The HTTP surface. `onError` comes first: Elysia hooks apply only to what is registered
+ * after them, and without it Elysia answers raw error messages.
+ */
+export function createApp(services: OpenServices) {
+  return new Elysia({ name: "quiver" })
+    .onError(({ request, error, code }) => errorResponse(request, error, code))
+    .use(bearer())
+    .get("/healthz", () => ({ status: "ok" }))
+    .use(toolRoutes(services))
+    .use(fileRoutes(services));
+}
+
+export type App = ReturnType<typeof createApp>;

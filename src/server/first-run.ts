@@ -1,0 +1,26 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { OpenServices } from "../services.ts";
+
+/**
+ * First start without QUIVER_TOKEN and without any admin token: make one, store only its
+ * hash, print it once, and leave it in `<data>/admin.token` (mode 0600) for whoever can
+ * read the data directory (e.g. `docker exec … cat /data/admin.token`).
+ */
+export function ensureAdminToken(services: OpenServices): string | undefined {
+  const { config, tokens } = services;
+  if (config.staticToken || tokens.hasActiveAdmin()) return undefined;
+  const { secret } = tokens.create("admin", "admin");
+  const file = join(config.dataDir, "admin.token");
+  writeFileSync(file, secret + "\n", { mode: 0o600 });
+  process.stderr.write(
+    `\nquiver: first start — created an admin token (shown once, also saved to ${file}):\n\n` +
+      `  admin token: ${secret}\n\n` +
+      `  curl -H "Authorization: Bearer ${secret}" http://${config.host}:${config.port}/tools\n\n`,
+  );
+  return secret;
+}
+
+export function adminTokenFileExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, "admin.token"));
+}

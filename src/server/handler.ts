@@ -1,0 +1,49 @@
+import type { OpenServices } from "../services.ts";
+import { logLine } from "../log.ts";
+import { createApp } from "./app.ts";
+import { errorResponse } from "./errors.ts";
+import { startRequest } from "./request-info.ts";
+
+export type Handler = (request: Request) => Promise<Response>;
+
+/**
+ * The whole server as one `Request → Response` function: the Elysia app plus what every
+ * response gets — a request id, security headers, and one structured access-log line
+ * (method, path without query, tool, status, duration, token *name*; never a secret).
+ * Tests call this directly; `serve` hands it to Bun.serve.
+ */
+export function createHandler(services: OpenServices, opts: { log?: (fields: Record<string, unknown>) => void } = {}): Handler {
+  const app = createApp(services);
+  const log = opts.log ?? (services.config.logRequests ? logLine : undefined);
+  return async (request) => {
+    const started = performance.now();
+    const info = startRequest(request);
+    let response: Response;
+    try {
+      response = await app.handle(request);
+    } catch (err) {
+      response = errorResponse(request, err);
+    }
+    const headers = response.headers;
+    headers.set("x-request-id", info.id);
+    headers.set("x-content-type-options", "nosniff");
+    if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
+    if (log) {
+      const url = request.url;
+      const q = url.indexOf("?", 8);
+      const path = url.slice(url.indexOf("/", 8), q === -1 ? undefined : q);
+      log({
+        level: "info",
+        msg: "request",
+        req: info.id,
+        method: request.method,
+        path,
+        status: response.status,
+        ms: Math.round((performance.now() - started) * 100) / 100,
+        ...(info.tool ? { tool: info.tool } : {}),
+        ...(info.token ? { token: info.token } : {}),
+      });
+    }
+    return response;
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * What the access log needs to know about a request that only its handler learns (the
+ * tool called, the token's name). Keyed by the Request object, so nothing leaks across
+ * requests and nothing needs cleaning up.
+ */
+export interface RequestInfo {
+  id: string;
+  tool?: string;
+  token?: string;
+}
+
+const infos = new WeakMap<Request, RequestInfo>();
+let counter = 0;
+const prefix = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, "0");
+
+export function startRequest(request: Request): RequestInfo {
+  const info = { id: `${prefix}-${(++counter).toString(36)}` };
+  infos.set(request, info);
+  return info;
+}
+
+export function requestInfo(request: Request): RequestInfo {
+  return infos.get(request) ?? startRequest(request);
+}

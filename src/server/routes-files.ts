@@ -1,0 +1,69 @@
+import { Elysia } from "elysia";
+import { badRequest, QuiverError } from "../errors.ts";
+import type { OpenServices } from "../services.ts";
+import { normalizePath, normalizePrefix } from "../store/paths.ts";
+import { authenticate } from "./auth.ts";
+import { checkDeclaredLength } from "./body.ts";
+import { json } from "./errors.ts";
+import { requestInfo } from "./request-info.ts";
+
+/**
+ * Raw file bytes: `PUT /files/<path>` (streamed to the blob store, so `curl -T big.pdf`
+ * never sits in memory), `GET /files/<path>` (bytes with Content-Type and ETag),
+ * `DELETE /files/<path>`, and `GET /files?prefix=` (listing).
+ */
+export function fileRoutes(services: OpenServices) {
+  const { tokens, files, config } = services;
+
+  const logicalPath = (request: Request): string => {
+    const raw = new URL(request.url).pathname.slice("/files/".length);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      throw badRequest("invalid_path", "path has malformed percent-encoding");
+    }
+    return normalizePath(decoded);
+  };
+
+  const auth = (request: Request, scope: "read" | "write", extracted: string | undefined) => {
+    requestInfo(request).token = authenticate(request, tokens, scope, { extracted }).name;
+  };
+
+  return new Elysia({ name: "quiver/files" })
+    .get("/files", ({ request, bearer, query }) => {
+      auth(request, "read", bearer);
+      const limit = query.limit === undefined ? 100 : Number(query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid_parameters", "limit must be an integer 1-1000");
+      return files.list(normalizePrefix(query.prefix), limit, query.cursor);
+    })
+    .get("/files/*", ({ request, bearer }) => {
+      auth(request, "read", bearer);
+      const info = files.require(logicalPath(request));
+      const etag = `"${info.sha256}"`;
+      const headers: Record<string, string> = { etag, "content-type": info.content_type, "cache-control": "no-cache" };
+      if (request.headers.get("if-none-match")?.split(",").some((t) => t.trim() === etag))
+        return new Response(null, { status: 304, headers });
+      const blob = files.open(info);
+      if (!blob.size && info.size > 0)
+        throw new QuiverError(500, "blob_missing", `the stored bytes of "${info.path}" are missing; run quiver check`);
+      return new Response(blob, { headers: { ...headers, "content-length": String(info.size) } });
+    })
+    .put(
+      "/files/*",
+      async ({ request, bearer }) => {
+        auth(request, "write", bearer);
+        const path = logicalPath(request);
+        checkDeclaredLength(request, config.maxBodyBytes);
+        const body = request.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+        const { file, created } = await files.put(path, body, config.maxBodyBytes);
+        return json(created ? 201 : 200, file, { etag: `"${file.sha256}"`, ...(created ? { location: `/files/${encodeURI(file.path)}` } : {}) });
+      },
+      { parse: "none" },
+    )
+    .delete("/files/*", ({ request, bearer }) => {
+      auth(request, "write", bearer);
+      const gone = files.delete(logicalPath(request));
+      return { path: gone.path, sha256: gone.sha256 };
+    });
+}

@@ -1,0 +1,29 @@
+import type { Database } from "bun:sqlite";
+import type { Config } from "./config.ts";
+import { BlobStore } from "./store/blobs.ts";
+import { openDatabase } from "./store/db.ts";
+import { FileStore } from "./store/files.ts";
+import { TokenStore } from "./store/tokens.ts";
+import type { Services } from "./tools/define.ts";
+
+export interface OpenServices extends Services {
+  db: Database;
+  tokens: TokenStore;
+  close(): void;
+}
+
+/** Opens everything stateful under the data directory. One call per process. */
+export function openServices(config: Config): OpenServices {
+  const db = openDatabase(config.dataDir);
+  const files = new FileStore(db, new BlobStore(config.dataDir));
+  const tokens = new TokenStore(db, config.staticToken);
+  return {
+    config,
+    db,
+    files,
+    tokens,
+    close() {
+      db.close(false);
+    },
+  };
+}

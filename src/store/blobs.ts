@@ -1,0 +1,113 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, utimesSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { join } from "node:path";
+import { QuiverError } from "../errors.ts";
+
+/**
+ * Content-addressed blob store: `<data>/blobs/ab/cdef…` named by the SHA-256 of the bytes.
+ * Bytes are streamed into a temp file while hashed, fsynced, renamed into place and the
+ * directory fsynced — so a blob that exists under its name is complete and durable.
+ * Only this module touches blob files; nothing above it knows they are files.
+ */
+export interface StoredBlob {
+  hash: string;
+  size: number;
+  /** The first bytes, for content sniffing (text vs binary). */
+  head: Uint8Array;
+}
+
+const HEAD_BYTES = 8192;
+
+export class BlobStore {
+  readonly root: string;
+  private readonly tmpDir: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, "blobs");
+    this.tmpDir = join(dataDir, "tmp");
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    mkdirSync(this.tmpDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Where a blob lives. `hash` comes from our own hasher or database, never from a user. */
+  pathOf(hash: string): string {
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`not a sha256 hex digest: ${hash}`);
+    return join(this.root, hash.slice(0, 2), hash.slice(2));
+  }
+
+  /**
+   * Streams `source` into the store. Rejects with 413 once more than `maxBytes` arrive
+   * (the partial temp file is removed). Resolves once the blob is durable.
+   */
+  async write(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, maxBytes = Infinity): Promise<StoredBlob> {
+    const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
+    const hasher = new Bun.CryptoHasher("sha256");
+    const head = new Uint8Array(HEAD_BYTES);
+    let headLen = 0;
+    let size = 0;
+    const fh = await open(tmp, "wx", 0o600);
+    try {
+      for await (const chunk of source as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        if (size > maxBytes)
+          throw new QuiverError(413, "payload_too_large", `body is larger than the limit of ${maxBytes} bytes`);
+        hasher.update(chunk);
+        if (headLen < HEAD_BYTES) {
+          const take = Math.min(HEAD_BYTES - headLen, chunk.byteLength);
+          head.set(chunk.subarray(0, take), headLen);
+          headLen += take;
+        }
+        await fh.write(chunk);
+      }
+      await fh.sync();
+    } catch (err) {
+      await fh.close().catch(() => {});
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    const hash = hasher.digest("hex");
+    this.commitTemp(tmp, hash);
+    return { hash, size, head: head.subarray(0, headLen) };
+  }
+
+  async writeBytes(bytes: Uint8Array): Promise<StoredBlob> {
+    return this.write([bytes]);
+  }
+
+  private commitTemp(tmp: string, hash: string): void {
+    const dest = this.pathOf(hash);
+    if (existsSync(dest)) {
+      // Same bytes already stored. Touch it so a concurrent sweep sees it as fresh.
+      unlinkSync(tmp);
+      const now = new Date();
+      utimesSync(dest, now, now);
+      return;
+    }
+    const dir = dest.slice(0, dest.lastIndexOf("/"));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    renameSync(tmp, dest);
+    fsyncDir(dir);
+  }
+
+  file(hash: string) {
+    return Bun.file(this.pathOf(hash));
+  }
+
+  exists(hash: string): boolean {
+    return existsSync(this.pathOf(hash));
+  }
+
+  remove(hash: string): void {
+    rmSync(this.pathOf(hash), { force: true });
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * What kind of bytes a file holds. Text is decided from the content (no NUL byte, valid
+ * UTF-8 in the first 8 KiB), not from the name, so `notes.dat` full of prose is searchable
+ * and `fake.txt` full of zeros is not. The Content-Type comes from the name when Bun knows
+ * the extension, else from what the content turned out to be.
+ */
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function looksLikeText(head: Uint8Array): boolean {
+  if (head.includes(0)) return false;
+  try {
+    // stream:true — a multi-byte character cut at the end of the sample is not an error.
+    new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Decodes a whole text file; invalid sequences past the sniffed head become U+FFFD. */
+export function decodeText(bytes: Uint8Array): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return new TextDecoder("utf-8").decode(bytes);
+  }
+}
+
+export function contentTypeFor(path: string, isText: boolean): string {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const byName = name.includes(".") ? Bun.file(name).type : "";
+  // Bun answers application/octet-stream for names it does not know.
+  if (byName && byName !== "application/octet-stream") {
+    if (isText && !byName.includes("charset") && (byName.startsWith("text/") || byName.includes("json") || byName.includes("xml") || byName.includes("javascript")))
+      return `${byName};charset=utf-8`;
+    return byName;
+  }
+  return isText ? "text/plain;charset=utf-8" : "application/octet-stream";
+}

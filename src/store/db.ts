@@ -1,0 +1,42 @@
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { migrations } from "./migrations.ts";
+
+/**
+ * Opens `<data>/quiver.db` with the pragmas every connection needs.
+ *
+ * Durability, chosen deliberately: WAL with `synchronous=FULL` — every commit is fsynced
+ * before it returns. A committed write survives both a process crash and a power loss.
+ * (NORMAL would survive a process crash but could lose the last commits on power loss.)
+ * Bulk work (imports) batches many rows per transaction instead of weakening this.
+ *
+ * `busy_timeout` lets a second process (the CLI's `quiver index` while a server runs)
+ * wait for the write lock instead of failing at once.
+ */
+export function openDatabase(dataDir: string): Database {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const db = new Database(join(dataDir, "quiver.db"), { create: true, strict: true });
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = FULL");
+  db.run("PRAGMA busy_timeout = 10000");
+  db.run("PRAGMA foreign_keys = ON");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Database): void {
+  const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  if (current > migrations.length)
+    throw new Error(`database schema version ${current} is newer than this quiver (${migrations.length}); upgrade quiver`);
+  for (let v = current; v < migrations.length; v++) {
+    // IMMEDIATE takes the write lock first, so two processes starting at once cannot both
+    // apply the same migration.
+    db.transaction(() => {
+      const now = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+      if (now > v) return;
+      db.run(migrations[v]!);
+      db.run(`PRAGMA user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

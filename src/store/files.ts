@@ -1,0 +1,192 @@
+import type { Database, Statement } from "bun:sqlite";
+import { badRequest, notFound } from "../errors.ts";
+import { BlobStore } from "./blobs.ts";
+import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
+
+/** Metadata of one stored file, as callers see it. */
+export interface FileInfo {
+  path: string;
+  size: number;
+  /** SHA-256 of the bytes, hex; also the HTTP ETag. */
+  sha256: string;
+  content_type: string;
+  is_text: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+interface FileRow {
+  id: number;
+  path: string;
+  hash: string;
+  size: number;
+  content_type: string;
+  is_text: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * Keeps the search index in step with the files. Called inside the same transaction as
+ * the row change, so a file is searchable exactly when its write is acknowledged.
+ */
+export interface FileIndexer {
+  index(fileId: number, path: string, text: string): void;
+  remove(fileId: number): void;
+}
+
+export interface ListPage {
+  files: FileInfo[];
+  next_cursor?: string;
+}
+
+export interface PutResult {
+  file: FileInfo;
+  created: boolean;
+  /** False when the path already held exactly these bytes (nothing changed). */
+  changed: boolean;
+}
+
+/** The largest file we decode and index as text; bigger text files are stored only. */
+export const MAX_INDEXED_TEXT_BYTES = 32 * 1024 * 1024;
+
+export class FileStore {
+  indexer?: FileIndexer;
+  private readonly q: {
+    get: Statement<FileRow, [string]>;
+    upsert: Statement<FileRow, [string, string, number, string, number, number]>;
+    del: Statement<FileRow, [string]>;
+    refs: Statement<{ n: number }, [string]>;
+    list: Statement<FileRow, [string, string, string, number]>;
+  };
+
+  constructor(
+    readonly db: Database,
+    readonly blobs: BlobStore,
+  ) {
+    this.q = {
+      get: db.prepare("SELECT * FROM files WHERE path = ?"),
+      upsert: db.prepare(
+        `INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT(path) DO UPDATE SET hash = excluded.hash, size = excluded.size,
+           content_type = excluded.content_type, is_text = excluded.is_text, updated_at = excluded.updated_at
+         RETURNING *`,
+      ),
+      del: db.prepare("DELETE FROM files WHERE path = ? RETURNING *"),
+      refs: db.prepare("SELECT count(*) AS n FROM files WHERE hash = ?"),
+      list: db.prepare(
+        `SELECT * FROM files WHERE path >= ?1 AND path < ?2 AND path > ?3 ORDER BY path LIMIT ?4`,
+      ),
+    };
+  }
+
+  get(path: string): FileInfo | undefined {
+    const row = this.q.get.get(path);
+    return row ? toInfo(row) : undefined;
+  }
+
+  /** The row for `path` or a 404 that says how to find what exists. */
+  require(path: string): FileInfo {
+    const info = this.get(path);
+    if (!info) throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+    return info;
+  }
+
+  /**
+   * Stores bytes under a logical path (already normalised by the caller). Resolves once
+   * the blob is fsynced and the row (and its search passages) committed.
+   */
+  async put(path: string, source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, maxBytes = Infinity): Promise<PutResult> {
+    const blob = await this.blobs.write(source, maxBytes);
+    const isText = looksLikeText(blob.head);
+    const text = isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
+      ? decodeText(await this.blobs.file(blob.hash).bytes())
+      : undefined;
+    return this.commit(path, blob.hash, blob.size, isText, text);
+  }
+
+  /** Records a blob that is already durable under `hash`. Synchronous: one transaction. */
+  commit(path: string, hash: string, size: number, isText: boolean, text: string | undefined): PutResult {
+    const now = Date.now();
+    let before: FileRow | null = null;
+    let row!: FileRow;
+    this.db.transaction(() => {
+      before = this.q.get.get(path);
+      if (before && before.hash === hash) {
+        row = before;
+        return;
+      }
+      row = this.q.upsert.get(path, hash, size, contentTypeFor(path, isText), isText ? 1 : 0, now)!;
+      if (this.indexer) {
+        if (before) this.indexer.remove(row.id);
+        if (text !== undefined) this.indexer.index(row.id, path, text);
+      }
+    }).immediate();
+    const prev = before as FileRow | null;
+    if (prev && prev.hash !== hash) this.collect(prev.hash);
+    return { file: toInfo(row), created: !prev, changed: !prev || prev.hash !== hash };
+  }
+
+  delete(path: string): FileInfo {
+    let row: FileRow | null = null;
+    this.db.transaction(() => {
+      row = this.q.del.get(path);
+      if (row && this.indexer) this.indexer.remove(row.id);
+    }).immediate();
+    const gone = row as FileRow | null;
+    if (!gone) throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+    this.collect(gone.hash);
+    return toInfo(gone);
+  }
+
+  /**
+   * Files in path order. The cursor names the last path returned, so pages stay stable
+   * and complete while files are added or removed elsewhere in the listing.
+   */
+  list(prefix: string, limit: number, cursor?: string): ListPage {
+    const after = cursor === undefined ? "" : decodeCursor(cursor);
+    if (after && !after.startsWith(prefix)) throw badRequest("invalid_cursor", "cursor does not belong to this prefix");
+    const rows = this.q.list.all(prefix, prefix + "\u{10FFFF}", after, limit + 1);
+    const page = rows.slice(0, limit).map(toInfo);
+    return rows.length > limit ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) } : { files: page };
+  }
+
+  count(): number {
+    return (this.db.query("SELECT count(*) AS n FROM files").get() as { n: number }).n;
+  }
+
+  /** Opens the bytes of a stored file. */
+  open(info: FileInfo) {
+    return this.blobs.file(info.sha256);
+  }
+
+  /** Removes a blob no row references any more. Same process: no await between check and unlink. */
+  private collect(hash: string): void {
+    if (this.q.refs.get(hash)!.n === 0) this.blobs.remove(hash);
+  }
+}
+
+function toInfo(row: FileRow): FileInfo {
+  return {
+    path: row.path,
+    size: row.size,
+    sha256: row.hash,
+    content_type: row.content_type,
+    is_text: row.is_text === 1,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+function encodeCursor(path: string): string {
+  return Buffer.from(JSON.stringify({ after: path })).toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (typeof parsed?.after === "string") return parsed.after;
+  } catch {}
+  throw badRequest("invalid_cursor", "cursor is not one this server returned; start again without it");
+}

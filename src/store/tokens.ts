@@ -1,0 +1,100 @@
+import type { Database, Statement } from "bun:sqlite";
+import { timingSafeEqual } from "node:crypto";
+import { notFound } from "../errors.ts";
+
+/**
+ * Bearer tokens. Only SHA-256 digests are stored; a token is found by the digest of what
+ * the caller presented, so no secret is ever compared byte by byte. The static
+ * QUIVER_TOKEN is compared digest-to-digest with timingSafeEqual (equal lengths by
+ * construction).
+ */
+export type Scope = "read" | "write" | "admin";
+export const SCOPES: readonly Scope[] = ["read", "write", "admin"];
+
+/** Scopes are ordered: admin can do what write can, write what read can. */
+export function scopeAllows(granted: Scope, needed: Scope): boolean {
+  return SCOPES.indexOf(granted) >= SCOPES.indexOf(needed);
+}
+
+export interface Caller {
+  id: string;
+  name: string;
+  scope: Scope;
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  scope: Scope;
+  created_at: string;
+  revoked_at?: string;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  hash: string;
+  scope: Scope;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export function sha256Hex(text: string): string {
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
+}
+
+export function newSecret(): string {
+  return "qv_" + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+}
+
+export class TokenStore {
+  private readonly staticDigest?: Buffer;
+  private readonly byHash: Statement<TokenRow, [string]>;
+
+  constructor(
+    private readonly db: Database,
+    staticToken?: string,
+  ) {
+    if (staticToken) this.staticDigest = Buffer.from(sha256Hex(staticToken), "hex");
+    this.byHash = db.prepare("SELECT * FROM tokens WHERE hash = ?");
+  }
+
+  /** The caller a presented secret belongs to, or undefined (unknown or revoked). */
+  verify(secret: string): Caller | undefined {
+    const digest = sha256Hex(secret);
+    if (this.staticDigest && timingSafeEqual(this.staticDigest, Buffer.from(digest, "hex")))
+      return { id: "env", name: "QUIVER_TOKEN", scope: "admin" };
+    const row = this.byHash.get(digest);
+    if (!row || row.revoked_at !== null) return undefined;
+    return { id: row.id, name: row.name, scope: row.scope };
+  }
+
+  create(name: string, scope: Scope): { info: TokenInfo; secret: string } {
+    const secret = newSecret();
+    const id = "tok_" + Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
+    const now = Date.now();
+    this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [id, name, sha256Hex(secret), scope, now]);
+    return { info: { id, name, scope, created_at: new Date(now).toISOString() }, secret };
+  }
+
+  list(): TokenInfo[] {
+    const rows = this.db.query("SELECT * FROM tokens ORDER BY created_at, id").all() as TokenRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      scope: r.scope,
+      created_at: new Date(r.created_at).toISOString(),
+      ...(r.revoked_at !== null ? { revoked_at: new Date(r.revoked_at).toISOString() } : {}),
+    }));
+  }
+
+  revoke(id: string): TokenInfo {
+    const row = this.db.query("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *").get(Date.now(), id) as TokenRow | null;
+    if (!row) throw notFound("token_not_found", `no token with id "${id}" (quiver token list shows them)`);
+    return this.list().find((t) => t.id === id)!;
+  }
+
+  hasActiveAdmin(): boolean {
+    return this.db.query("SELECT 1 FROM tokens WHERE scope = 'admin' AND revoked_at IS NULL LIMIT 1").get() !== null;
+  }
+}

@@ -1,0 +1,27 @@
+import { t } from "elysia";
+import { normalizePrefix } from "../store/paths.ts";
+import { defineTool } from "./define.ts";
+
+export const listFiles = defineTool({
+  name: "list_files",
+  description:
+    "List stored files in path order, optionally under a path prefix. Returns {files: [{path, size, sha256, content_type, is_text, updated_at}], next_cursor?}; " +
+    "pass next_cursor back as cursor to get the next page.",
+  input: t.Object(
+    {
+      prefix: t.Optional(t.String({ maxLength: 1024, description: "Only paths starting with this, e.g. \"docs/\"" })),
+      limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, description: "Page size. Default 100." })),
+      cursor: t.Optional(t.String({ maxLength: 4096, description: "next_cursor from the previous page" })),
+    },
+    { additionalProperties: false },
+  ),
+  annotations: { title: "List files", readOnlyHint: true, openWorldHint: false },
+  scope: "read",
+  run({ prefix, limit = 100, cursor }, { files }) {
+    const page = files.list(normalizePrefix(prefix), limit, cursor);
+    return {
+      files: page.files.map(({ path, size, sha256, content_type, is_text, updated_at }) => ({ path, size, sha256, content_type, is_text, updated_at })),
+      ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
+    };
+  },
+});
