@@ -54,7 +54,7 @@ describe("the quiver binary", () => {
     const put = await fetch(`${first.url}/files/docs/hello.md`, { method: "PUT", headers: auth, body: "# Hello\nworld\n" });
     expect(put.status).toBe(201);
     const call = await fetch(`${first.url}/tools/call`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ name: "list_files", parameters: {} }) });
-    expect((await call.json()).files.map((f: { path: string }) => f.path)).toEqual(["docs/hello.md"]);
+    expect(((await call.json()) as any).files.map((f: { path: string }) => f.path)).toEqual(["docs/hello.md"]);
     expect(await first.stop("SIGTERM")).toBe(0);
 
     const second = await startBinary(binary, ["--data", data], {}, "/");

@@ -190,7 +190,7 @@ describe("responses and logs", () => {
     const info = startRequest(req);
     const res = errorResponse(req, new Error("SQLITE_CORRUPT: secret internals at /var/lib/x"));
     expect(res.status).toBe(500);
-    const body = await res.json();
+    const body = (await res.json()) as any;
     expect(body.error.code).toBe("internal_error");
     expect(body.error.request_id).toBe(info.id);
     expect(body.error.message).not.toContain("SQLITE");

@@ -6,7 +6,7 @@ import { ensureAdminToken } from "./first-run.ts";
 import { createHandler } from "./handler.ts";
 
 export interface RunningServer {
-  server: Server;
+  server: Server<undefined>;
   url: string;
   stop(): Promise<void>;
 }

@@ -64,8 +64,8 @@ export interface Call {
 export async function request(server: TestServer, path: string, call: Call = {}) {
   const headers: Record<string, string> = { ...call.headers };
   if (call.token !== null) headers.authorization ??= `Bearer ${call.token ?? STATIC_TOKEN}`;
-  let body: BodyInit | undefined;
-  if (call.body instanceof Uint8Array || typeof call.body === "string") body = call.body as BodyInit;
+  let body: string | Uint8Array | undefined;
+  if (call.body instanceof Uint8Array || typeof call.body === "string") body = call.body as string | Uint8Array;
   else if (call.body !== undefined) {
     body = JSON.stringify(call.body);
     headers["content-type"] ??= "application/json";
