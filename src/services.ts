@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { openDatabase } from "./store/db.ts";
 import { FileStore } from "./store/files.ts";
+import { SearchIndex } from "./store/search.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 
@@ -16,11 +17,15 @@ export interface OpenServices extends Services {
 export function openServices(config: Config): OpenServices {
   const db = openDatabase(config.dataDir);
   const files = new FileStore(db, new BlobStore(config.dataDir));
+  const index = new SearchIndex(db);
+  // Every text write, overwrite and delete updates the index in the same transaction.
+  files.indexer = index;
   const tokens = new TokenStore(db, config.staticToken);
   return {
     config,
     db,
     files,
+    index,
     tokens,
     close() {
       db.close(false);

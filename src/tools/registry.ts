@@ -3,6 +3,7 @@ import type { AnyTool } from "./define.ts";
 import { deleteFile } from "./delete-file.ts";
 import { listFiles } from "./list-files.ts";
 import { readFile } from "./read-file.ts";
+import { search } from "./search.ts";
 import { writeFile } from "./write-file.ts";
 
 /**
@@ -14,6 +15,7 @@ export const tools: readonly AnyTool[] = [
   writeFile,
   listFiles,
   deleteFile,
+  search,
 ] as unknown as AnyTool[];
 
 const byName = new Map(tools.map((tool) => [tool.name, tool]));

@@ -1,0 +1,144 @@
+import type { Database, Statement } from "bun:sqlite";
+import { badRequest } from "../errors.ts";
+import { logError } from "../log.ts";
+import { chunkText } from "./chunk.ts";
+import type { FileIndexer } from "./files.ts";
+import { normalizePrefix } from "./paths.ts";
+import { parseQuery } from "./query.ts";
+import { segmentText, unsegment } from "./search-text.ts";
+
+export interface SearchHit {
+  path: string;
+  line_start: number;
+  line_end: number;
+  /** -bm25: positive, higher is better. Comparable within one query only. */
+  score: number;
+  /** Text around the best match, matched terms marked «like this». */
+  snippet: string;
+}
+
+export interface SearchOptions {
+  limit?: number;
+  offset?: number;
+  /** Only files whose logical path starts with this (raw user text; normalised here). */
+  pathPrefix?: string;
+  /** Also count all matches (one more query). Default true. */
+  withTotal?: boolean;
+}
+
+export interface SearchResult {
+  results: SearchHit[];
+  total?: number;
+}
+
+export const SNIPPET_OPEN = "«";
+export const SNIPPET_CLOSE = "»";
+/** Tokens of context in a snippet (FTS5 allows up to 64). */
+const SNIPPET_TOKENS = 24;
+
+interface HitRow {
+  path: string;
+  line_start: number;
+  line_end: number;
+  rank: number;
+  snippet: string;
+}
+
+/**
+ * The full-text index: passages of every text file in `passages` + `passages_fts`
+ * (migration 2). It is the FileStore's indexer, so it runs inside the file's write
+ * transaction and a file is searchable exactly when its write is acknowledged.
+ */
+export class SearchIndex implements FileIndexer {
+  private readonly q: {
+    insert: Statement<{ id: number }, [number, number, number, string]>;
+    ftsInsert: Statement<unknown, [number, string]>;
+    ftsDelete: Statement<unknown, [number]>;
+    del: Statement<unknown, [number]>;
+    search: Statement<HitRow, [string, string, string, number, number]>;
+    count: Statement<{ n: number }, [string, string, string]>;
+  };
+
+  constructor(readonly db: Database) {
+    this.q = {
+      insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end, text) VALUES (?, ?, ?, ?) RETURNING id"),
+      ftsInsert: db.prepare("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)"),
+      // External content: FTS5 needs the old text to remove its tokens.
+      ftsDelete: db.prepare("INSERT INTO passages_fts (passages_fts, rowid, text) SELECT 'delete', id, text FROM passages WHERE file_id = ?"),
+      del: db.prepare("DELETE FROM passages WHERE file_id = ?"),
+      // ?2/?3: path range [prefix, prefix + U+10FFFF); the join is cheap since the
+      // match is evaluated first and each hit looks up one file row by primary key.
+      search: db.prepare(
+        `SELECT f.path, p.line_start, p.line_end, passages_fts.rank AS rank,
+                snippet(passages_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
+         FROM passages_fts
+         JOIN passages p ON p.id = passages_fts.rowid
+         JOIN files f ON f.id = p.file_id
+         WHERE passages_fts MATCH ?1 AND f.path >= ?2 AND f.path < ?3
+         ORDER BY passages_fts.rank, passages_fts.rowid
+         LIMIT ?4 OFFSET ?5`,
+      ),
+      count: db.prepare(
+        `SELECT count(*) AS n FROM passages_fts
+         JOIN passages p ON p.id = passages_fts.rowid
+         JOIN files f ON f.id = p.file_id
+         WHERE passages_fts MATCH ?1 AND f.path >= ?2 AND f.path < ?3`,
+      ),
+    };
+  }
+
+  index(fileId: number, _path: string, text: string): void {
+    for (const p of chunkText(text.normalize("NFC"))) {
+      const body = segmentText(p.text);
+      const { id } = this.q.insert.get(fileId, p.line_start, p.line_end, body)!;
+      this.q.ftsInsert.run(id, body);
+    }
+  }
+
+  remove(fileId: number): void {
+    this.q.ftsDelete.run(fileId);
+    this.q.del.run(fileId);
+  }
+
+  search(query: string, opts: SearchOptions = {}): SearchResult {
+    const { match, paths } = parseQuery(query);
+    const prefix = narrowestPrefix([...paths, normalizePrefix(opts.pathPrefix, "path_prefix")]);
+    if (prefix === null) return opts.withTotal === false ? { results: [] } : { results: [], total: 0 };
+    const limit = opts.limit ?? 5;
+    const offset = opts.offset ?? 0;
+    const upper = prefix + "\u{10FFFF}";
+    try {
+      const rows = this.q.search.all(match, prefix, upper, limit, offset);
+      const results = rows.map((r) => ({
+        path: r.path,
+        line_start: r.line_start,
+        line_end: r.line_end,
+        score: Math.round(-r.rank * 1e4) / 1e4,
+        snippet: unsegment(r.snippet),
+      }));
+      if (opts.withTotal === false) return { results };
+      const total = offset === 0 && rows.length < limit ? rows.length : this.q.count.get(match, prefix, upper)!.n;
+      return { results, total };
+    } catch (err) {
+      // parseQuery only emits valid expressions; if FTS5 still objects, that is our bug,
+      // logged here — but the caller gets a 400 without SQLite's words, never a 500.
+      if (!String((err as Error)?.message).includes("fts5")) throw err;
+      logError("fts5 rejected a parsed query", { query, match, error: err });
+      throw badRequest("invalid_query", "query could not be run; simplify it or quote it");
+    }
+  }
+
+  passageCount(): number {
+    return (this.db.query("SELECT count(*) AS n FROM passages").get() as { n: number }).n;
+  }
+}
+
+/** The one prefix that implies all the others, or null when they exclude each other. */
+function narrowestPrefix(prefixes: string[]): string | null {
+  let best = "";
+  for (const p of prefixes) {
+    if (p.startsWith(best)) best = p;
+    else if (!best.startsWith(p)) return null;
+  }
+  return best;
+}
