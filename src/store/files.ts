@@ -148,6 +148,11 @@ export class FileStore {
     const results: PutResult[] = [];
     const replaced: string[] = [];
     this.db.transaction(() => {
+      // Rows first, index second: an UPSERT opens a statement savepoint, and FTS5 flushes
+      // its in-memory terms to a new segment at every savepoint — interleaving the two
+      // made a bulk import ~3x slower.
+      // Keyed by row id: the same path twice in one batch indexes only its last version.
+      const toIndex = new Map<number, { entry: CommitEntry; replacing: boolean }>();
       for (const e of entries) {
         const before = this.q.get.get(e.path);
         if (before && before.hash === e.hash) {
@@ -155,12 +160,13 @@ export class FileStore {
           continue;
         }
         const row = this.q.upsert.get(e.path, e.hash, e.size, contentTypeFor(e.path, e.isText), e.isText ? 1 : 0, now)!;
-        if (this.indexer) {
-          if (before) this.indexer.remove(row.id);
-          if (e.text !== undefined) this.indexer.index(row.id, e.path, e.text);
-        }
+        toIndex.set(row.id, { entry: e, replacing: before !== null || toIndex.get(row.id)?.replacing === true });
         if (before) replaced.push(before.hash);
         results.push({ file: toInfo(row), created: !before, changed: true });
+      }
+      if (this.indexer) {
+        for (const [id, x] of toIndex) if (x.replacing) this.indexer.remove(id);
+        for (const [id, x] of toIndex) if (x.entry.text !== undefined) this.indexer.index(id, x.entry.path, x.entry.text);
       }
     }).immediate();
     for (const hash of replaced) this.collect(hash);

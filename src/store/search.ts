@@ -45,13 +45,13 @@ interface HitRow {
 }
 
 /**
- * The full-text index: passages of every text file in `passages` + `passages_fts`
- * (migration 2). It is the FileStore's indexer, so it runs inside the file's write
+ * The full-text index: passages of every text file, `passages` (file, line range) +
+ * `passages_fts` (text) joined on rowid (migration 2). It is the FileStore's indexer, so it runs inside the file's write
  * transaction and a file is searchable exactly when its write is acknowledged.
  */
 export class SearchIndex implements FileIndexer {
   private readonly q: {
-    insert: Statement<{ id: number }, [number, number, number, string]>;
+    insert: Statement<unknown, [number, number, number]>;
     ftsInsert: Statement<unknown, [number, string]>;
     ftsDelete: Statement<unknown, [number]>;
     del: Statement<unknown, [number]>;
@@ -61,10 +61,9 @@ export class SearchIndex implements FileIndexer {
 
   constructor(readonly db: Database) {
     this.q = {
-      insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end, text) VALUES (?, ?, ?, ?) RETURNING id"),
+      insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, ?, ?)"),
       ftsInsert: db.prepare("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)"),
-      // External content: FTS5 needs the old text to remove its tokens.
-      ftsDelete: db.prepare("INSERT INTO passages_fts (passages_fts, rowid, text) SELECT 'delete', id, text FROM passages WHERE file_id = ?"),
+      ftsDelete: db.prepare("DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)"),
       del: db.prepare("DELETE FROM passages WHERE file_id = ?"),
       // ?2/?3: path range [prefix, prefix + U+10FFFF); the join is cheap since the
       // match is evaluated first and each hit looks up one file row by primary key.
@@ -89,9 +88,8 @@ export class SearchIndex implements FileIndexer {
 
   index(fileId: number, _path: string, text: string): void {
     for (const p of chunkText(text.normalize("NFC"))) {
-      const body = segmentText(p.text);
-      const { id } = this.q.insert.get(fileId, p.line_start, p.line_end, body)!;
-      this.q.ftsInsert.run(id, body);
+      const id = this.q.insert.run(fileId, p.line_start, p.line_end).lastInsertRowid as number;
+      this.q.ftsInsert.run(id, segmentText(p.text));
     }
   }
 
