@@ -55,6 +55,7 @@ export interface ImportSummary {
   /** Entries not imported (symlinks, invalid names, unreadable), first 100 listed. */
   skipped: number;
   skipped_list: Skipped[];
+  /** Regular files looked at (whatever became of them) and their bytes. */
   files: number;
   bytes: number;
   seconds: number;
@@ -151,11 +152,7 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
         }
       }
     }
-    for (const item of batch) {
-      summary.files++;
-      summary.bytes += item.file.size;
-      progress.bytes_done += item.file.size;
-    }
+    for (const item of batch) progress.bytes_done += item.file.size;
     progress.files_done += batch.length;
     progress.current = batch[batch.length - 1]!.file.rel;
     opts.onProgress?.({ ...progress });
@@ -173,6 +170,8 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
     const gone = [...existing.keys()].filter((path) => !seen.has(path));
     for (let k = 0; k < gone.length; k += batchFiles) summary.removed += files.deleteMany(gone.slice(k, k + batchFiles)).length;
   }
+  summary.files = progress.files_done;
+  summary.bytes = progress.bytes_done;
   summary.skipped = skippedAll.length;
   summary.skipped_list = skippedAll.slice(0, 100);
   summary.seconds = (performance.now() - started) / 1000;

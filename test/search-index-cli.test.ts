@@ -1,0 +1,135 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { importTree } from "../src/importer/import-tree.ts";
+import { tempDir, testServer } from "./support/services.ts";
+
+const BUN = process.execPath;
+const MAIN = join(import.meta.dir, "../src/main.ts");
+
+function tree(): string {
+  const root = tempDir("quiver-tree-");
+  const put = (rel: string, content: string | Uint8Array) => {
+    mkdirSync(join(root, rel, ".."), { recursive: true });
+    writeFileSync(join(root, rel), content);
+  };
+  put("guide/install.md", "# Install\n\nRun the wombat-installer.\n");
+  put("guide/usage.rst", "Usage\n=====\n\nCall quiver with care.\n");
+  put("notes.txt", "plain notes about otters\n");
+  put("image.png", new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0, 1, 2, 3]));
+  put("fake.txt", new Uint8Array([0x6f, 0x74, 0x74, 0x65, 0x72, 0, 0, 0])); // "otter" + NULs: binary
+  put(".hidden/secret.md", "hidden ocelot\n");
+  put(".git/config", "[core] gitonly\n");
+  put("node_modules/dep/index.js", "module.exports = 'npmonly'\n");
+  put("bad%41name.txt", "invalid logical name\n");
+  return root;
+}
+
+describe("importTree", () => {
+  const server = testServer();
+  const { files, index } = server.services;
+  afterAll(() => server.close());
+  const paths = (q: string) => index.search(q, { limit: 50 }).results.map((r) => r.path);
+
+  test("imports text and binary files, skips hidden, .git, node_modules, invalid names and symlinks", async () => {
+    const root = tree();
+    const outside = tempDir("quiver-outside-");
+    writeFileSync(join(outside, "secret.txt"), "outside leopard\n");
+    symlinkSync(join(outside, "secret.txt"), join(root, "link-file.txt"));
+    symlinkSync(outside, join(root, "link-dir"));
+    const progress: number[] = [];
+    let checkpoints = 0;
+    const s = await importTree(files, { root, prefix: "t1", onProgress: (p) => progress.push(p.files_done), checkpoint: () => void checkpoints++ });
+    expect(s).toMatchObject({ added: 5, updated: 0, unchanged: 0, skipped_binary: 2, removed: 0, aborted: false });
+    expect(s.skipped_list.map((k) => k.rel).sort()).toEqual(["bad%41name.txt", "link-dir", "link-file.txt"]);
+    expect(s.skipped_list.find((k) => k.rel === "link-dir")!.reason).toContain("symbolic link");
+    expect(files.get("t1/guide/install.md")?.is_text).toBe(true);
+    expect(files.get("t1/image.png")?.is_text).toBe(false);
+    expect(files.get("t1/fake.txt")?.is_text).toBe(false);
+    expect(paths("wombat")).toEqual(["t1/guide/install.md"]);
+    expect(paths("otters OR otter")).toEqual(["t1/notes.txt"]); // not the binary fake.txt
+    for (const q of ["leopard", "ocelot", "gitonly", "npmonly"]) expect(paths(q), q).toEqual([]);
+    expect(progress[progress.length - 1]).toBe(s.files);
+    expect(checkpoints).toBeGreaterThan(0);
+    rmSync(outside, { recursive: true });
+  });
+
+  test("a second run reports everything unchanged; an edit is an update; --sync removes", async () => {
+    const root = tree();
+    await importTree(files, { root, prefix: "t2/" });
+    const again = await importTree(files, { root, prefix: "t2/" });
+    expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 5, removed: 0 });
+
+    writeFileSync(join(root, "notes.txt"), "notes about badgers now\n");
+    unlinkSync(join(root, "guide/install.md"));
+    const edited = await importTree(files, { root, prefix: "t2/" });
+    expect(edited).toMatchObject({ added: 0, updated: 1, unchanged: 3, removed: 0 });
+    expect(paths("path:t2/ badgers")).toEqual(["t2/notes.txt"]);
+    expect(paths("path:t2/ otters")).toEqual([]);
+    expect(files.get("t2/guide/install.md")).toBeDefined(); // without sync, kept
+
+    const synced = await importTree(files, { root, prefix: "t2/", sync: true });
+    expect(synced).toMatchObject({ removed: 1, unchanged: 4 });
+    expect(files.get("t2/guide/install.md")).toBeUndefined();
+    expect(paths("path:t2/ wombat")).toEqual([]);
+    expect(files.get("t1/guide/install.md")).toBeDefined(); // other prefixes untouched
+  });
+
+  test("--include-hidden imports dot files but never .git or node_modules", async () => {
+    const s = await importTree(files, { root: tree(), prefix: "t3/", includeHidden: true });
+    expect(s.added).toBe(6);
+    expect(paths("path:t3/ ocelot")).toEqual(["t3/.hidden/secret.md"]);
+    expect(paths("path:t3/ gitonly OR npmonly")).toEqual([]);
+  });
+
+  test("an aborted import stops between batches and keeps what it committed", async () => {
+    const root = tempDir("quiver-tree-");
+    for (let i = 0; i < 20; i++) writeFileSync(join(root, `f${i}.txt`), `file ${i}\n`);
+    const controller = new AbortController();
+    const s = await importTree(files, { root, prefix: "t4/", batchFiles: 5, signal: controller.signal, checkpoint: () => controller.abort() });
+    expect(s.aborted).toBe(true);
+    expect(s.added).toBeGreaterThanOrEqual(5);
+    expect(s.added).toBeLessThan(20);
+    expect(files.list("t4/", 100).files.length).toBe(s.added);
+  });
+
+  test("a missing directory or a file as root is a clear 400", async () => {
+    await expect(importTree(files, { root: "/nonexistent/quiver" })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe("quiver index / quiver search (CLI)", () => {
+  const data = tempDir("quiver-cli-data-");
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+  const run = (...args: string[]) => {
+    const p = Bun.spawnSync([BUN, MAIN, ...args], { env: { ...process.env, QUIVER_TOKEN: "" } });
+    return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
+  };
+
+  test("index prints plain progress lines on stderr and a summary; a rerun is all unchanged", () => {
+    const root = tree();
+    const first = run("index", root, "--prefix", "docs/", "--data", data);
+    expect(first.code).toBe(0);
+    expect(first.err).toMatch(/^indexing: 100% 6\/6 files/m);
+    expect(first.out).toMatch(/added +5\n/);
+    expect(first.out).toMatch(/skipped-binary +2/);
+    expect(first.out).toContain("bad%41name.txt: invalid logical path");
+    expect(first.out).toMatch(/MB\/s/);
+    const second = run("index", root, "--prefix", "docs/", "--data", data, "--json");
+    expect(JSON.parse(second.out)).toMatchObject({ added: 0, updated: 0, unchanged: 5 });
+  });
+
+  test("search prints path:lines, score and a marked snippet; exit 1 when nothing matches", () => {
+    const hit = run("search", "wombat", "--data", data);
+    expect(hit.code).toBe(0);
+    expect(hit.out).toMatch(/^docs\/guide\/install\.md:1-3 {2}\(score [\d.]+\)\n {4}.*«wombat»/m);
+    const json = JSON.parse(run("search", "quiver OR wombat", "--limit", "1", "--json", "--data", data).out);
+    expect(json.results).toHaveLength(1);
+    expect(json.total).toBe(2);
+    const none = run("search", "nothingmatchesthis", "--data", data);
+    expect(none).toMatchObject({ code: 1, out: "no matches\n" });
+    const bad = run("search", "(((", "--data", data);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("no searchable words");
+  });
+});
