@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { importTree } from "../src/importer/import-tree.ts";
+import { loadSyncFs } from "../src/store/syncfs.ts";
 import { tempDir, testServer } from "./support/services.ts";
 
 const BUN = process.execPath;
@@ -101,8 +102,9 @@ describe("importTree", () => {
 describe("quiver index / quiver search (CLI)", () => {
   const data = tempDir("quiver-cli-data-");
   afterAll(() => rmSync(data, { recursive: true, force: true }));
-  const run = (...args: string[]) => {
-    const p = Bun.spawnSync([BUN, MAIN, ...args], { env: { ...process.env, QUIVER_TOKEN: "" } });
+  const run = (...args: string[]) => runEnv({}, ...args);
+  const runEnv = (env: Record<string, string>, ...args: string[]) => {
+    const p = Bun.spawnSync([BUN, MAIN, ...args], { env: { ...process.env, QUIVER_TOKEN: "", ...env } });
     return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
   };
 
@@ -117,6 +119,15 @@ describe("quiver index / quiver search (CLI)", () => {
     expect(first.out).toMatch(/MB\/s/);
     const second = run("index", root, "--prefix", "docs/", "--data", data, "--json");
     expect(JSON.parse(second.out)).toMatchObject({ added: 0, updated: 0, unchanged: 5 });
+  });
+
+  test("without syncfs (other systems), blobs are fsynced one by one and the import is the same", () => {
+    if (process.platform === "linux") expect(loadSyncFs()).toBeFunction(); // the fast path is what the other tests ran
+    const other = tempDir("quiver-cli-data-");
+    const res = runEnv({ QUIVER_NO_SYNCFS: "1" }, "index", tree(), "--data", other, "--json");
+    expect(JSON.parse(res.out)).toMatchObject({ added: 5, skipped_binary: 2 });
+    expect(run("search", "wombat", "--data", other).out).toContain("guide/install.md:1-3");
+    rmSync(other, { recursive: true, force: true });
   });
 
   test("search prints path:lines, score and a marked snippet; exit 1 when nothing matches", () => {

@@ -76,7 +76,7 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
   }
   if (!st.isDirectory()) throw badRequest("invalid_path", `${opts.root}: not a directory (symbolic links are not followed)`);
   const prefix = opts.prefix ? normalizePrefix(opts.prefix.endsWith("/") ? opts.prefix : opts.prefix + "/", "prefix") : "";
-  const batchFiles = opts.batchFiles ?? 200;
+  const batchFiles = opts.batchFiles ?? 100;
   const batchBytes = opts.batchBytes ?? 32 * 1024 * 1024;
   const concurrency = opts.concurrency ?? 16;
 

@@ -1,7 +1,8 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, utimesSync } from "node:fs";
-import { mkdir, open, rename } from "node:fs/promises";
+import { mkdir, open, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { QuiverError } from "../errors.ts";
+import { loadSyncFs } from "./syncfs.ts";
 
 /**
  * Content-addressed blob store: `<data>/blobs/ab/cdef…` named by the SHA-256 of the bytes.
@@ -66,7 +67,8 @@ export class BlobStore {
         }
         await fh.write(chunk);
       }
-      await fh.sync();
+      // With pendingDirs and syncfs, the batch's single syncfs makes these bytes durable.
+      if (!(pendingDirs && loadSyncFs())) await fh.sync();
     } catch (err) {
       await fh.close().catch(() => {});
       rmSync(tmp, { force: true });
@@ -80,11 +82,30 @@ export class BlobStore {
   }
 
   async writeBytes(bytes: Uint8Array, pendingDirs?: Set<string>): Promise<StoredBlob> {
+    if (pendingDirs && loadSyncFs()) {
+      // Bulk fast path: one write, no per-file fsync — syncDirs() runs one syncfs for
+      // the whole batch before its rows commit.
+      const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
+      await writeFile(tmp, bytes, { flag: "wx", mode: 0o600 });
+      const hash = Bun.CryptoHasher.hash("sha256", bytes, "hex");
+      await this.commitTempBulk(tmp, hash, pendingDirs);
+      return { hash, size: bytes.byteLength, head: bytes.subarray(0, HEAD_BYTES) };
+    }
     return this.write([bytes], Infinity, pendingDirs);
   }
 
-  /** Makes the renames recorded by write(…, pendingDirs) durable: one fsync per directory. */
+  /**
+   * Makes the blobs written with `pendingDirs` durable: one syncfs for the filesystem
+   * where available (covers the file data and the renames), else one fsync per directory
+   * (the files themselves were fsynced as they were written).
+   */
   async syncDirs(dirs: Set<string>): Promise<void> {
+    const syncfs = loadSyncFs();
+    if (syncfs) {
+      if (dirs.size) syncfs(this.root);
+      dirs.clear();
+      return;
+    }
     await Promise.all(
       [...dirs].map(async (dir) => {
         const fh = await open(dir, "r");
