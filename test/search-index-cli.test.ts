@@ -133,7 +133,7 @@ describe("quiver index / quiver search (CLI)", () => {
   test("search prints path:lines, score and a marked snippet; exit 1 when nothing matches", () => {
     const hit = run("search", "wombat", "--data", data);
     expect(hit.code).toBe(0);
-    expect(hit.out).toMatch(/^docs\/guide\/install\.md:1-3 {2}\(score [\d.]+\)\n {4}.*«wombat»/m);
+    expect(hit.out).toMatch(/^docs\/guide\/install\.md:1-3 {2}\(score [\d.e+-]+\)\n {4}.*«wombat»/m);
     const json = JSON.parse(run("search", "quiver OR wombat", "--limit", "1", "--json", "--data", data).out);
     expect(json.results).toHaveLength(1);
     expect(json.total).toBe(2);

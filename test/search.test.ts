@@ -97,6 +97,13 @@ describe("search tool", () => {
     expect(res.results[0].snippet).not.toContain("\u200b");
   });
 
+  test("scores stay positive even where bm25 is tiny (a term in most passages)", async () => {
+    // "configuration" is in 60 of the ~75 passages: FTS5 clamps its IDF to 1e-6.
+    const res = await find({ query: "configuration", limit: 50 });
+    expect(res.results.length).toBe(50);
+    for (const r of res.results) expect(r.score).toBeGreaterThan(0);
+  });
+
   test("binary files are stored but not searchable", async () => {
     const bytes = new Uint8Array([0x00, 0x01, ...new TextEncoder().encode("hiddenword")]);
     await call(writeFile, { path: "bin/blob.dat", content: Buffer.from(bytes).toString("base64"), encoding: "base64" });

@@ -26,7 +26,7 @@ export function searchCommand(argv: string[]): number {
     if (res.results.length === 0) process.stdout.write("no matches\n");
     for (const r of res.results) {
       const snippet = r.snippet.replace(/\s*\n\s*/g, " ⏎ ");
-      process.stdout.write(`${r.path}:${r.line_start}-${r.line_end}  (score ${r.score.toFixed(2)})\n    ${snippet}\n`);
+      process.stdout.write(`${r.path}:${r.line_start}-${r.line_end}  (score ${r.score.toPrecision(3)})\n    ${snippet}\n`);
     }
     if (res.total !== undefined && res.total > offset + res.results.length)
       process.stdout.write(`… ${res.total - offset - res.results.length} more (--offset ${offset + res.results.length})\n`);

@@ -111,7 +111,9 @@ export class SearchIndex implements FileIndexer {
         path: r.path,
         line_start: r.line_start,
         line_end: r.line_end,
-        score: Math.round(-r.rank * 1e4) / 1e4,
+        // Significant digits, not decimals: in a small corpus bm25 can be ~1e-6, and a
+        // score rounded to 0 would read as "no match".
+        score: Number((-r.rank).toPrecision(4)),
         snippet: unsegment(r.snippet),
       }));
       if (opts.withTotal === false) return { results };
