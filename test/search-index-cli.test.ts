@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { importTree } from "../src/importer/import-tree.ts";
 import { loadSyncFs } from "../src/store/syncfs.ts";
-import { tempDir, testServer } from "./support/services.ts";
+import { request, tempDir, testServer } from "./support/services.ts";
 
 const BUN = process.execPath;
 const MAIN = join(import.meta.dir, "../src/main.ts");
@@ -94,8 +94,13 @@ describe("importTree", () => {
     expect(files.list("t4/", 100).files.length).toBe(s.added);
   });
 
-  test("a missing directory or a file as root is a clear 400", async () => {
+  test("a missing directory or a file as root is a clear 400; a symlinked root is followed", async () => {
     await expect(importTree(files, { root: "/nonexistent/quiver" })).rejects.toMatchObject({ status: 400 });
+    const root = tree();
+    await expect(importTree(files, { root: join(root, "notes.txt") })).rejects.toMatchObject({ status: 400 });
+    const link = join(tempDir("quiver-link-"), "docs");
+    symlinkSync(root, link);
+    expect(await importTree(files, { root: link, prefix: "t5/" })).toMatchObject({ added: 5 });
   });
 });
 
@@ -128,6 +133,27 @@ describe("quiver index / quiver search (CLI)", () => {
     expect(JSON.parse(res.out)).toMatchObject({ added: 5, skipped_binary: 2 });
     expect(run("search", "wombat", "--data", other).out).toContain("guide/install.md:1-3");
     rmSync(other, { recursive: true, force: true });
+  });
+
+  test("index works while a server has the same data directory open, and the server sees the files at once", async () => {
+    const server = testServer();
+    // A write through the server holds no lock between requests; the CLI's batches wait
+    // on busy_timeout if they collide with one.
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      request(server, "/tools/call", { body: { name: "write_file", parameters: { path: `live/${i}.txt`, content: `live write ${i} aardvark` } } }),
+    );
+    const cli = Bun.spawn([BUN, MAIN, "index", tree(), "--prefix", "cli/", "--data", server.config.dataDir, "--json"], {
+      env: { ...process.env, QUIVER_TOKEN: "" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect((await Promise.all(writes)).every((r) => r.status === 200)).toBe(true);
+    expect(await cli.exited).toBe(0);
+    expect(JSON.parse(await new Response(cli.stdout).text())).toMatchObject({ added: 5 });
+    const res = await request(server, "/tools/search", { body: { query: "wombat OR aardvark", limit: 50 } });
+    expect(res.json.total).toBe(21);
+    expect(res.json.results.map((r: any) => r.path)).toContain("cli/guide/install.md");
+    server.close();
   });
 
   test("search prints path:lines, score and a marked snippet; exit 1 when nothing matches", () => {

@@ -8,6 +8,7 @@ export const indexHelp = `quiver index DIR [--prefix P/] [--data DIR] [--sync] [
 Imports a directory tree into the store; text files become searchable (quiver search).
   --prefix P/        logical path prefix for the imported files (default: none)
   --sync             also remove stored files under the prefix that are gone from DIR
+                     (without --prefix: every stored file that is not in DIR)
   --include-hidden   import hidden files and directories (.name); .git and node_modules never are
   --json             print the summary as JSON
 Incremental: files whose content is unchanged are skipped (content hash). Symbolic links

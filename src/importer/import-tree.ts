@@ -1,4 +1,4 @@
-import { lstatSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { badRequest, QuiverError } from "../errors.ts";
 import { looksLikeText } from "../store/content.ts";
@@ -68,13 +68,15 @@ const BIG_FILE = MAX_INDEXED_TEXT_BYTES;
 export async function importTree(files: FileStore, opts: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
   const root = resolve(opts.root);
+  // The root is what the caller named, so a symlinked root is followed (once, here);
+  // links found inside it are not.
   let st;
   try {
-    st = lstatSync(root);
+    st = statSync(root);
   } catch {
     throw badRequest("invalid_path", `${opts.root}: no such directory`);
   }
-  if (!st.isDirectory()) throw badRequest("invalid_path", `${opts.root}: not a directory (symbolic links are not followed)`);
+  if (!st.isDirectory()) throw badRequest("invalid_path", `${opts.root}: not a directory`);
   const prefix = opts.prefix ? normalizePrefix(opts.prefix.endsWith("/") ? opts.prefix : opts.prefix + "/", "prefix") : "";
   const batchFiles = opts.batchFiles ?? 100;
   const batchBytes = opts.batchBytes ?? 32 * 1024 * 1024;
