@@ -154,3 +154,35 @@ describe("search fuzz", () => {
     expect([...statuses].sort()).toEqual([200, 400]);
   });
 });
+
+describe("upgrading a data directory from before search", () => {
+  test("text files stored before migration 2 become searchable at the next open, once", async () => {
+    const { Database } = await import("bun:sqlite");
+    const { migrations } = await import("../src/store/migrations.ts");
+    const { BlobStore } = await import("../src/store/blobs.ts");
+    const { openServices } = await import("../src/services.ts");
+    const { loadConfig } = await import("../src/config.ts");
+    const { tempDir } = await import("./support/services.ts");
+    const dir = tempDir();
+    // A database as the previous release left it: migration 1 only, one text and one binary file.
+    const db = new Database(`${dir}/quiver.db`, { create: true });
+    db.run(migrations[0]!);
+    db.run("PRAGMA user_version = 1");
+    const blobs = new BlobStore(dir);
+    const text = await blobs.writeBytes(new TextEncoder().encode("# Old\n\nan old capybara note\n"));
+    const bin = await blobs.writeBytes(new Uint8Array([0, 1, 2, 99]));
+    const ins = db.prepare("INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)");
+    ins.run("old/note.md", text.hash, text.size, "text/markdown", 1);
+    ins.run("old/blob.bin", bin.hash, bin.size, "application/octet-stream", 0);
+    db.close();
+
+    const config = loadConfig({ data: dir, quiet: true }, {});
+    let services = openServices(config);
+    expect(services.index.search("capybara").results).toMatchObject([{ path: "old/note.md", line_start: 1, line_end: 3 }]);
+    expect(services.index.passageCount()).toBe(1);
+    services.close();
+    services = openServices(config); // no second copy of the passages
+    expect(services.index.passageCount()).toBe(1);
+    services.close();
+  });
+});

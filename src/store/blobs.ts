@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, utimesSync } from "node:fs";
+import { closeSync, existsSync, readFileSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, utimesSync } from "node:fs";
 import { mkdir, open, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { QuiverError } from "../errors.ts";
@@ -153,6 +153,11 @@ export class BlobStore {
 
   file(hash: string) {
     return Bun.file(this.pathOf(hash));
+  }
+
+  /** A blob's bytes, synchronously (start-up work such as the search backfill). */
+  readSync(hash: string): Uint8Array {
+    return readFileSync(this.pathOf(hash));
   }
 
   exists(hash: string): boolean {

@@ -48,5 +48,8 @@ export const migrations: string[] = [
     text,
     tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'"
   );
+  -- Text files stored before search existed: indexed once by SearchIndex.backfill() at open.
+  CREATE TABLE search_backfill (file_id INTEGER PRIMARY KEY);
+  INSERT INTO search_backfill (file_id) SELECT id FROM files WHERE is_text = 1;
   `,
 ];

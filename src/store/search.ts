@@ -2,6 +2,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { badRequest } from "../errors.ts";
 import { logError } from "../log.ts";
 import { chunkText } from "./chunk.ts";
+import { decodeText } from "./content.ts";
 import type { FileIndexer } from "./files.ts";
 import { normalizePrefix } from "./paths.ts";
 import { parseQuery } from "./query.ts";
@@ -126,6 +127,40 @@ export class SearchIndex implements FileIndexer {
       logError("fts5 rejected a parsed query", { query, match, error: err });
       throw badRequest("invalid_query", "query could not be run; simplify it or quote it");
     }
+  }
+
+  /**
+   * Indexes the text files that were stored before the index existed (listed by
+   * migration 2), then forgets the list. `read` returns a blob's bytes. Runs at open,
+   * synchronously, so a server never answers searches from a half-built index; on a new
+   * database the list is empty and this is one query.
+   */
+  backfill(read: (hash: string) => Uint8Array, maxBytes: number): number {
+    if (!this.db.query("SELECT 1 FROM search_backfill LIMIT 1").get()) return 0;
+    const pending = this.db
+      .query("SELECT f.id, f.path, f.hash, f.size FROM search_backfill b JOIN files f ON f.id = b.file_id WHERE f.is_text = 1")
+      .all() as { id: number; path: string; hash: string; size: number }[];
+    let done = 0;
+    for (let k = 0; k < pending.length; k += 100) {
+      const batch = pending.slice(k, k + 100).flatMap((f) => {
+        if (f.size > maxBytes) return [];
+        try {
+          return [{ ...f, text: decodeText(read(f.hash)) }];
+        } catch (err) {
+          logError("search backfill: cannot read a stored file; it stays unsearchable until rewritten", { path: f.path, error: err });
+          return [];
+        }
+      });
+      this.db.transaction(() => {
+        for (const f of batch) {
+          this.remove(f.id);
+          this.index(f.id, f.path, f.text);
+        }
+      }).immediate();
+      done += batch.length;
+    }
+    this.db.run("DELETE FROM search_backfill");
+    return done;
   }
 
   passageCount(): number {
