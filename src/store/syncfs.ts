@@ -6,6 +6,10 @@ import { closeSync, openSync } from "node:fs";
  * where per-file fsync cost ~9,000 journal commits for the benchmark corpus. Linux only
  * (via bun:ffi and glibc); elsewhere, or if loading fails, undefined and callers fsync
  * file by file as before. Since Linux 5.8 syncfs reports writeback errors.
+ * Trade-off: syncfs also waits for other processes' dirty data on the same filesystem, so
+ * on a disk busy with unrelated writes a batch can wait longer than its own fsyncs would.
+ * (Running it on a worker thread measured no better on this 2-CPU machine, so it runs
+ * inline.)
  */
 type SyncFs = (dir: string) => void;
 
