@@ -3,6 +3,7 @@
 // bytecode-compiled binary an exported `fetch`/`app` would make Bun auto-serve it.
 import { UsageError } from "./cli/args.ts";
 import { healthcheck, listTools, version } from "./cli/misc.ts";
+import { mcp, mcpHelp } from "./cli/mcp.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
 import { ConfigError } from "./config.ts";
@@ -16,6 +17,7 @@ Commands:
   serve        serve the tools over HTTP (REST + MCP)       quiver serve --help
   token        create, list or revoke bearer tokens         quiver token --help
   tools        list the tools (--json: Claude definitions)
+  mcp          serve the tools over MCP on stdin/stdout     quiver mcp --help
   healthcheck  exit 0 when the local server answers /healthz
   version      print quiver's and Bun's versions
   help         this text
@@ -26,6 +28,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
   serve: { run: serve, help: serveHelp },
   token: { run: token, help: tokenHelp },
   tools: { run: listTools, help: "quiver tools [--json]" },
+  mcp: { run: mcp, help: mcpHelp },
   healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
   version: { run: version },
 };
