@@ -186,3 +186,20 @@ describe("progress over SSE", () => {
     expect((await jsonOnly.json()).result.content[0].text).toBe('{"counted":3}');
   });
 });
+
+describe("CORS for allowed browser origins", () => {
+  test("preflight answers without a token; responses and errors carry the allow-origin", async () => {
+    const pre = await send(new Request("http://localhost:8080/mcp", { method: "OPTIONS", headers: { origin: "http://localhost:6274", "access-control-request-method": "POST" } }));
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-headers")).toContain("mcp-protocol-version");
+    const ok = await send(mcpRequest(legacy(1, "ping"), { origin: "http://localhost:6274" }));
+    expect(ok.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
+    const unauth = await send(mcpRequest(legacy(1, "ping"), { origin: "http://localhost:6274", authorization: null }));
+    expect(unauth.status).toBe(401);
+    expect(unauth.headers.get("access-control-allow-origin")).toBe("http://localhost:6274");
+    expect(unauth.headers.get("access-control-expose-headers")).toContain("www-authenticate");
+    const foreign = await send(new Request("http://localhost:8080/mcp", { method: "OPTIONS", headers: { origin: "https://evil.example" } }));
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

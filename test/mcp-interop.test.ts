@@ -176,6 +176,21 @@ describe("stdio: quiver mcp", () => {
     expect(await new Response(idle.stdout).text()).toBe("");
   });
 
+  test("large answers are flushed in full before exit", async () => {
+    const proc = spawn([binary, "mcp", "--data", dataDir], { stdin: "pipe", stdout: "pipe", stderr: "ignore" });
+    const content = Array.from({ length: 1500 }, (_, i) => `line ${i} ${"x".repeat(30)}`).join("\n");
+    proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "write_file", arguments: { path: "big.txt", content } } }) + "\n");
+    proc.stdin.flush();
+    await Bun.sleep(200);
+    for (let id = 2; id < 12; id++)
+      proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "read_file", arguments: { path: "big.txt" } } }) + "\n");
+    proc.stdin.end();
+    expect(await proc.exited).toBe(0);
+    const lines = (await new Response(proc.stdout).text()).trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(11);
+    for (const l of lines.filter((l) => l.id > 1)) expect(JSON.parse(l.result.content[0].text).content).toBe(content);
+  });
+
   test("a first server/discover is answered", async () => {
     const proc = spawn([binary, "mcp", "--data", dataDir], { stdin: "pipe", stdout: "pipe", stderr: "ignore" });
     proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: "d", method: "server/discover", params: { _meta: { "io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {} } } }) + "\n");

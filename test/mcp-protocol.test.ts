@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { QuiverError } from "../src/errors.ts";
 import { classifyEra, classifyHttp, decodeHeaderValue } from "../src/mcp/era.ts";
 import { RpcError } from "../src/mcp/jsonrpc.ts";
-import { handleMessage, parseMessage, type McpCall } from "../src/mcp/protocol.ts";
+import { handleMessage, parseMessage, type McpCall, type McpDeps } from "../src/mcp/protocol.ts";
 import { MAX_RESULT_CHARS } from "../src/mcp/tool-result.ts";
 import { buildToolSet, registryToolSet } from "../src/mcp/tools-list.ts";
 import { defineTool, type AnyTool, type Services } from "../src/tools/define.ts";
@@ -50,7 +50,7 @@ const stubs = buildToolSet([echo, failing, huge, slow] as unknown as AnyTool[]);
 const deps = { services: noServices, toolSet: stubs };
 
 const req = (id: number, method: string, params?: Record<string, unknown>) => ({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
-const call = async (body: unknown, d = deps, c: McpCall = admin) => (await handleMessage(body, d, c)) as any;
+const call = async (body: unknown, d: McpDeps = deps, c: McpCall = admin) => (await handleMessage(body, d, c)) as any;
 
 describe("legacy era (initialize handshake)", () => {
   test("initialize echoes a supported version and offers the newest for others", async () => {

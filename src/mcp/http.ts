@@ -4,9 +4,10 @@ import { readJsonBody } from "../server/body.ts";
 import { requestInfo } from "../server/request-info.ts";
 import type { OpenServices } from "../services.ts";
 import type { Caller } from "../store/tokens.ts";
+import { preflight } from "./cors.ts";
 import { classifyHttp } from "./era.ts";
 import { errorResponse, isObject, PARSE_ERROR, RpcError, type JsonRpcRequest } from "./jsonrpc.ts";
-import { checkOriginAndHost } from "./origin.ts";
+import { checkOriginAndHost, type OriginPolicy } from "./origin.ts";
 import { dispatch, parseMessage, toolOf, type McpDeps } from "./protocol.ts";
 import { registryToolSet, type ToolSet } from "./tools-list.ts";
 
@@ -15,17 +16,23 @@ import { registryToolSet, type ToolSet } from "./tools-list.ts";
  * and is authenticated, classified and answered on its own, so any replica can answer
  * any request and no `Mcp-Session-Id` is ever minted. GET (a standalone SSE stream)
  * and DELETE (ending a session) have nothing to serve: 405.
- * Order: Origin/Host, token, method, body, era/headers, tool scope, dispatch.
+ * Order: Origin/Host, CORS preflight, token, method, body, era/headers, tool scope,
+ * dispatch.
  */
 const JSON_HEADERS = { "content-type": "application/json" };
+
+export function mcpPolicy(services: OpenServices): OriginPolicy {
+  return { host: services.config.host, allowedOrigins: services.config.allowedOrigins };
+}
 
 export function mcpHttpHandler(services: OpenServices, toolSet: ToolSet = registryToolSet()) {
   const { config, tokens } = services;
   const deps: McpDeps = { services, toolSet };
-  const policy = { host: config.host, allowedOrigins: config.allowedOrigins };
+  const policy = mcpPolicy(services);
 
   return async (request: Request): Promise<Response> => {
     checkOriginAndHost(request.headers, policy);
+    if (request.method === "OPTIONS") return preflight();
     const caller = authenticate(request, tokens, "read", { params: `resource_metadata="${resourceMetadataUrl(request)}"` });
     requestInfo(request).token = caller.name;
     if (request.method !== "POST")
