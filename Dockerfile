@@ -1,0 +1,63 @@
+# quiver container image: a build stage that compiles the single binary, and a runtime stage
+# that holds only that binary on a minimal glibc base.
+#
+# Every base image is an ARG so that a test can substitute a local stand-in (no registry is
+# reachable on our CI machines; see test/container/). A real build keeps these defaults.
+#
+# Why distroless `cc` for the runtime (and not debian-slim, distroless `base` or `static`):
+# - `bun build --compile` output is the Bun runtime plus our bundle: a dynamically linked
+#   glibc executable. `ldd dist/quiver` lists only libc, libm, libdl, libpthread and
+#   ld-linux (glibc >= 2.17 symbols); libstdc++ is linked in statically. So `static`
+#   (no libc) cannot run it; any glibc base can.
+# - It imports pthread_exit and backtrace, which glibc implements by dlopen()ing
+#   libgcc_s.so.1 (pthread_exit aborts without it). distroless `base` lacks libgcc_s;
+#   `cc` = `base` + libgcc_s + libstdc++ + libgomp, so `cc` is the smallest safe choice.
+# - Size (Debian 12 installed sizes of the packages each base holds, measured with
+#   dpkg-query): distroless cc ~25 MB (libc6 12.7, libssl3 5.9, libstdc++6 2.6, tzdata 2.5,
+#   ca-certificates, libgcc-s1, ...); bookworm-slim ~73 MB (its 35 required packages). Our
+#   binary is ~100 MB either way, so the image is ~125 MB on cc vs ~175 MB on slim.
+# - cc has no shell, no package manager and a built-in `nonroot` user (65532) with CA
+#   certificates and /etc/passwd: less to patch and nothing to exec into. The healthcheck is
+#   the binary itself (`quiver healthcheck`), so no curl or shell is needed.
+ARG BUN_IMAGE=docker.io/oven/bun:1.4.4
+ARG RUNTIME_IMAGE=gcr.io/distroless/cc-debian12:nonroot
+
+FROM ${BUN_IMAGE} AS build
+WORKDIR /src
+# Dependencies first, so this layer is reused until the manifest or lockfile changes.
+# Exec-form RUN throughout: the build needs no shell, only `bun`.
+COPY package.json package-lock.json* bun.lock* ./
+RUN ["bun", "install", "--frozen-lockfile", "--production", "--ignore-scripts"]
+# tsconfig.json and the like, if present (a glob with no match would fail the build).
+COPY *.json ./
+COPY src ./src
+# An empty /data for the runtime stage to copy with the non-root owner (bun instead of mkdir:
+# the build stage needs no shell or coreutils, only `bun`).
+RUN ["bun", "-e", "require('node:fs').mkdirSync('/out/data', { recursive: true })"]
+# The flags of package.json's `build` script (test/container.test.ts checks they match):
+# `bun run build` itself needs /bin/sh, which a minimal build base need not have.
+RUN ["bun", "build", "--compile", "--bytecode", "--format=esm", "--sourcemap", "src/main.ts", "--outfile", "/out/quiver"]
+
+FROM ${RUNTIME_IMAGE}
+ARG VERSION=0.1.0
+ARG SOURCE_URL=""
+LABEL org.opencontainers.image.title="quiver" \
+      org.opencontainers.image.description="Bun-native single-binary tool server for LLM tool use" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.licenses="MIT"
+COPY --from=build /out/quiver /quiver
+COPY --from=build --chown=65532:65532 /out/data /data
+# Elysia reads NODE_ENV at run time (bun --compile would otherwise leave it "development").
+ENV NODE_ENV=production \
+    QUIVER_HOST=0.0.0.0 \
+    QUIVER_PORT=8080 \
+    QUIVER_DATA=/data
+USER 65532:65532
+WORKDIR /data
+VOLUME /data
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["/quiver", "healthcheck"]
+ENTRYPOINT ["/quiver"]
+CMD ["serve"]
