@@ -12,10 +12,11 @@
 # - It imports pthread_exit and backtrace, which glibc implements by dlopen()ing
 #   libgcc_s.so.1 (pthread_exit aborts without it). distroless `base` lacks libgcc_s;
 #   `cc` = `base` + libgcc_s + libstdc++ + libgomp, so `cc` is the smallest safe choice.
-# - Size (Debian 12 installed sizes of the packages each base holds, measured with
-#   dpkg-query): distroless cc ~25 MB (libc6 12.7, libssl3 5.9, libstdc++6 2.6, tzdata 2.5,
-#   ca-certificates, libgcc-s1, ...); bookworm-slim ~73 MB (its 35 required packages). Our
-#   binary is ~100 MB either way, so the image is ~125 MB on cc vs ~175 MB on slim.
+# - Size (no registry here, so: Debian 12 installed sizes of the packages each base holds,
+#   from dpkg-query): distroless cc ~24 MB (libc6 12.7, libssl3 5.9, libstdc++6 2.6, tzdata
+#   2.5, ca-certificates, libgcc-s1, ...); bookworm-slim ~73 MB (its 35 required and
+#   essential packages). The binary is ~113 MB either way, so the image is ~137 MB on cc vs
+#   ~187 MB on slim (the test prints the size it builds on a stand-in base).
 # - cc has no shell, no package manager and a built-in `nonroot` user (65532) with CA
 #   certificates and /etc/passwd: less to patch and nothing to exec into. The healthcheck is
 #   the binary itself (`quiver healthcheck`), so no curl or shell is needed.
