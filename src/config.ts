@@ -17,6 +17,8 @@ export interface Config {
   allowedOrigins: string[];
   /** Directories under which `import_path` may read (none by default). */
   importRoots: string[];
+  /** Finished jobs are pruned after this long. */
+  jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
   logRequests: boolean;
 }
@@ -35,6 +37,7 @@ export interface ConfigFlags {
   "max-body"?: string;
   "allow-origin"?: string[];
   "import-root"?: string[];
+  "job-retention"?: string;
   quiet?: boolean;
 }
 
@@ -59,6 +62,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd 
   const list = (fromFlags: string[] | undefined, fromEnv: string | undefined) =>
     fromFlags?.length ? fromFlags : (fromEnv ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
+  const retentionText = flags["job-retention"] ?? env.QUIVER_JOB_RETENTION ?? "7d";
+  const retention = /^(\d+(?:\.\d+)?)(d|h|m|ms)?$/.exec(retentionText.trim());
+  if (!retention) throw new ConfigError(`job retention must look like 7d, 12h, 30m or a number of ms, got "${retentionText}"`);
+  const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1 }[(retention[2] ?? "ms") as "d" | "h" | "m" | "ms"];
+
   return {
     host,
     port,
@@ -67,6 +75,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd 
     maxBodyBytes,
     allowedOrigins: list(flags["allow-origin"], env.QUIVER_ALLOWED_ORIGINS),
     importRoots: list(flags["import-root"], env.QUIVER_IMPORT_ROOTS).map((p) => resolve(cwd, p)),
+    jobRetentionMs: Number(retention[1]) * unitMs,
     logRequests: !flags.quiet,
   };
 }

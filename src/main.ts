@@ -5,6 +5,7 @@ import { UsageError } from "./cli/args.ts";
 import { healthcheck, listTools, version } from "./cli/misc.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
+import { worker, workerHelp } from "./cli/worker.ts";
 import { ConfigError } from "./config.ts";
 import { QuiverError } from "./errors.ts";
 
@@ -18,6 +19,7 @@ Commands:
   tools        list the tools (--json: Claude definitions)
   healthcheck  exit 0 when the local server answers /healthz
   version      print quiver's and Bun's versions
+  worker       run background jobs (serve starts one itself)
   help         this text
 
 Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise.`;
@@ -28,6 +30,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
   tools: { run: listTools, help: "quiver tools [--json]" },
   healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
   version: { run: version },
+  worker: { run: worker, help: workerHelp },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -56,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   const code = await main(process.argv.slice(2));
   // `serve` keeps running; everything else exits with its code.
-  if (process.argv[2] !== "serve") process.exit(code);
+  if (process.argv[2] !== "serve" && process.argv[2] !== "worker") process.exit(code);
 } catch (err) {
   if (err instanceof UsageError || err instanceof ConfigError || err instanceof QuiverError) {
     process.stderr.write(`quiver: ${err.message}\n`);

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OpenServices } from "../services.ts";
 
@@ -19,8 +19,4 @@ export function ensureAdminToken(services: OpenServices): string | undefined {
       `  curl -H "Authorization: Bearer ${secret}" http://${config.host}:${config.port}/tools\n\n`,
   );
   return secret;
-}
-
-export function adminTokenFileExists(dataDir: string): boolean {
-  return existsSync(join(dataDir, "admin.token"));
 }

@@ -1,3 +1,4 @@
+import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import { badRequest, QuiverError } from "../errors.ts";
 import type { OpenServices } from "../services.ts";
@@ -31,6 +32,7 @@ export function fileRoutes(services: OpenServices) {
   };
 
   return new Elysia({ name: "quiver/files" })
+    .use(bearer())
     .get("/files", ({ request, bearer, query }) => {
       auth(request, "read", bearer);
       const limit = query.limit === undefined ? 100 : Number(query.limit);

@@ -1,6 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound } from "../errors.ts";
-import { BlobStore } from "./blobs.ts";
+import { BlobStore, type ByteSource } from "./blobs.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 
 /** Metadata of one stored file, as callers see it. */
@@ -97,7 +97,7 @@ export class FileStore {
    * Stores bytes under a logical path (already normalised by the caller). Resolves once
    * the blob is fsynced and the row (and its search passages) committed.
    */
-  async put(path: string, source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, maxBytes = Infinity): Promise<PutResult> {
+  async put(path: string, source: ByteSource, maxBytes = Infinity): Promise<PutResult> {
     const blob = await this.blobs.write(source, maxBytes);
     const isText = looksLikeText(blob.head);
     const text = isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
