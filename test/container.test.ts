@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { hostPort, inspect, podman, podmanMissing, podmanTry, processIds, waitHealthy } from "./container/podman.ts";
+import { hostPort, inspect, podman, podmanMissing, podmanTry, processIds, RUNC, waitHealthy } from "./container/podman.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -127,6 +127,10 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       const { uid, gid } = await processIds(pid);
       expect(uid.every((u) => u === NONROOT), `uids ${uid}`).toBe(true);
       expect(gid.every((g) => g === NONROOT), `gids ${gid}`).toBe(true);
+      // And every other process in it (the job worker child), as podman sees them from the host.
+      const top = (await podman(["top", `quiver-test-${id}-a`, "huser", "args"])).split("\n").slice(1);
+      expect(top.length, top.join("\n")).toBeGreaterThanOrEqual(1);
+      for (const line of top) expect(line.trim().split(/\s+/)[0], line).toBe(String(NONROOT));
 
       expect((await fetch(`${base}/files/notes/field.md`)).status).toBe(401);
       const put = await fetch(`${base}/files/notes/field.md`, { method: "PUT", headers: auth(), body: note });
@@ -192,12 +196,10 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       const logs = await podmanTry(["logs", name]);
       const logged = `${logs.stdout}${logs.stderr}`.match(/admin token: (\S+)/)?.[1];
       expect(logged, "no 'admin token:' line in the logs").toBeDefined();
-      // As the docs say: copy it out of the container (no shell or cat in the image).
-      const outDir = mkdtempSync(join(tmpdir(), "quiver-ctr-cp-"));
-      dirs.push(outDir);
-      const out = join(outDir, "admin.token");
-      await podman(["cp", `${name}:/data/admin.token`, out]);
-      expect(readFileSync(out, "utf8").trim()).toBe(logged!);
+      // As docs/container.md says: `docker cp NAME:/data/admin.token - | tar -xO` (no shell
+      // or cat in the image to exec).
+      const cp = Bun.spawnSync(["bash", "-c", `podman --runtime ${RUNC} cp ${name}:/data/admin.token - | tar -xO`]);
+      expect(cp.stdout.toString().trim(), cp.stderr.toString()).toBe(logged!);
       expect((await fetch(`${fresh}/tools`, { headers: auth(logged) })).status).toBe(200);
     },
     2 * 60_000,
