@@ -40,7 +40,7 @@ describe("tool timeout", () => {
         return { woke: true };
       },
     });
-    const err = await callTool(sleepy, {}, toolContext(server.services)).catch((e) => e);
+    const err = (await callTool(sleepy, {}, toolContext(server.services)).catch((e) => e)) as any;
     expect(err.status).toBe(504);
     expect(err.code).toBe("tool_timeout");
   });
