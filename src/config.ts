@@ -17,6 +17,10 @@ export interface Config {
   allowedOrigins: string[];
   /** Directories under which `import_path` may read (none by default). */
   importRoots: string[];
+  /** Requests per second per token (bursts of 10×); 0 = unlimited. */
+  rateLimit: number;
+  /** A tool call running longer than this answers 504 (the work may still finish). */
+  toolTimeoutMs: number;
   /** Finished jobs are pruned after this long. */
   jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
@@ -38,6 +42,8 @@ export interface ConfigFlags {
   "allow-origin"?: string[];
   "import-root"?: string[];
   "job-retention"?: string;
+  "rate-limit"?: string;
+  "tool-timeout"?: string;
   quiet?: boolean;
 }
 
@@ -67,6 +73,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd 
   if (!retention) throw new ConfigError(`job retention must look like 7d, 12h, 30m or a number of ms, got "${retentionText}"`);
   const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1 }[(retention[2] ?? "ms") as "d" | "h" | "m" | "ms"];
 
+  const rateText = flags["rate-limit"] ?? env.QUIVER_RATE_LIMIT ?? "100";
+  if (!/^\d+$/.test(rateText)) throw new ConfigError(`rate limit must be a whole number of requests per second (0 = off), got "${rateText}"`);
+  const timeoutText = flags["tool-timeout"] ?? env.QUIVER_TOOL_TIMEOUT ?? "60";
+  if (!/^\d+(\.\d+)?$/.test(timeoutText) || Number(timeoutText) <= 0)
+    throw new ConfigError(`tool timeout must be a positive number of seconds, got "${timeoutText}"`);
+
   return {
     host,
     port,
@@ -76,6 +88,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd 
     allowedOrigins: list(flags["allow-origin"], env.QUIVER_ALLOWED_ORIGINS),
     importRoots: list(flags["import-root"], env.QUIVER_IMPORT_ROOTS).map((p) => resolve(cwd, p)),
     jobRetentionMs: Number(retention[1]) * unitMs,
+    rateLimit: Number(rateText),
+    toolTimeoutMs: Number(timeoutText) * 1000,
     logRequests: !flags.quiet,
   };
 }

@@ -2,6 +2,7 @@
 // quiver's command line. This entry file has no value exports on purpose: in a
 // bytecode-compiled binary an exported `fetch`/`app` would make Bun auto-serve it.
 import { UsageError } from "./cli/args.ts";
+import { check, checkHelp } from "./cli/check.ts";
 import { healthcheck, listTools, version } from "./cli/misc.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
@@ -17,6 +18,7 @@ Commands:
   serve        serve the tools over HTTP (REST + MCP)       quiver serve --help
   token        create, list or revoke bearer tokens         quiver token --help
   tools        list the tools (--json: Claude definitions)
+  check        verify (and --repair) the data directory
   healthcheck  exit 0 when the local server answers /healthz
   version      print quiver's and Bun's versions
   worker       run background jobs (serve starts one itself)
@@ -29,6 +31,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
   token: { run: token, help: tokenHelp },
   tools: { run: listTools, help: "quiver tools [--json]" },
   healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
+  check: { run: check, help: checkHelp },
   version: { run: version },
   worker: { run: worker, help: workerHelp },
 };

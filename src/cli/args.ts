@@ -19,6 +19,8 @@ export const serverOptions = {
   "allow-origin": { type: "string", multiple: true },
   "import-root": { type: "string", multiple: true },
   "job-retention": { type: "string" },
+  "rate-limit": { type: "string" },
+  "tool-timeout": { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } as const;
 
