@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { openDatabase } from "./store/db.ts";
 import { FileStore } from "./store/files.ts";
+import { JobQueue } from "./store/jobs.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 
@@ -22,6 +23,7 @@ export function openServices(config: Config): OpenServices {
     db,
     files,
     tokens,
+    jobs: new JobQueue(db),
     close() {
       db.close(false);
     },

@@ -17,7 +17,7 @@ export function listTools(argv: string[]): void {
   const width = Math.max(...tools.map((t) => t.name.length));
   for (const tool of tools) {
     const firstSentence = tool.description.split(/(?<=\.)\s/)[0];
-    process.stdout.write(`${tool.name.padEnd(width)}  [${tool.scope}]  ${firstSentence}\n`);
+    process.stdout.write(`${tool.name.padEnd(width)}  ${`[${tool.scope}]`.padEnd(7)}  ${firstSentence}\n`);
   }
 }
 

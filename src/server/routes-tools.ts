@@ -1,3 +1,4 @@
+import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import { badRequest } from "../errors.ts";
 import type { OpenServices } from "../services.ts";
@@ -31,6 +32,7 @@ export function toolRoutes(services: OpenServices) {
   };
 
   return new Elysia({ name: "quiver/tools" })
+    .use(bearer())
     .get("/tools", ({ request, bearer }) => {
       who(request, bearer);
       return definitions;

@@ -9,6 +9,9 @@ import { QuiverError } from "../errors.ts";
  * directory fsynced — so a blob that exists under its name is complete and durable.
  * Only this module touches blob files; nothing above it knows they are files.
  */
+/** Bytes as they arrive: a request body stream, or chunks already in memory. */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+
 export interface StoredBlob {
   hash: string;
   size: number;
@@ -39,7 +42,7 @@ export class BlobStore {
    * Streams `source` into the store. Rejects with 413 once more than `maxBytes` arrive
    * (the partial temp file is removed). Resolves once the blob is durable.
    */
-  async write(source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>, maxBytes = Infinity): Promise<StoredBlob> {
+  async write(source: ByteSource, maxBytes = Infinity): Promise<StoredBlob> {
     const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
     const hasher = new Bun.CryptoHasher("sha256");
     const head = new Uint8Array(HEAD_BYTES);

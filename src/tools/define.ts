@@ -1,6 +1,7 @@
 import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import type { Config } from "../config.ts";
 import type { FileStore } from "../store/files.ts";
+import type { JobQueue } from "../store/jobs.ts";
 import type { Caller, Scope } from "../store/tokens.ts";
 
 /**
@@ -11,6 +12,7 @@ import type { Caller, Scope } from "../store/tokens.ts";
 export interface Services {
   config: Config;
   files: FileStore;
+  jobs: JobQueue;
 }
 
 export interface ToolContext extends Services {

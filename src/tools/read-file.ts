@@ -27,7 +27,7 @@ export const readFile = defineTool({
     const info = files.require(normalizePath(path));
     if (!info.is_text)
       throw new QuiverError(415, "binary_file", `"${info.path}" is binary (${info.content_type}, ${info.size} bytes); download it with GET /files/${encodeURI(info.path)}`);
-    const text = decodeText(await files.open(info).bytes());
+    const text = decodeText(await files.readBytes(info));
     const lines = text.split(/\r?\n/);
     if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
     const total = lines.length;

@@ -1,6 +1,9 @@
 import { QuiverError } from "../errors.ts";
+import { cancelJob } from "./cancel-job.ts";
 import type { AnyTool } from "./define.ts";
 import { deleteFile } from "./delete-file.ts";
+import { jobStatus } from "./job-status.ts";
+import { listJobs } from "./list-jobs.ts";
 import { listFiles } from "./list-files.ts";
 import { readFile } from "./read-file.ts";
 import { writeFile } from "./write-file.ts";
@@ -14,6 +17,9 @@ export const tools: readonly AnyTool[] = [
   writeFile,
   listFiles,
   deleteFile,
+  jobStatus,
+  listJobs,
+  cancelJob,
 ] as unknown as AnyTool[];
 
 const byName = new Map(tools.map((tool) => [tool.name, tool]));

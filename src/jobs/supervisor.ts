@@ -1,0 +1,65 @@
+import { spawn, type Subprocess } from "bun";
+import type { Config } from "../config.ts";
+import { logError, logInfo } from "../log.ts";
+import type { JobQueue } from "../store/jobs.ts";
+
+/**
+ * Runs the job worker as a child process (`quiver worker`) with its own database
+ * connection, restarts it if it dies, and stops it at a checkpoint on shutdown. The child
+ * watches its stdin: when this process dies, even by kill -9, the pipe closes and the
+ * worker exits instead of lingering as an orphan.
+ */
+export interface Supervisor {
+  stop(): Promise<void>;
+  readonly pid: number | undefined;
+}
+
+/** How to start this same program again: the compiled binary, or bun + the entry script. */
+export function selfCommand(): string[] {
+  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/") ? [process.execPath] : [process.execPath, Bun.main];
+}
+
+export function workerArgs(config: Config): string[] {
+  return [
+    "worker",
+    "--data", config.dataDir,
+    "--job-retention", `${config.jobRetentionMs}ms`,
+    ...config.importRoots.flatMap((root) => ["--import-root", root]),
+  ];
+}
+
+export function startSupervisor(config: Config, jobs: JobQueue): Supervisor {
+  // No worker can be running for this data directory now: whatever was running when the
+  // last server died goes back to the queue (its work is idempotent).
+  const requeued = jobs.requeueAllRunning();
+  if (requeued) logInfo("requeued interrupted jobs", { count: requeued });
+  let child: Subprocess | undefined;
+  let stopping = false;
+  let restarts = 0;
+
+  const launch = () => {
+    child = spawn([...selfCommand(), ...workerArgs(config)], { stdin: "pipe", stdout: "inherit", stderr: "inherit", env: process.env });
+    const started = Date.now();
+    child.exited.then((code) => {
+      if (stopping) return;
+      restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
+      const delay = Math.min(30_000, 500 * 2 ** restarts);
+      logError("job worker exited; restarting", { code, in_ms: delay });
+      setTimeout(() => !stopping && launch(), delay).unref();
+    });
+  };
+  launch();
+
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    async stop() {
+      stopping = true;
+      if (!child || child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timeout = Bun.sleep(10_000).then(() => "timeout");
+      if ((await Promise.race([child.exited, timeout])) === "timeout") child.kill("SIGKILL");
+    },
+  };
+}

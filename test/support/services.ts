@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig, type Config } from "../../src/config.ts";
+import { createHandler, type Handler } from "../../src/server/handler.ts";
+import { openServices, type OpenServices } from "../../src/services.ts";
+import type { Caller, Scope } from "../../src/store/tokens.ts";
+import type { ToolContext } from "../../src/tools/define.ts";
+
+export const STATIC_TOKEN = "test-static-token-0123456789abcdef";
+
+export function tempDir(prefix = "quiver-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface TestServer {
+  services: OpenServices;
+  handle: Handler;
+  config: Config;
+  logs: Record<string, unknown>[];
+  /** A secret per scope, created through the token store. */
+  tokens: Record<Scope, string>;
+  close(): void;
+}
+
+/** A fresh data dir, services, and the full HTTP handler (no socket). */
+export function testServer(overrides: Partial<Config> = {}): TestServer {
+  const dataDir = tempDir();
+  // Rate limiting is off unless a test turns it on: fuzz tests send thousands of requests.
+  const config = { ...loadConfig({ data: dataDir, quiet: true, "rate-limit": "0" }, { QUIVER_TOKEN: STATIC_TOKEN }), ...overrides };
+  const services = openServices(config);
+  const logs: Record<string, unknown>[] = [];
+  const handle = createHandler(services, { log: (f) => logs.push(f) });
+  const tokens = {
+    read: services.tokens.create("reader", "read").secret,
+    write: services.tokens.create("writer", "write").secret,
+    admin: services.tokens.create("boss", "admin").secret,
+  };
+  return {
+    services,
+    handle,
+    config,
+    logs,
+    tokens,
+    close() {
+      services.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function toolContext(services: OpenServices, scope: Scope = "admin"): ToolContext {
+  const caller: Caller = { id: "test", name: "test", scope };
+  return { ...services, caller };
+}
+
+export interface Call {
+  method?: string;
+  token?: string | null;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One request through the handler; JSON bodies are serialised with the right type. */
+export async function request(server: TestServer, path: string, call: Call = {}) {
+  const headers: Record<string, string> = { ...call.headers };
+  if (call.token !== null) headers.authorization ??= `Bearer ${call.token ?? STATIC_TOKEN}`;
+  let body: string | Uint8Array | undefined;
+  if (call.body instanceof Uint8Array || typeof call.body === "string") body = call.body as string | Uint8Array;
+  else if (call.body !== undefined) {
+    body = JSON.stringify(call.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const response = await server.handle(new Request(`http://localhost${path}`, { method: call.method ?? (body ? "POST" : "GET"), headers, body }));
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: response.status, headers: response.headers, text, json };
+}
