@@ -98,7 +98,7 @@ async function main() {
   build();
   const work = mkdtempSync(join(tmpdir(), "quiver-bench-"));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const cmd = [BINARY, "serve", "--port", String(port), "--data", join(work, "data"), "--quiet"];
+  const cmd = [BINARY, "serve", "--port", String(port), "--data", join(work, "data"), "--quiet", "--rate-limit", "0"];
   const server = spawn(pin ? ["taskset", "-c", "0", ...cmd] : cmd, { env: { PATH: process.env.PATH, QUIVER_TOKEN: TOKEN, NODE_ENV: "production" }, stdout: "ignore", stderr: "pipe" });
   const url = `http://127.0.0.1:${port}`;
   try {

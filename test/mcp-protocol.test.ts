@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { describe, expect, test } from "bun:test";
+import { loadConfig } from "../src/config.ts";
 import { QuiverError } from "../src/errors.ts";
 import { classifyEra, classifyHttp, decodeHeaderValue } from "../src/mcp/era.ts";
 import { RpcError } from "../src/mcp/jsonrpc.ts";
@@ -13,7 +14,8 @@ import { ENVELOPE, MODERN, testServer } from "./mcp-support.ts";
 
 // The protocol function, called directly: no transport, stub tools where useful.
 const admin: McpCall = { caller: { id: "t", name: "t", scope: "admin" } };
-const noServices = {} as Services;
+// Stub tools use no service, but callTool reads the tool timeout from the config.
+const noServices = { config: loadConfig({ data: "/nonexistent", quiet: true }, {}) } as Services;
 
 const echo = defineTool({
   name: "echo_structured",
