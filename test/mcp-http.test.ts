@@ -183,7 +183,7 @@ describe("progress over SSE", () => {
     expect(plain.headers.get("content-type")).toBe("application/json");
     const jsonOnly = await handle(mcpRequest({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "ticking", arguments: {}, _meta: { progressToken: 1 } } }, { accept: "application/json" }));
     expect(jsonOnly.headers.get("content-type")).toBe("application/json");
-    expect((await jsonOnly.json()).result.content[0].text).toBe('{"counted":3}');
+    expect(((await jsonOnly.json()) as any).result.content[0].text).toBe('{"counted":3}');
   });
 });
 

@@ -109,7 +109,7 @@ describe("Streamable HTTP against the binary", () => {
     const unauth = await post({});
     expect(unauth.status).toBe(401);
     expect(unauth.headers.get("www-authenticate")).toContain(`resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`);
-    const meta = await (await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).json();
+    const meta = (await (await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as { resource: string };
     expect(meta.resource).toBe(`${server.url}/mcp`);
     expect((await post({ authorization: `Bearer ${TOKEN}`, origin: "https://evil.example" })).status).toBe(403);
     expect((await post({ authorization: `Bearer ${TOKEN}`, host: "evil.example" })).status).toBe(403);
