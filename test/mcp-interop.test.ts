@@ -181,14 +181,27 @@ describe("stdio: quiver mcp", () => {
     const content = Array.from({ length: 1500 }, (_, i) => `line ${i} ${"x".repeat(30)}`).join("\n");
     proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "write_file", arguments: { path: "big.txt", content } } }) + "\n");
     proc.stdin.flush();
-    await Bun.sleep(200);
+    // Wait for the write's answer before reading the file back.
+    const reader = proc.stdout.getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
     for (let id = 2; id < 12; id++)
       proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "read_file", arguments: { path: "big.txt" } } }) + "\n");
     proc.stdin.end();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
     expect(await proc.exited).toBe(0);
-    const lines = (await new Response(proc.stdout).text()).trim().split("\n").map((l) => JSON.parse(l));
+    const lines = out.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines).toHaveLength(11);
-    for (const l of lines.filter((l) => l.id > 1)) expect(JSON.parse(l.result.content[0].text).content).toBe(content);
+    expect(lines[0].result.isError).toBeUndefined();
+    for (const l of lines.slice(1)) expect(JSON.parse(l.result.content[0].text).content).toBe(content);
   });
 
   test("a first server/discover is answered", async () => {
