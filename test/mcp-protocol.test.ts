@@ -227,6 +227,13 @@ describe("tools/list", () => {
     }
   });
 
+  test("numbers are plain numbers (Elysia's string-or-integer unions collapsed)", async () => {
+    const res = await call(req(1, "tools/list"), { services: noServices });
+    const limit = res.result.tools.find((t: any) => t.name === "list_files").inputSchema.properties.limit;
+    expect(limit).toEqual({ type: "integer", minimum: 1, maximum: 1000, description: expect.any(String) });
+    expect(JSON.stringify(res.result.tools)).not.toContain('"format":"integer"');
+  });
+
   test("declared output schemas are listed", async () => {
     const res = await call(req(1, "tools/list"));
     expect(res.result.tools.find((t: any) => t.name === "echo_structured").outputSchema.properties.length.type).toBe("integer");
