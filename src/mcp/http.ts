@@ -105,5 +105,8 @@ function streamed(message: JsonRpcRequest & { id: string | number }, era: Return
 
 /** RFC 9728 metadata URL for /mcp (path-suffixed form), named in every 401 challenge. */
 export function resourceMetadataUrl(request: Request): string {
-  return new URL("/.well-known/oauth-protected-resource/mcp", request.url).href;
+  // String slicing, not new URL(): this runs on every request (hot path).
+  const url = request.url;
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  return (pathStart === -1 ? url : url.slice(0, pathStart)) + "/.well-known/oauth-protected-resource/mcp";
 }
