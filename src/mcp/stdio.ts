@@ -7,7 +7,7 @@ import { handleMessage, type McpDeps } from "./protocol.ts";
  * MCP over stdio: newline-delimited JSON-RPC on the given streams. Nothing but protocol
  * goes to `output` (logs use stderr). Requests run concurrently and are answered as
  * they finish; `notifications/cancelled` aborts the named one. Resolves when input
- * ends and every request in flight has been answered.
+ * ends and the requests in flight have been answered (or, past `drainMs`, cancelled).
  * Local trust: the caller is whoever started the process (an admin).
  */
 export const LOCAL_CALLER: Caller = { id: "local", name: "stdio", scope: "admin" };
@@ -16,6 +16,8 @@ export interface StdioOptions {
   input: ReadableStream<Uint8Array>;
   write: (line: string) => void;
   caller?: Caller;
+  /** After input ends, how long requests in flight may take before they are cancelled. */
+  drainMs?: number;
 }
 
 export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<void> {
@@ -66,5 +68,13 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
   }
   buffered += decoder.decode();
   if (buffered.trim()) onLine(buffered);
-  while (pending.size > 0) await Promise.all([...pending]);
+  // Input is over: give requests in flight a moment to answer, then cancel the rest so
+  // the process exits promptly (the client has stopped talking to us).
+  const deadline = Bun.sleep(opts.drainMs ?? 2000).then(() => "late" as const);
+  while (pending.size > 0) {
+    if ((await Promise.race([Promise.all([...pending]), deadline])) === "late") {
+      for (const controller of inFlight.values()) controller.abort();
+      break;
+    }
+  }
 }
