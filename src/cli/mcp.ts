@@ -1,4 +1,5 @@
 import { loadConfig } from "../config.ts";
+import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import { serveStdio } from "../mcp/stdio.ts";
 import { openServices } from "../services.ts";
@@ -13,8 +14,12 @@ process is trusted as a local admin. Logs go to stderr; stdout carries only prot
 export async function mcp(argv: string[]): Promise<number> {
   const { values } = parse(argv, dataOptions);
   const services = openServices(loadConfig({ data: values.data, quiet: true }));
-  // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable.
-  const stop = () => {
+  // Jobs started over stdio (import_path, reindex) need a worker here too.
+  const supervisor = startSupervisor(services.config, services.jobs);
+  // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable; the
+  // worker stops at its next checkpoint.
+  const stop = async () => {
+    await supervisor.stop();
     services.close();
     process.exit(0);
   };
@@ -24,6 +29,7 @@ export async function mcp(argv: string[]): Promise<number> {
   await serveStdio({ services }, { input: Bun.stdin.stream(), write: (line) => void process.stdout.write(line) });
   // Let stdout drain before main() exits: a pipe may still hold the last answers.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  await supervisor.stop();
   services.close();
   return 0;
 }

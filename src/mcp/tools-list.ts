@@ -1,14 +1,12 @@
 import type { AnyTool } from "../tools/define.ts";
 import { inputSchemaOf, tools as registryTools } from "../tools/registry.ts";
 import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
-import { plainJsonSchema } from "./schema.ts";
 
 /**
  * The MCP view of a tool list, built once: tool objects, name lookup and the
  * `tools/list` pages (in registry order, so every replica answers the same pages).
  * Schemas carry no "$schema": 2025-11-25 and 2026-07-28 default to JSON Schema
- * 2020-12, and older clients choke on dialect URLs they don't know. Elysia's
- * string-or-number unions are collapsed (schema.ts).
+ * 2020-12, and older clients choke on dialect URLs they don't know.
  */
 export const PAGE_SIZE = 50;
 /** Tool lists change only with a new binary: clients may reuse a page for a while. */
@@ -31,10 +29,10 @@ export interface ToolSet {
 }
 
 export function mcpTool(tool: AnyTool): McpTool {
-  const out: McpTool = { name: tool.name, description: tool.description, inputSchema: plainJsonSchema(inputSchemaOf(tool)) };
+  const out: McpTool = { name: tool.name, description: tool.description, inputSchema: inputSchemaOf(tool) };
   const title = tool.title ?? tool.annotations?.title;
   if (title) out.title = title;
-  if (tool.output) out.outputSchema = plainJsonSchema(JSON.parse(JSON.stringify(tool.output)));
+  if (tool.output) out.outputSchema = JSON.parse(JSON.stringify(tool.output));
   if (tool.annotations) out.annotations = { ...tool.annotations };
   return out;
 }
