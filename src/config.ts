@@ -17,6 +17,12 @@ export interface Config {
   allowedOrigins: string[];
   /** Directories under which `import_path` may read (none by default). */
   importRoots: string[];
+  /** Requests per second per token (bursts of 10×); 0 = unlimited. */
+  rateLimit: number;
+  /** A tool call running longer than this answers 504 (the work may still finish). */
+  toolTimeoutMs: number;
+  /** Finished jobs are pruned after this long. */
+  jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
   logRequests: boolean;
 }
@@ -35,6 +41,9 @@ export interface ConfigFlags {
   "max-body"?: string;
   "allow-origin"?: string[];
   "import-root"?: string[];
+  "job-retention"?: string;
+  "rate-limit"?: string;
+  "tool-timeout"?: string;
   quiet?: boolean;
 }
 
@@ -59,6 +68,17 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd 
   const list = (fromFlags: string[] | undefined, fromEnv: string | undefined) =>
     fromFlags?.length ? fromFlags : (fromEnv ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 
+  const retentionText = flags["job-retention"] ?? env.QUIVER_JOB_RETENTION ?? "7d";
+  const retention = /^(\d+(?:\.\d+)?)(d|h|m|ms)?$/.exec(retentionText.trim());
+  if (!retention) throw new ConfigError(`job retention must look like 7d, 12h, 30m or a number of ms, got "${retentionText}"`);
+  const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1 }[(retention[2] ?? "ms") as "d" | "h" | "m" | "ms"];
+
+  const rateText = flags["rate-limit"] ?? env.QUIVER_RATE_LIMIT ?? "100";
+  if (!/^\d+$/.test(rateText)) throw new ConfigError(`rate limit must be a whole number of requests per second (0 = off), got "${rateText}"`);
+  const timeoutText = flags["tool-timeout"] ?? env.QUIVER_TOOL_TIMEOUT ?? "60";
+  if (!/^\d+(\.\d+)?$/.test(timeoutText) || Number(timeoutText) <= 0)
+    throw new ConfigError(`tool timeout must be a positive number of seconds, got "${timeoutText}"`);
+
   return {
     host,
     port,
@@ -67,6 +87,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd 
     maxBodyBytes,
     allowedOrigins: list(flags["allow-origin"], env.QUIVER_ALLOWED_ORIGINS),
     importRoots: list(flags["import-root"], env.QUIVER_IMPORT_ROOTS).map((p) => resolve(cwd, p)),
+    jobRetentionMs: Number(retention[1]) * unitMs,
+    rateLimit: Number(rateText),
+    toolTimeoutMs: Number(timeoutText) * 1000,
     logRequests: !flags.quiet,
   };
 }

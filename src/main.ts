@@ -2,11 +2,14 @@
 // quiver's command line. This entry file has no value exports on purpose: in a
 // bytecode-compiled binary an exported `fetch`/`app` would make Bun auto-serve it.
 import { UsageError } from "./cli/args.ts";
+import { check, checkHelp } from "./cli/check.ts";
 import { indexCommand, indexHelp } from "./cli/index.ts";
 import { healthcheck, listTools, version } from "./cli/misc.ts";
+import { mcp, mcpHelp } from "./cli/mcp.ts";
 import { searchCommand, searchHelp } from "./cli/search.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
+import { worker, workerHelp } from "./cli/worker.ts";
 import { ConfigError } from "./config.ts";
 import { QuiverError } from "./errors.ts";
 
@@ -20,8 +23,11 @@ Commands:
   index        import a directory tree and index it         quiver index --help
   search       full-text search over the stored files       quiver search --help
   tools        list the tools (--json: Claude definitions)
+  mcp          serve the tools over MCP on stdin/stdout     quiver mcp --help
+  check        verify (and --repair) the data directory
   healthcheck  exit 0 when the local server answers /healthz
   version      print quiver's and Bun's versions
+  worker       run background jobs (serve starts one itself)
   help         this text
 
 Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise.`;
@@ -32,8 +38,11 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
   index: { run: indexCommand, help: indexHelp },
   search: { run: searchCommand, help: searchHelp },
   tools: { run: listTools, help: "quiver tools [--json]" },
+  mcp: { run: mcp, help: mcpHelp },
   healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
+  check: { run: check, help: checkHelp },
   version: { run: version },
+  worker: { run: worker, help: workerHelp },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -62,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   const code = await main(process.argv.slice(2));
   // `serve` keeps running; everything else exits with its code.
-  if (process.argv[2] !== "serve") process.exit(code);
+  if (process.argv[2] !== "serve" && process.argv[2] !== "worker") process.exit(code);
 } catch (err) {
   if (err instanceof UsageError || err instanceof ConfigError || err instanceof QuiverError) {
     process.stderr.write(`quiver: ${err.message}\n`);

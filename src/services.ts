@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
+import { JobQueue } from "./store/jobs.ts";
 import { SearchIndex } from "./store/search.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
@@ -28,6 +29,7 @@ export function openServices(config: Config): OpenServices {
     files,
     index,
     tokens,
+    jobs: new JobQueue(db),
     close() {
       db.close(false);
     },

@@ -156,7 +156,7 @@ describe("search fuzz", () => {
 });
 
 describe("upgrading a data directory from before search", () => {
-  test("text files stored before migration 2 become searchable at the next open, once", async () => {
+  test("text files stored before the search migration become searchable at the next open, once", async () => {
     const { Database } = await import("bun:sqlite");
     const { migrations } = await import("../src/store/migrations.ts");
     const { BlobStore } = await import("../src/store/blobs.ts");
@@ -164,10 +164,12 @@ describe("upgrading a data directory from before search", () => {
     const { loadConfig } = await import("../src/config.ts");
     const { tempDir } = await import("./support/services.ts");
     const dir = tempDir();
-    // A database as the previous release left it: migration 1 only, one text and one binary file.
+    // A database as the previous release left it: every migration before search's, one
+    // text and one binary file.
+    const searchMigration = migrations.findIndex((m) => m.includes("passages_fts"));
     const db = new Database(`${dir}/quiver.db`, { create: true });
-    db.run(migrations[0]!);
-    db.run("PRAGMA user_version = 1");
+    for (const m of migrations.slice(0, searchMigration)) db.run(m);
+    db.run(`PRAGMA user_version = ${searchMigration}`);
     const blobs = new BlobStore(dir);
     const text = await blobs.writeBytes(new TextEncoder().encode("# Old\n\nan old capybara note\n"));
     const bin = await blobs.writeBytes(new Uint8Array([0, 1, 2, 99]));

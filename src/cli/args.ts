@@ -18,6 +18,9 @@ export const serverOptions = {
   "max-body": { type: "string" },
   "allow-origin": { type: "string", multiple: true },
   "import-root": { type: "string", multiple: true },
+  "job-retention": { type: "string" },
+  "rate-limit": { type: "string" },
+  "tool-timeout": { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } as const;
 

@@ -4,7 +4,7 @@ import { startServer } from "../server/serve.ts";
 import { openServices } from "../services.ts";
 import { parse, serverOptions } from "./args.ts";
 
-export const serveHelp = `quiver serve [--host H] [--port P] [--data DIR] [--max-body SIZE] [--allow-origin URL]... [--import-root DIR]... [--quiet]
+export const serveHelp = `quiver serve [--host H] [--port P] [--data DIR] [options]
 
 Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
   --host H          address to bind (env QUIVER_HOST, default 127.0.0.1)
@@ -13,6 +13,9 @@ Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
   --max-body SIZE   largest request body, e.g. 32MiB (env QUIVER_MAX_BODY)
   --allow-origin U  extra Origin allowed on /mcp (env QUIVER_ALLOWED_ORIGINS, comma-separated)
   --import-root DIR directory import_path may read (env QUIVER_IMPORT_ROOTS)
+  --rate-limit N    requests per second per token, bursts of 10x (env QUIVER_RATE_LIMIT, default 100, 0 = off)
+  --tool-timeout S  seconds before a tool call answers 504 (env QUIVER_TOOL_TIMEOUT, default 60)
+  --job-retention T how long finished jobs are kept, e.g. 7d, 12h (env QUIVER_JOB_RETENTION)
   --quiet           no access log
 Env QUIVER_TOKEN sets a static admin token; otherwise the first start creates one.`;
 

@@ -42,6 +42,7 @@ export function authenticate(request: Request, tokens: TokenStore, needed: Scope
     throw new QuiverError(401, "invalid_token", "the bearer token is not valid (unknown, revoked or malformed)", {
       "WWW-Authenticate": challenge("invalid_token", opts.params),
     });
+  tokens.limiter?.take(caller.id);
   requireScope(caller, needed);
   return caller;
 }

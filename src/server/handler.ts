@@ -2,6 +2,7 @@ import type { OpenServices } from "../services.ts";
 import { logLine } from "../log.ts";
 import { createApp } from "./app.ts";
 import { errorResponse } from "./errors.ts";
+import { RateLimiter } from "./rate-limit.ts";
 import { startRequest } from "./request-info.ts";
 
 export type Handler = (request: Request) => Promise<Response>;
@@ -13,6 +14,7 @@ export type Handler = (request: Request) => Promise<Response>;
  * Tests call this directly; `serve` hands it to Bun.serve.
  */
 export function createHandler(services: OpenServices, opts: { log?: (fields: Record<string, unknown>) => void } = {}): Handler {
+  if (services.config.rateLimit > 0) services.tokens.limiter ??= new RateLimiter(services.config.rateLimit);
   const app = createApp(services);
   const log = opts.log ?? (services.config.logRequests ? logLine : undefined);
   return async (request) => {

@@ -1,6 +1,7 @@
 import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
-import { badRequest, QuiverError } from "../errors.ts";
+import { badRequest } from "../errors.ts";
+import { blobMissing } from "../store/files.ts";
 import type { OpenServices } from "../services.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
 import { authenticate } from "./auth.ts";
@@ -39,7 +40,7 @@ export function fileRoutes(services: OpenServices) {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid_parameters", "limit must be an integer 1-1000");
       return files.list(normalizePrefix(query.prefix), limit, query.cursor);
     })
-    .get("/files/*", ({ request, bearer }) => {
+    .get("/files/*", async ({ request, bearer }) => {
       auth(request, "read", bearer);
       const info = files.require(logicalPath(request));
       const etag = `"${info.sha256}"`;
@@ -47,8 +48,7 @@ export function fileRoutes(services: OpenServices) {
       if (request.headers.get("if-none-match")?.split(",").some((t) => t.trim() === etag))
         return new Response(null, { status: 304, headers });
       const blob = files.open(info);
-      if (!blob.size && info.size > 0)
-        throw new QuiverError(500, "blob_missing", `the stored bytes of "${info.path}" are missing; run quiver check`);
+      if (!(await blob.exists())) throw blobMissing(info.path);
       return new Response(blob, { headers: { ...headers, "content-length": String(info.size) } });
     })
     .put(

@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import type { Config } from "../config.ts";
+import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { ensureAdminToken } from "./first-run.ts";
@@ -12,26 +13,32 @@ export interface RunningServer {
 }
 
 /** Starts the HTTP server on the configured host and port. */
-export function startServer(services: OpenServices): RunningServer {
+export function startServer(services: OpenServices, opts: { worker?: boolean } = {}): RunningServer {
   const { config } = services;
   ensureAdminToken(services);
   const handle = createHandler(services);
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    // Our own checks answer 413 in the JSON shape; this is only the backstop for bodies
-    // far past the limit.
-    maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024,
+    // Every body is read through our bounded readers (readJsonBody, FileStore.put), which
+    // answer 413 in the JSON shape from Content-Length alone or stop counting at the
+    // limit. Bun's own limit would answer first with an empty body, so it is lifted.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun closes a connection silent for idleTimeout (default 10 s); a tool may legitimately
+    // think for up to --tool-timeout, so the connection must outlive it (Bun's cap: 255 s).
+    idleTimeout: Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10),
     fetch: handle,
     error: () => new Response(JSON.stringify({ error: { code: "internal_error", message: "internal error" } }), { status: 500, headers: { "content-type": "application/json" } }),
   });
+  const supervisor = opts.worker === false ? undefined : startSupervisor(config, services.jobs);
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
   logInfo("listening", { url, data: config.dataDir });
   return {
     server,
     url,
+    /** Stops taking connections, lets in-flight requests finish, then stops the worker at a checkpoint. */
     async stop() {
-      await server.stop();
+      await Promise.all([server.stop(), supervisor?.stop()]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { badRequest, notFound } from "../errors.ts";
+import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { BlobStore, type ByteSource } from "./blobs.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 
@@ -196,7 +196,7 @@ export class FileStore {
     return new Map(rows.map((r) => [r.path, r.hash]));
   }
 
-  delete(path: string): FileInfo {
+  delete(path: string, opts: { keepBlob?: boolean } = {}): FileInfo {
     let row: FileRow | null = null;
     this.db.transaction(() => {
       row = this.q.del.get(path);
@@ -204,7 +204,7 @@ export class FileStore {
     }).immediate();
     const gone = row as FileRow | null;
     if (!gone) throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
-    this.collect(gone.hash);
+    if (!opts.keepBlob) this.collect(gone.hash);
     return toInfo(gone);
   }
 
@@ -229,10 +229,29 @@ export class FileStore {
     return this.blobs.file(info.sha256);
   }
 
+  /** All bytes of a stored file; a clear error when the store lost them. */
+  async readBytes(info: FileInfo): Promise<Uint8Array> {
+    try {
+      return await this.blobs.file(info.sha256).bytes();
+    } catch (err) {
+      if ((err as { code?: string }).code === "ENOENT") throw blobMissing(info.path);
+      throw err;
+    }
+  }
+
+  isReferenced(hash: string): boolean {
+    return this.q.refs.get(hash)!.n > 0;
+  }
+
   /** Removes a blob no row references any more. Same process: no await between check and unlink. */
   private collect(hash: string): void {
     if (this.q.refs.get(hash)!.n === 0) this.blobs.remove(hash);
   }
+}
+
+/** The row exists but its bytes do not: damage to the data directory, not bad input. */
+export function blobMissing(path: string): QuiverError {
+  return new QuiverError(500, "blob_missing", `the stored bytes of "${path}" are missing from the data directory; run quiver check --repair`);
 }
 
 function toInfo(row: FileRow): FileInfo {

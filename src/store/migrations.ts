@@ -26,7 +26,32 @@ export const migrations: string[] = [
     revoked_at   INTEGER
   );
   `,
-  // 2: search passages. `passages` maps each passage to its file and line range;
+  // jobs: the durable queue (src/store/jobs.ts)
+  `
+  CREATE TABLE jobs (
+    id               TEXT PRIMARY KEY,
+    kind             TEXT NOT NULL,
+    params           TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('enqueued', 'running', 'succeeded', 'failed', 'canceled')),
+    progress_done    INTEGER NOT NULL DEFAULT 0,
+    progress_total   INTEGER,
+    progress_message TEXT,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_attempts     INTEGER NOT NULL,
+    last_error       TEXT,
+    result           TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_by       TEXT,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER,
+    run_after        INTEGER NOT NULL,
+    lease_owner      TEXT,
+    lease_until      INTEGER
+  );
+  CREATE INDEX jobs_due ON jobs(status, run_after);
+  `,
+  // 3: search passages. `passages` maps each passage to its file and line range;
   // `passages_fts` (rowid = passages.id) holds the passage text (as indexed: CJK
   // characters separated by U+200B, see search-text.ts) — stored once, in FTS5's own
   // content table, which snippet() reads. (An external-content table over a `passages`

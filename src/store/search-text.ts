@@ -28,7 +28,7 @@ export function unsegment(text: string): string {
   return text.includes(ZWSP) ? text.replaceAll(ZWSP, "") : text;
 }
 
-// The tokenizer's token characters: `categories 'L* N* Co Mn Mc'` in migration 2.
+// The tokenizer's token characters: `categories 'L* N* Co Mn Mc'` in migration 3 (src/store/migrations.ts).
 const TOKEN_CHAR = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]/u;
 
 /** False when FTS5 would find no token in `text` (e.g. "***", "-", "()"). */

@@ -47,7 +47,7 @@ interface HitRow {
 
 /**
  * The full-text index: passages of every text file, `passages` (file, line range) +
- * `passages_fts` (text) joined on rowid (migration 2). It is the FileStore's indexer, so it runs inside the file's write
+ * `passages_fts` (text) joined on rowid (migration 3). It is the FileStore's indexer, so it runs inside the file's write
  * transaction and a file is searchable exactly when its write is acknowledged.
  */
 export class SearchIndex implements FileIndexer {
@@ -131,7 +131,7 @@ export class SearchIndex implements FileIndexer {
 
   /**
    * Indexes the text files that were stored before the index existed (listed by
-   * migration 2), then forgets the list. `read` returns a blob's bytes. Runs at open,
+   * migration 3), then forgets the list. `read` returns a blob's bytes. Runs at open,
    * synchronously, so a server never answers searches from a half-built index; on a new
    * database the list is empty and this is one query.
    */

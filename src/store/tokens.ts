@@ -47,7 +47,14 @@ export function newSecret(): string {
   return "qv_" + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
 }
 
+/** Something that refuses a caller who asks too often (throws a 429 QuiverError). */
+export interface CallerLimiter {
+  take(key: string): void;
+}
+
 export class TokenStore {
+  /** Applied by the HTTP layer after every successful authentication. */
+  limiter?: CallerLimiter;
   private readonly staticDigest?: Buffer;
   private readonly byHash: Statement<TokenRow, [string]>;
 

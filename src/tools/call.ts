@@ -13,5 +13,17 @@ export async function callTool(tool: AnyTool, params: unknown, ctx: ToolContext)
       "WWW-Authenticate": `Bearer realm="quiver", error="insufficient_scope", scope="${tool.scope}"`,
     });
   const args = validateParameters(tool, params);
-  return await tool.run(args as never, ctx);
+  const timeoutMs = ctx.config.toolTimeoutMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new QuiverError(504, "tool_timeout", `tool "${tool.name}" took longer than ${timeoutMs / 1000}s; for long work use a job (import_path) and poll job_status`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([Promise.resolve(tool.run(args as never, ctx)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

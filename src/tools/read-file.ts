@@ -1,4 +1,4 @@
-import { t } from "elysia";
+import { t } from "./schema.ts";
 import { QuiverError } from "../errors.ts";
 import { decodeText } from "../store/content.ts";
 import { normalizePath } from "../store/paths.ts";
@@ -27,7 +27,7 @@ export const readFile = defineTool({
     const info = files.require(normalizePath(path));
     if (!info.is_text)
       throw new QuiverError(415, "binary_file", `"${info.path}" is binary (${info.content_type}, ${info.size} bytes); download it with GET /files/${encodeURI(info.path)}`);
-    const text = decodeText(await files.open(info).bytes());
+    const text = decodeText(await files.readBytes(info));
     const lines = text.split(/\r?\n/);
     if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
     const total = lines.length;

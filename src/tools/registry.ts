@@ -1,6 +1,9 @@
 import { QuiverError } from "../errors.ts";
+import { cancelJob } from "./cancel-job.ts";
 import type { AnyTool } from "./define.ts";
 import { deleteFile } from "./delete-file.ts";
+import { jobStatus } from "./job-status.ts";
+import { listJobs } from "./list-jobs.ts";
 import { listFiles } from "./list-files.ts";
 import { readFile } from "./read-file.ts";
 import { search } from "./search.ts";
@@ -15,6 +18,9 @@ export const tools: readonly AnyTool[] = [
   writeFile,
   listFiles,
   deleteFile,
+  jobStatus,
+  listJobs,
+  cancelJob,
   search,
 ] as unknown as AnyTool[];
 

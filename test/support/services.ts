@@ -26,7 +26,8 @@ export interface TestServer {
 /** A fresh data dir, services, and the full HTTP handler (no socket). */
 export function testServer(overrides: Partial<Config> = {}): TestServer {
   const dataDir = tempDir();
-  const config = { ...loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: STATIC_TOKEN }), ...overrides };
+  // Rate limiting is off unless a test turns it on: fuzz tests send thousands of requests.
+  const config = { ...loadConfig({ data: dataDir, quiet: true, "rate-limit": "0" }, { QUIVER_TOKEN: STATIC_TOKEN }), ...overrides };
   const services = openServices(config);
   const logs: Record<string, unknown>[] = [];
   const handle = createHandler(services, { log: (f) => logs.push(f) });

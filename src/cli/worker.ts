@@ -1,0 +1,35 @@
+import { loadConfig } from "../config.ts";
+import { jobKinds } from "../jobs/registry.ts";
+import { runWorker } from "../jobs/worker.ts";
+import { logInfo } from "../log.ts";
+import { openServices } from "../services.ts";
+import { parse, serverOptions } from "./args.ts";
+
+export const workerHelp = `quiver worker [--data DIR] [--import-root DIR]... [--job-retention DAYS]
+
+Runs background jobs (imports, reindexing). \`quiver serve\` starts one for you; run it by
+hand only to debug. Stops at the next checkpoint on SIGTERM or when stdin closes.`;
+
+export async function worker(argv: string[]): Promise<void> {
+  const { values } = parse(argv, serverOptions);
+  const config = loadConfig(values);
+  const services = openServices(config);
+  const abort = new AbortController();
+  const stop = (why: string) => {
+    if (abort.signal.aborted) return;
+    logInfo("job worker stopping", { why });
+    abort.abort();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  // The server holds our stdin open; EOF means it is gone (even after kill -9).
+  if (!process.stdin.isTTY) {
+    process.stdin.on("end", () => stop("parent gone"));
+    process.stdin.on("close", () => stop("parent gone"));
+    process.stdin.resume();
+  }
+  logInfo("job worker started", { pid: process.pid });
+  await runWorker(services, { kinds: jobKinds, retentionMs: config.jobRetentionMs, signal: abort.signal });
+  services.close();
+  process.exit(0);
+}

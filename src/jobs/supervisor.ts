@@ -1,0 +1,78 @@
+import { spawn, type Subprocess } from "bun";
+import type { Config } from "../config.ts";
+import { logError, logInfo } from "../log.ts";
+import type { JobQueue } from "../store/jobs.ts";
+
+/**
+ * Runs the job worker as a child process (`quiver worker`) with its own database
+ * connection, restarts it if it dies, and stops it at a checkpoint on shutdown. The child
+ * watches its stdin: when this process dies, even by kill -9, the pipe closes and the
+ * worker exits instead of lingering as an orphan.
+ */
+export interface Supervisor {
+  stop(): Promise<void>;
+  readonly pid: number | undefined;
+}
+
+/** How to start this same program again: the compiled binary, or bun + the entry script. */
+export function selfCommand(): string[] {
+  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/") ? [process.execPath] : [process.execPath, Bun.main];
+}
+
+export function workerArgs(config: Config): string[] {
+  return [
+    "worker",
+    "--data", config.dataDir,
+    "--job-retention", `${config.jobRetentionMs}ms`,
+    ...config.importRoots.flatMap((root) => ["--import-root", root]),
+  ];
+}
+
+/** Worker owners are `w<pid>` on this machine (worker.ts). */
+export function ownerAlive(owner: string): boolean {
+  const pid = Number(/^w(\d+)$/.exec(owner)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+}
+
+export function startSupervisor(config: Config, jobs: JobQueue): Supervisor {
+  // Jobs whose worker process is gone (the last server was killed) go back to the queue
+  // at once; a worker still alive (another quiver on this data directory) keeps its jobs.
+  const requeued = jobs.requeueOrphaned(ownerAlive);
+  if (requeued) logInfo("requeued interrupted jobs", { count: requeued });
+  let child: Subprocess | undefined;
+  let stopping = false;
+  let restarts = 0;
+
+  const launch = () => {
+    // stdout goes to our stderr: under `quiver mcp`, our stdout carries only protocol.
+    child = spawn([...selfCommand(), ...workerArgs(config)], { stdin: "pipe", stdout: 2, stderr: "inherit", env: process.env });
+    const started = Date.now();
+    child.exited.then((code) => {
+      if (stopping) return;
+      restarts = Date.now() - started > 30_000 ? 0 : restarts + 1;
+      const delay = Math.min(30_000, 500 * 2 ** restarts);
+      logError("job worker exited; restarting", { code, in_ms: delay });
+      setTimeout(() => !stopping && launch(), delay).unref();
+    });
+  };
+  launch();
+
+  return {
+    get pid() {
+      return child?.pid;
+    },
+    async stop() {
+      stopping = true;
+      if (!child || child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timeout = Bun.sleep(10_000).then(() => "timeout");
+      if ((await Promise.race([child.exited, timeout])) === "timeout") child.kill("SIGKILL");
+    },
+  };
+}

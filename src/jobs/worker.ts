@@ -1,0 +1,112 @@
+import { logError, logInfo } from "../log.ts";
+import type { OpenServices } from "../services.ts";
+import { type JobKind, JobStopped } from "./kinds.ts";
+
+/**
+ * The job worker: claims due jobs from the queue and runs them, one at a time (the cap on
+ * concurrent jobs), off the HTTP process. It runs in its own process with its own
+ * database connection (see supervisor.ts), so a long import never stalls requests.
+ */
+export interface WorkerOptions {
+  kinds: readonly JobKind[];
+  owner?: string;
+  leaseMs?: number;
+  pollMs?: number;
+  /** Finished jobs older than this are deleted (default 7 days). */
+  retentionMs?: number;
+  /** Delay before retry n (1-based). */
+  backoffMs?: (attempt: number) => number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const HEARTBEAT_EVERY_MS = 200;
+
+export const defaultBackoff = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1));
+
+/** Runs one due job if there is one. Resolves to its id, or undefined when none was due. */
+export async function runOneJob(services: OpenServices, opts: WorkerOptions): Promise<string | undefined> {
+  const { jobs } = services;
+  const owner = opts.owner ?? `w${process.pid}`;
+  const leaseMs = opts.leaseMs ?? 15_000;
+  const job = jobs.claim(owner, leaseMs);
+  if (!job) return undefined;
+  const kind = opts.kinds.find((k) => k.kind === job.kind);
+  const signal = opts.signal ?? new AbortController().signal;
+  let lastBeat = 0;
+  let done = 0;
+  let total: number | null = null;
+  const checkpoint = (d: number, t?: number | null, message?: string) => {
+    done = d;
+    if (t !== undefined) total = t;
+    if (signal.aborted) throw new JobStopped("shutdown");
+    const now = Date.now();
+    if (now - lastBeat < HEARTBEAT_EVERY_MS) return;
+    lastBeat = now;
+    const state = jobs.heartbeat(job.id, owner, leaseMs, done, total, message);
+    if (state === "cancel") throw new JobStopped("canceled");
+    if (state === "lost") throw new JobStopped("lost");
+  };
+  try {
+    if (!kind) throw new Error(`unknown job kind "${job.kind}"`);
+    logInfo("job started", { job: job.id, kind: job.kind, attempt: job.attempts });
+    checkpoint(0);
+    const result = await kind.run(job.params, { services, jobId: job.id, signal, checkpoint });
+    lastBeat = 0;
+    try {
+      checkpoint(done, total); // a cancel that came in at the very end still counts
+    } catch (err) {
+      if (!(err instanceof JobStopped && err.reason === "canceled")) throw err;
+      jobs.finish(job.id, owner, { status: "canceled", result });
+      logInfo("job canceled", { job: job.id });
+      return job.id;
+    }
+    jobs.heartbeat(job.id, owner, leaseMs, done, total);
+    jobs.finish(job.id, owner, { status: "succeeded", result });
+    logInfo("job succeeded", { job: job.id, kind: job.kind });
+  } catch (err) {
+    if (err instanceof JobStopped) {
+      if (err.reason === "canceled") {
+        jobs.finish(job.id, owner, { status: "canceled" });
+        logInfo("job canceled", { job: job.id });
+      } else if (err.reason === "shutdown") {
+        // Hand the job back at once rather than waiting for the lease to expire.
+        jobs.release(job.id, owner);
+      }
+      return job.id;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const status = jobs.fail(job.id, owner, message, (opts.backoffMs ?? defaultBackoff)(job.attempts));
+    logError("job attempt failed", { job: job.id, kind: job.kind, attempt: job.attempts, next: status, error: message });
+  }
+  return job.id;
+}
+
+/** The worker loop: until `signal` aborts. */
+export async function runWorker(services: OpenServices, opts: WorkerOptions): Promise<void> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const pollMs = opts.pollMs ?? 250;
+  let lastHousekeeping = 0;
+  while (!signal.aborted) {
+    const now = Date.now();
+    if (now - lastHousekeeping > 1000) {
+      lastHousekeeping = now;
+      services.jobs.requeueExpired();
+      services.jobs.prune(opts.retentionMs ?? DEFAULT_RETENTION_MS);
+    }
+    const ran = await runOneJob(services, { ...opts, signal });
+    if (!ran && !signal.aborted) await sleep(pollMs, signal);
+  }
+}
+
+/** Runs due jobs until none is left (tests and the CLI). */
+export async function drainJobs(services: OpenServices, opts: WorkerOptions): Promise<void> {
+  while (await runOneJob(services, opts)) {}
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}

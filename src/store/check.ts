@@ -1,0 +1,66 @@
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { FileStore } from "./files.ts";
+
+/**
+ * Consistency check of the store: every file row has its blob and the blob hashes to its
+ * name; no blob is left without a row; no stale temp file lingers. `repair` drops rows
+ * whose bytes are gone or corrupt (they cannot be recovered; everything else is kept)
+ * and deletes orphan blobs and stale temp files.
+ */
+export interface CheckReport {
+  files: number;
+  missing_blobs: string[];
+  corrupt_blobs: string[];
+  orphan_blobs: number;
+  stale_temp_files: number;
+  repaired: boolean;
+}
+
+const STALE_TEMP_MS = 3600_000;
+
+export async function checkStore(files: FileStore, opts: { repair: boolean; verifyHashes?: boolean; onProgress?: (done: number, total: number) => void }): Promise<CheckReport> {
+  const rows = files.db.query("SELECT path, hash FROM files ORDER BY path").all() as { path: string; hash: string }[];
+  const missing: string[] = [];
+  const corrupt: string[] = [];
+  const referenced = new Set<string>();
+  let done = 0;
+  for (const row of rows) {
+    referenced.add(row.hash);
+    const blob = files.blobs.file(row.hash);
+    if (!(await blob.exists())) missing.push(row.path);
+    else if (opts.verifyHashes !== false) {
+      const hasher = new Bun.CryptoHasher("sha256");
+      for await (const chunk of blob.stream()) hasher.update(chunk);
+      if (hasher.digest("hex") !== row.hash) corrupt.push(row.path);
+    }
+    opts.onProgress?.(++done, rows.length);
+  }
+
+  const orphans: string[] = [];
+  for (const dir of safeReaddir(files.blobs.root)) {
+    for (const name of safeReaddir(join(files.blobs.root, dir))) {
+      const hash = dir + name;
+      if (/^[0-9a-f]{64}$/.test(hash) && !referenced.has(hash)) orphans.push(hash);
+    }
+  }
+  const tmpDir = join(files.blobs.root, "..", "tmp");
+  const stale = safeReaddir(tmpDir).filter((name) => Date.now() - statSync(join(tmpDir, name)).mtimeMs > STALE_TEMP_MS);
+
+  if (opts.repair) {
+    for (const path of [...missing, ...corrupt]) files.delete(path, { keepBlob: true });
+    for (const hash of corrupt.length ? rows.filter((r) => corrupt.includes(r.path)).map((r) => r.hash) : []) files.blobs.remove(hash);
+    // Re-check references at removal time: a write may have landed since the scan.
+    for (const hash of orphans) if (!files.isReferenced(hash)) files.blobs.remove(hash);
+    for (const name of stale) rmSync(join(tmpDir, name), { force: true });
+  }
+  return { files: rows.length, missing_blobs: missing, corrupt_blobs: corrupt, orphan_blobs: orphans.length, stale_temp_files: stale.length, repaired: opts.repair };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
