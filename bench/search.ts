@@ -168,7 +168,7 @@ const md = [
   table(
     ["", "seconds", "MB/s", "ratio"],
     [
-      ["quiver index (blobs fsynced, files + passages + FTS5, batched txns)", f(summary.seconds), f(quiverMBs, 1), `${f(quiverMBs / bareMBs)}x`],
+      ["quiver index (durable blobs, files + passages + FTS5, batched txns)", f(summary.seconds), f(quiverMBs, 1), `${f(quiverMBs / bareMBs)}x`],
       ["bare FTS5 table, one transaction, no blobs (the limit)", f(bareSeconds), f(bareMBs, 1), "1.00x"],
     ],
   ),
