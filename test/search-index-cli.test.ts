@@ -170,3 +170,17 @@ describe("quiver index / quiver search (CLI)", () => {
     expect(bad.err).toContain("no searchable words");
   });
 });
+
+describe("importTree failures", () => {
+  test("a checkpoint that throws stops the import with that error, after the batch it follows committed", async () => {
+    const server = testServer();
+    const root = tempDir("quiver-tree-");
+    for (let i = 0; i < 12; i++) writeFileSync(join(root, `f${i}.txt`), `file ${i}\n`);
+    const stop = new Error("job lease lost");
+    await expect(
+      importTree(server.services.files, { root, batchFiles: 4, checkpoint: () => { throw stop; } }),
+    ).rejects.toBe(stop);
+    expect(server.services.files.list("", 100).files.map((f) => f.path)).toEqual(["f0.txt", "f1.txt", "f10.txt", "f11.txt"]);
+    server.close();
+  });
+});

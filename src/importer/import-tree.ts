@@ -132,39 +132,41 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
     return prepared;
   };
   let next = batches.length ? prepareBatch(batches[0]!) : undefined;
-  for (let k = 0; k < batches.length; k++) {
-    const batch = batches[k]!;
-    const prepared = await next!;
-    // Blobs already written are committed even when aborted, so nothing is left orphaned.
-    if (opts.signal?.aborted) summary.aborted = true;
-    next = k + 1 < batches.length && !summary.aborted ? prepareBatch(batches[k + 1]!) : undefined;
-    const entries: CommitEntry[] = [];
-    prepared.forEach((p, j) => {
-      if (p.kind === "unchanged") summary.unchanged++;
-      else if (p.kind === "skipped") skippedAll.push({ rel: batch[j]!.file.rel, reason: p.reason });
-      else entries.push(p.entry);
-    });
-    if (entries.length) {
-      for (const [j, r] of files.commitMany(entries).entries()) {
-        if (!r.changed) summary.unchanged++;
-        else {
-          if (r.created) summary.added++;
-          else summary.updated++;
-          if (!entries[j]!.isText) summary.skipped_binary++;
+  try {
+    for (let k = 0; k < batches.length; k++) {
+      const batch = batches[k]!;
+      const prepared = await next!;
+      // Blobs already written are committed even when aborted, so nothing is left orphaned.
+      if (opts.signal?.aborted) summary.aborted = true;
+      next = k + 1 < batches.length && !summary.aborted ? prepareBatch(batches[k + 1]!) : undefined;
+      const entries: CommitEntry[] = [];
+      prepared.forEach((p, j) => {
+        if (p.kind === "unchanged") summary.unchanged++;
+        else if (p.kind === "skipped") skippedAll.push({ rel: batch[j]!.file.rel, reason: p.reason });
+        else entries.push(p.entry);
+      });
+      if (entries.length) {
+        for (const [j, r] of files.commitMany(entries).entries()) {
+          if (!r.changed) summary.unchanged++;
+          else {
+            if (r.created) summary.added++;
+            else summary.updated++;
+            if (!entries[j]!.isText) summary.skipped_binary++;
+          }
         }
       }
-    }
-    for (const item of batch) progress.bytes_done += item.file.size;
-    progress.files_done += batch.length;
-    progress.current = batch[batch.length - 1]!.file.rel;
-    opts.onProgress?.({ ...progress });
-    try {
+      for (const item of batch) progress.bytes_done += item.file.size;
+      progress.files_done += batch.length;
+      progress.current = batch[batch.length - 1]!.file.rel;
+      opts.onProgress?.({ ...progress });
       await opts.checkpoint?.({ ...progress });
-    } catch (err) {
-      await next?.catch(() => {}); // let in-flight blob writes settle before giving up
-      throw err;
+      if (!next) break;
     }
-    if (!next) break;
+  } catch (err) {
+    // A failed commit or a checkpoint that says stop: let the batch being prepared finish
+    // its I/O (its blobs stay unreferenced; quiver check sweeps them) before giving up.
+    await next?.catch(() => {});
+    throw err;
   }
 
   // Only a complete walk may decide what disappeared.
