@@ -26,7 +26,7 @@ describe("faults with the real binary", () => {
       for (let i = 0; !stop; i++) {
         const path = `w${w}/file-${i}.txt`;
         // sizes vary so some writes span several chunks
-        const body = `writer ${w} file ${i}\n` + "lorem ipsum ".repeat((i * 37) % 4000);
+        const body = `writer ${w} file ${i} marker zq${w}x${i}q\n` + "lorem ipsum ".repeat((i * 37) % 4000);
         attempted.set(path, body);
         try {
           const res = await fetch(`${server.url}/files/${path}`, { method: "PUT", headers: auth, body });
@@ -48,6 +48,14 @@ describe("faults with the real binary", () => {
       const res = await fetch(`${again.url}/files/${path}`, { headers: auth });
       expect(res.status, path).toBe(200);
       expect(await res.text()).toBe(body);
+    }
+    // and searchable: sample the acknowledged writes by their unique marker word
+    const sample = [...acked.keys()].filter((_, k) => k % 5 === 0);
+    for (const path of sample) {
+      const [, w, i] = /^w(\d)\/file-(\d+)\.txt$/.exec(path)!;
+      const res = await fetch(`${again.url}/tools/search`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ query: `zq${w}x${i}q` }) });
+      const hits = ((await res.json()) as { results: { path: string }[] }).results;
+      expect(hits.map((h) => h.path), path).toEqual([path]);
     }
     // every file the server lists is complete: its bytes hash to its ETag, and are what was sent
     const list = (await (await fetch(`${again.url}/files?limit=1000`, { headers: auth })).json()) as { files: { path: string; sha256: string }[] };

@@ -116,6 +116,21 @@ describe("import_path and the job tools, with the real binary", () => {
     expect(crashed.every((line) => { const [, , n, fts] = line.split(" "); return Number(n) > 0 && n === fts; })).toBe(true);
   }, 180_000);
 
+  test("SIGTERM mid-import: exits 0, the job goes back to the queue unspent and finishes after restart", async () => {
+    const dir = join(roots, "sigterm");
+    generate(dir, 6000, 2000);
+    const data = join(work, "d-sigterm");
+    const server = await serve(data);
+    const { json } = await tool(server, "import_path", { path: dir });
+    await waitFor(server, json.job_id, (j) => j.status === "running" && j.progress.done > 0);
+    expect(await server.stop("SIGTERM")).toBe(0);
+    const again = await serve(data);
+    const job = await waitFor(again, json.job_id, finished);
+    expect(job).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(job.result.added + job.result.unchanged).toBe(6000);
+    await again.stop();
+  }, 120_000);
+
   test("cancel_job stops a running import at a checkpoint and keeps what it committed", async () => {
     const dir = join(roots, "cancel");
     generate(dir, 6000, 2000);
