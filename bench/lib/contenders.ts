@@ -21,8 +21,12 @@ const JSON_AUTH = { ...AUTH, "content-type": "application/json" };
 const MCP_HEADERS = { ...JSON_AUTH, accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" };
 const MCP_CALL = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: CALL.name, arguments: CALL.parameters } });
 
-/** A python3 that has Debian's starlette and uvicorn (pyenv shims may shadow /usr/bin). */
+/**
+ * A python3 that has Debian's starlette and uvicorn (pyenv shims may shadow /usr/bin).
+ * BENCH_PYTHON names one to use ("none": act as if there is none).
+ */
 export function pythonWithStarlette(): string | undefined {
+  if (process.env.BENCH_PYTHON === "none") return undefined;
   for (const py of [process.env.BENCH_PYTHON, "python3", "/usr/bin/python3"]) {
     if (!py || !which(py)) continue;
     if (run([which(py)!, "-c", "import starlette, uvicorn"]) !== undefined) return which(py);

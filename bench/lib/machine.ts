@@ -1,6 +1,9 @@
 import { cpus, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pythonWithStarlette } from "./contenders.ts";
 import { run } from "./tools.ts";
+import { wrkPath } from "./wrk.ts";
 
 /** What the numbers were measured on: absolute figures only mean something next to this. */
 export function machineInfo(root: string): string[] {
@@ -13,7 +16,8 @@ export function machineInfo(root: string): string[] {
     `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
     `- machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; ${os}; ${kernel}`,
     `- quiver commit: ${commit}${dirty}; Bun ${Bun.version}; Node ${run(["node", "--version"]) ?? "not installed"}`,
-    `- wrk: ${run(["sh", "-c", "wrk -v 2>&1 | head -1"])?.split("\n")[0] || "not installed"}`,
+    `- wrk: ${wrkPath() ? (run(["sh", "-c", `"${wrkPath()}" -v 2>&1 | head -1`]) ?? "").replace(/ Copyright.*/, "") : "not installed"}`,
+    `- peers: ${peers()}`,
   ];
 }
 
@@ -23,4 +27,16 @@ function safeRead(path: string): string {
   } catch {
     return "";
   }
+}
+
+function peers(): string {
+  const py = pythonWithStarlette();
+  const versions = py && run([py, "-c", "import sys, starlette, uvicorn; print(sys.version.split()[0], starlette.__version__, uvicorn.__version__)"]);
+  const [pyv, st, uv] = versions ? versions.split(" ") : [];
+  const python = versions ? `Python ${pyv}, Starlette ${st}, Uvicorn ${uv}` : "no python3 with Starlette + Uvicorn";
+  let sdk = "not installed";
+  try {
+    sdk = JSON.parse(safeRead(join(import.meta.dir, "../../node_modules/@modelcontextprotocol/sdk/package.json"))).version;
+  } catch {}
+  return `${python}; @modelcontextprotocol/sdk ${sdk}`;
 }

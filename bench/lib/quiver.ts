@@ -46,7 +46,7 @@ export async function startQuiver(dataDir = tempDir("data")): Promise<Server> {
     env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
   });
   await seed(server.url);
-  return server;
+  return { ...server, dataDir };
 }
 
 /** One small file, so list_files has a row to return. */

@@ -7,6 +7,8 @@ export interface Server {
   name: string;
   url: string;
   pid: number;
+  /** quiver's data directory, when the server is quiver. */
+  dataDir?: string;
   stop(): Promise<void>;
   /** Resident set size of the server process, in bytes (VmRSS). */
   rss(): number;

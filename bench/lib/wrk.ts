@@ -21,8 +21,11 @@ export interface WrkResult {
   errors: number;
 }
 
+/** wrk, or undefined. BENCH_WRK overrides the lookup (a path, or "none" to act as if absent). */
 export function wrkPath(): string | undefined {
-  return which("wrk");
+  const override = process.env.BENCH_WRK;
+  if (override === "none") return undefined;
+  return which(override || "wrk");
 }
 
 const lua = (s: string) => JSON.stringify(s); // a JSON string literal is a valid Lua string literal for our ASCII bodies

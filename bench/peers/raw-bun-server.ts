@@ -29,7 +29,7 @@ Bun.serve({
     if (!caller) return fail(401, "unauthorized");
     let body: { name?: unknown; parameters?: { limit?: unknown } };
     try {
-      body = await req.json();
+      body = (await req.json()) as typeof body;
     } catch {
       return fail(400, "invalid_json");
     }

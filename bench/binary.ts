@@ -1,0 +1,75 @@
+// Section: the binary. Size of dist/quiver, cold start to the first 200 /healthz (median),
+// and resident memory: idle, after two equal batches of tool calls (growth between them
+// would be a leak), and after indexing a corpus when this tree has `quiver index`.
+// Prints markdown on stdout. `--smoke`: 3 cold starts, batches of 1,000.
+import { spawnSync } from "bun";
+import { statSync } from "node:fs";
+import { parseArgs, progress } from "./lib/args.ts";
+import { coldStart } from "./lib/coldstart.ts";
+import { writeCorpus } from "./lib/corpus.ts";
+import { hammer } from "./lib/load.ts";
+import { AUTH, CALL, ensureBinary, startQuiver, tempDir, TOKEN } from "./lib/quiver.ts";
+import { childrenOf, rssOf, type Server } from "./lib/server.ts";
+import { int, median, mib, ms, table } from "./lib/table.ts";
+
+const { smoke } = parseArgs();
+const COLD_RUNS = smoke ? 3 : 25;
+const BATCH = smoke ? 1_000 : 100_000;
+const CORPUS_FILES = smoke ? 20 : 2_000;
+
+const binary = ensureBinary();
+const size = statSync(binary).size;
+
+progress(`binary: ${COLD_RUNS} cold starts`);
+const dataDir = tempDir("cold");
+const coldCmd = [binary, "serve", "--port", "{port}", "--data", dataDir, "--quiet"];
+const env = { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" };
+await coldStart(coldCmd, env); // creates the database; not counted
+const colds: number[] = [];
+for (let i = 0; i < COLD_RUNS; i++) colds.push(await coldStart(coldCmd, env));
+
+const rows: (string | undefined)[][] = [
+  ["size of `dist/quiver`", mib(size), `${int(size)} bytes`],
+  [`cold start to first \`200 /healthz\` (median of ${COLD_RUNS})`, ms(median(colds)), `min ${ms(Math.min(...colds))}, max ${ms(Math.max(...colds))}`],
+];
+
+const rss = (s: Server) => s.rss();
+const workerRss = (s: Server) => childrenOf(s.pid).reduce((sum, pid) => sum + rssOf(pid), 0);
+
+progress("binary: memory");
+const server = await startQuiver();
+try {
+  await Bun.sleep(1000);
+  rows.push(["RSS idle (seeded, one file)", mib(rss(server)), `job worker process: ${mib(workerRss(server))}`]);
+  const target = { url: `${server.url}/tools/call`, body: JSON.stringify(CALL), headers: { ...AUTH, "content-type": "application/json" } };
+  for (const n of [1, 2]) {
+    progress(`binary: batch ${n} of ${BATCH} requests`);
+    const b = await hammer(target, BATCH);
+    if (b.failures) throw new Error(`batch ${n}: ${b.failures} failed requests`);
+    rows.push([`RSS after batch ${n} (${int(BATCH * n)} \`/tools/call\` requests in total)`, mib(rss(server)), `batch took ${b.seconds.toFixed(1)} s`]);
+  }
+  rows.push(indexRow(server));
+} finally {
+  await server.stop();
+}
+
+/** RSS after `quiver index` of a generated corpus, when the command exists in this tree. */
+function indexRow(server: Server): string[] {
+  const label = "RSS after indexing a corpus";
+  const probe = spawnSync([binary, "index", "--help"], { stdout: "pipe", stderr: "pipe" });
+  if (probe.exitCode !== 0) return [label, "not yet available", "this quiver has no `index` command"];
+  progress(`binary: indexing ${CORPUS_FILES} files`);
+  const corpus = writeCorpus(tempDir("corpus"), CORPUS_FILES);
+  const res = spawnSync([binary, "index", corpus.dir, "--data", server.dataDir!], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  if (res.exitCode !== 0) return [label, "failed", `\`quiver index\` exited ${res.exitCode}: ${res.stderr.toString().trim().split("\n")[0]}`];
+  const peak = res.resourceUsage?.maxRSS;
+  return [label, mib(rss(server)), `${int(CORPUS_FILES)} files, ${mib(corpus.bytes)}; \`quiver index\` peak RSS ${peak ? mib(peak * 1024) : "unknown"}`];
+}
+
+console.log(`## The binary
+
+${table(["", "value", "detail"], rows, ["l", "r", "l"])}
+
+RSS is the server process's \`VmRSS\`; batches are exact counts sent with 32 in flight.
+Growth between batch 1 and batch 2 (equal sizes) would show a leak.
+`);
