@@ -7,6 +7,12 @@ import type { OpenServices } from "../services.ts";
  * hash, print it once, and leave it in `<data>/admin.token` (mode 0600) for whoever can
  * read the data directory (e.g. `docker exec … cat /data/admin.token`).
  */
+/** A wildcard bind address is not something to type into curl; loopback reaches it. */
+function reachableHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::" || host === "[::]") return "127.0.0.1";
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
 export function ensureAdminToken(services: OpenServices): string | undefined {
   const { config, tokens } = services;
   if (config.staticToken || tokens.hasActiveAdmin()) return undefined;
@@ -16,7 +22,7 @@ export function ensureAdminToken(services: OpenServices): string | undefined {
   process.stderr.write(
     `\nquiver: first start — created an admin token (shown once, also saved to ${file}):\n\n` +
       `  admin token: ${secret}\n\n` +
-      `  curl -H "Authorization: Bearer ${secret}" http://${config.host}:${config.port}/tools\n\n`,
+      `  curl -H "Authorization: Bearer ${secret}" http://${reachableHost(config.host)}:${config.port}/tools\n\n`,
   );
   return secret;
 }

@@ -20,9 +20,10 @@ export function startServer(services: OpenServices, opts: { worker?: boolean } =
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    // Our own checks answer 413 in the JSON shape; this is only the backstop for bodies
-    // far past the limit.
-    maxRequestBodySize: config.maxBodyBytes * 2 + 1024 * 1024,
+    // Every body is read through our bounded readers (readJsonBody, FileStore.put), which
+    // answer 413 in the JSON shape from Content-Length alone or stop counting at the
+    // limit. Bun's own limit would answer first with an empty body, so it is lifted.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: handle,
     error: () => new Response(JSON.stringify({ error: { code: "internal_error", message: "internal error" } }), { status: 500, headers: { "content-type": "application/json" } }),
   });

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { buildBinary, startBinary, type Running } from "./support/binary.ts";
+import { tempDir } from "./support/services.ts";
+
+// Raw HTTP abuse against the real binary: every case ends in a clear 4xx or a closed
+// connection, and the server keeps answering other clients.
+const TOKEN = "abuse-test-token-0123456789";
+const work = tempDir("quiver-abuse-");
+let server: Running;
+let port: number;
+beforeAll(async () => {
+  server = await startBinary(buildBinary(), ["--data", join(work, "data"), "--quiet", "--max-body", "1MiB"], { QUIVER_TOKEN: TOKEN });
+  port = Number(new URL(server.url).port);
+});
+afterAll(async () => {
+  await server.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Sends raw bytes, returns what came back before the server answered or closed (or the timeout). */
+async function raw(chunks: (string | Uint8Array)[], opts: { gapMs?: number; waitMs?: number } = {}): Promise<string> {
+  let received = "";
+  let closed!: () => void;
+  const done = new Promise<void>((r) => (closed = r));
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_s, data) {
+        received += new TextDecoder().decode(data);
+      },
+      close() {
+        closed();
+      },
+      error() {
+        closed();
+      },
+    },
+  });
+  for (const chunk of chunks) {
+    if (socket.readyState !== 1 && socket.readyState !== ("open" as unknown)) break;
+    socket.write(chunk);
+    if (opts.gapMs) await Bun.sleep(opts.gapMs);
+  }
+  await Promise.race([done, Bun.sleep(opts.waitMs ?? 2000)]);
+  socket.end();
+  return received;
+}
+
+const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
+const healthy = async () => (await fetch(`${server.url}/healthz`)).status === 200;
+
+describe("raw HTTP abuse", () => {
+  test("truncated body (Content-Length larger than sent, then silence): no hang for others", async () => {
+    const pending = raw([`POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "list_`], { waitMs: 500 });
+    expect(await healthy()).toBe(true);
+    const answer = await pending;
+    const status = statusOf(answer);
+    expect(status === 0 || (status >= 400 && status < 500)).toBe(true);
+  });
+
+  test("Content-Length shorter than the body: the extra bytes are not a second valid request", async () => {
+    const body = '{"name":"list_files","parameters":{}}';
+    const answer = await raw([`POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 10\r\nConnection: close\r\n\r\n${body}`]);
+    const status = statusOf(answer);
+    expect(status).toBeGreaterThanOrEqual(400);
+    expect(status).toBeLessThan(500);
+    expect(await healthy()).toBe(true);
+  });
+
+  test("invalid Content-Length: 400", async () => {
+    const answer = await raw([`POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: banana\r\n\r\n`]);
+    const status = statusOf(answer);
+    expect(status === 0 || status === 400).toBe(true);
+    expect(await healthy()).toBe(true);
+  });
+
+  test("huge headers: refused (431/400) or closed", async () => {
+    const answer = await raw([`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(200_000)}\r\n\r\n`]);
+    const status = statusOf(answer);
+    expect(status === 0 || status === 431 || status === 400).toBe(true);
+    expect(await healthy()).toBe(true);
+  });
+
+  test("a 100 MB body is refused with 413 without being read whole", async () => {
+    const started = performance.now();
+    const res = await fetch(`${server.url}/files/huge.bin`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: new Uint8Array(100 * 1024 * 1024),
+    }).catch((e) => e as Error);
+    if (res instanceof Response) {
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as any).error.code).toBe("payload_too_large");
+    } // else: the server closed the connection mid-upload, which is also a refusal
+    expect(performance.now() - started).toBeLessThan(30_000);
+    const list = await fetch(`${server.url}/files?prefix=huge`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(((await list.json()) as any).files).toEqual([]);
+  }, 60_000);
+
+  test("deeply nested JSON (10^5 levels) is a 400", async () => {
+    const res = await fetch(`${server.url}/tools/call`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: "{\"name\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}",
+    });
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  test("slow clients dribbling headers do not block other clients", async () => {
+    const slow = Array.from({ length: 20 }, () =>
+      raw(["GET /healthz HTTP/1.1\r\n", "Host: 127.0.0.1\r\n", "X-Slow: 1\r\n", "X-Slow: 2\r\n"], { gapMs: 300, waitMs: 200 }),
+    );
+    await Bun.sleep(100);
+    for (let i = 0; i < 10; i++) expect(await healthy()).toBe(true);
+    await Promise.all(slow);
+  });
+
+  test("garbage instead of HTTP: closed, server fine", async () => {
+    await raw([new Uint8Array([0, 1, 2, 3, 255, 254, 13, 10, 13, 10])], { waitMs: 300 });
+    expect(await healthy()).toBe(true);
+  });
+});
