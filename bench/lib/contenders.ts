@@ -12,6 +12,8 @@ export interface Contender {
   name: string;
   /** Key for ratios ("raw", "rest", ...). */
   key: string;
+  /** Contenders with the same server key share one running server (quiver's three routes). */
+  server: string;
   unavailable(): string | undefined;
   start(): Promise<Server>;
   target(server: Server): Target;
@@ -39,6 +41,7 @@ export function contenders(): Contender[] {
     {
       name: "raw `Bun.serve` (the limit)",
       key: "raw",
+      server: "raw",
       unavailable: () => undefined,
       start: () => startServer({ name: "raw Bun.serve", cmd: [process.execPath, join(ROOT, "bench/peers/raw-bun-server.ts"), "{port}", tempDir("raw")], env: { QUIVER_TOKEN: TOKEN } }),
       target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
@@ -46,6 +49,7 @@ export function contenders(): Contender[] {
     {
       name: "quiver `POST /tools/call`",
       key: "rest",
+      server: "quiver",
       unavailable: () => undefined,
       start: () => startQuiver(),
       target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
@@ -53,6 +57,7 @@ export function contenders(): Contender[] {
     {
       name: "quiver `POST /tools/list_files`",
       key: "typed",
+      server: "quiver",
       unavailable: () => undefined,
       start: () => startQuiver(),
       target: (s) => ({ url: `${s.url}/tools/${CALL.name}`, body: JSON.stringify(CALL.parameters), headers: JSON_AUTH }),
@@ -60,6 +65,7 @@ export function contenders(): Contender[] {
     {
       name: "quiver MCP `tools/call` over `/mcp`",
       key: "mcp",
+      server: "quiver",
       unavailable: () => (treeHas("src/mcp") ? undefined : "not yet available (no src/mcp in this tree)"),
       start: () => startQuiver(),
       target: (s) => ({ url: `${s.url}/mcp`, body: MCP_CALL, headers: MCP_HEADERS }),
@@ -67,6 +73,7 @@ export function contenders(): Contender[] {
     {
       name: "Starlette + Uvicorn (the seed's server)",
       key: "starlette",
+      server: "starlette",
       unavailable: () => (pythonWithStarlette() ? undefined : "unavailable: no python3 with starlette + uvicorn (bench/setup.sh installs python3-starlette python3-uvicorn)"),
       start: () =>
         startServer({ name: "starlette", cmd: [pythonWithStarlette()!, join(ROOT, "bench/peers/starlette_server.py"), "{port}", join(tempDir("starlette"), "files.db")], env: { QUIVER_TOKEN: TOKEN } }),
@@ -75,6 +82,7 @@ export function contenders(): Contender[] {
     {
       name: "MCP TypeScript SDK on Node (stateless Streamable HTTP)",
       key: "sdk",
+      server: "sdk",
       unavailable: () => {
         if (!which("node")) return "unavailable: node is not installed";
         if (!treeHas("node_modules/@modelcontextprotocol/sdk")) return "unavailable: @modelcontextprotocol/sdk is not installed (npm install)";
