@@ -10,6 +10,7 @@
 //        --only a,b (run only these sections), --out FILE (where to write the report).
 import { spawn } from "bun";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { progress } from "./lib/args.ts";
 import { machineInfo } from "./lib/machine.ts";
@@ -49,6 +50,7 @@ async function runSection(name: string): Promise<string> {
 }
 
 const started = Date.now();
+const loadAtStart = loadavg();
 progress("building dist/quiver (npm run build)");
 ensureBinary();
 const wanted = sections().filter((s) => !only || only.includes(s));
@@ -57,7 +59,7 @@ for (const name of wanted) parts.push(await runSection(name));
 
 const report = `# quiver benchmarks${smoke ? " (smoke run: tiny inputs, numbers meaningless)" : ""}
 
-${machineInfo(ROOT).join("\n")}
+${machineInfo(ROOT, loadAtStart).join("\n")}
 - sections: ${wanted.join(", ")}; took ${Math.round((Date.now() - started) / 1000)} s
 - reproduce: \`bench/setup.sh\` once (wrk, Starlette, Uvicorn from Debian), then \`npm run bench\`
 

@@ -1,4 +1,4 @@
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pythonWithStarlette } from "./contenders.ts";
@@ -6,7 +6,7 @@ import { run } from "./tools.ts";
 import { wrkPath } from "./wrk.ts";
 
 /** What the numbers were measured on: absolute figures only mean something next to this. */
-export function machineInfo(root: string): string[] {
+export function machineInfo(root: string, loadAtStart: number[] = loadavg()): string[] {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const kernel = run(["uname", "-sr"]) ?? "unknown kernel";
   const os = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(safeRead("/etc/os-release"))?.[1] ?? "unknown OS";
@@ -18,6 +18,7 @@ export function machineInfo(root: string): string[] {
     `- quiver commit: ${commit}${dirty}; Bun ${Bun.version}; Node ${run(["node", "--version"]) ?? "not installed"}`,
     `- wrk: ${wrkPath() ? (run(["sh", "-c", `"${wrkPath()}" -v 2>&1 | head -1`]) ?? "").replace(/ Copyright.*/, "") : "not installed"}`,
     `- peers: ${peers()}`,
+    `- load average when the run started: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")} (other work on the machine skews absolute numbers)`,
   ];
 }
 
