@@ -33,3 +33,12 @@ export async function coldStart(cmd: string[], env: Record<string, string>): Pro
     clearTimeout(killer);
   }
 }
+
+/** Milliseconds for `cmd` to run to completion (e.g. `quiver version`: the process floor). */
+export async function runTime(cmd: string[]): Promise<number> {
+  const started = performance.now();
+  const proc = spawn([...pin(SERVER_CORE), ...cmd], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  const code = await proc.exited;
+  if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}`);
+  return performance.now() - started;
+}
