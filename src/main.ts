@@ -4,6 +4,7 @@
 import { UsageError } from "./cli/args.ts";
 import { check, checkHelp } from "./cli/check.ts";
 import { healthcheck, listTools, version } from "./cli/misc.ts";
+import { mcp, mcpHelp } from "./cli/mcp.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
 import { worker, workerHelp } from "./cli/worker.ts";
@@ -18,6 +19,7 @@ Commands:
   serve        serve the tools over HTTP (REST + MCP)       quiver serve --help
   token        create, list or revoke bearer tokens         quiver token --help
   tools        list the tools (--json: Claude definitions)
+  mcp          serve the tools over MCP on stdin/stdout     quiver mcp --help
   check        verify (and --repair) the data directory
   healthcheck  exit 0 when the local server answers /healthz
   version      print quiver's and Bun's versions
@@ -30,6 +32,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
   serve: { run: serve, help: serveHelp },
   token: { run: token, help: tokenHelp },
   tools: { run: listTools, help: "quiver tools [--json]" },
+  mcp: { run: mcp, help: mcpHelp },
   healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
   check: { run: check, help: checkHelp },
   version: { run: version },

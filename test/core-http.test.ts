@@ -21,6 +21,10 @@ describe("GET /tools: Claude Messages API definitions", () => {
       expect(tool.description.length).toBeGreaterThan(40);
       expect(tool.description).toMatch(/Returns/);
     }
+    // numbers are published as numbers (not Elysia's string-or-integer query unions)
+    const readFile = res.json.tools.find((t: { name: string }) => t.name === "read_file");
+    expect(readFile.input_schema.properties.limit).toMatchObject({ type: "integer", minimum: 1 });
+    expect(res.text).not.toContain('"format":"integer"');
   });
 });
 
@@ -52,6 +56,7 @@ describe("POST /tools/call and POST /tools/<name>", () => {
     [{ name: "read_file", parameters: {} }, "parameters.path"],
     [{ name: "read_file", parameters: { path: 7 } }, "parameters.path"],
     [{ name: "read_file", parameters: { path: "a", limit: "ten" } }, "parameters.limit"],
+    [{ name: "read_file", parameters: { path: "a", limit: "3" } }, "parameters.limit"],
     [{ name: "read_file", parameters: { path: "a", limit: 0 } }, "parameters.limit"],
     [{ name: "list_files", parameters: { limit: 1.5 } }, "parameters.limit"],
     [{ name: "write_file", parameters: { path: "a", content: "x", encoding: "latin1" } }, "parameters.encoding"],

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { JobKind } from "../src/jobs/kinds.ts";
+import { ownerAlive } from "../src/jobs/supervisor.ts";
 import { drainJobs, runOneJob } from "../src/jobs/worker.ts";
 import { request, testServer } from "./support/services.ts";
 
@@ -80,6 +81,19 @@ describe("the job queue", () => {
     expect(jobs.requeueExpired()).toBeGreaterThanOrEqual(1);
     await drainJobs(server.services, { kinds });
     expect(jobs.view(job.job_id)).toMatchObject({ status: "succeeded", attempts: 2 });
+  });
+
+  test("at start-up, jobs of a dead worker are requeued at once; a live worker keeps its job", async () => {
+    const dead = jobs.enqueue("count", { n: 1 });
+    jobs.claim("w999999999", 60_000);
+    const live = jobs.enqueue("count", { n: 1 });
+    jobs.claim(`w${process.pid}`, 60_000);
+    expect(jobs.requeueOrphaned(ownerAlive)).toBe(1);
+    expect(jobs.view(dead.job_id).status).toBe("enqueued");
+    expect(jobs.view(live.job_id).status).toBe("running");
+    server.services.db.run("UPDATE jobs SET lease_until = 0 WHERE id = ?", [live.job_id]);
+    await drainJobs(server.services, { kinds });
+    expect(jobs.view(dead.job_id).status).toBe("succeeded");
   });
 
   test("a worker shutting down hands its job back without spending an attempt", async () => {

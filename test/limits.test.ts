@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { t } from "elysia";
+import { t } from "../src/tools/schema.ts";
 import { callTool } from "../src/tools/call.ts";
 import { defineTool } from "../src/tools/define.ts";
 import { request, testServer, toolContext } from "./support/services.ts";

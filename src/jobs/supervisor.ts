@@ -28,17 +28,30 @@ export function workerArgs(config: Config): string[] {
   ];
 }
 
+/** Worker owners are `w<pid>` on this machine (worker.ts). */
+export function ownerAlive(owner: string): boolean {
+  const pid = Number(/^w(\d+)$/.exec(owner)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+}
+
 export function startSupervisor(config: Config, jobs: JobQueue): Supervisor {
-  // No worker can be running for this data directory now: whatever was running when the
-  // last server died goes back to the queue (its work is idempotent).
-  const requeued = jobs.requeueAllRunning();
+  // Jobs whose worker process is gone (the last server was killed) go back to the queue
+  // at once; a worker still alive (another quiver on this data directory) keeps its jobs.
+  const requeued = jobs.requeueOrphaned(ownerAlive);
   if (requeued) logInfo("requeued interrupted jobs", { count: requeued });
   let child: Subprocess | undefined;
   let stopping = false;
   let restarts = 0;
 
   const launch = () => {
-    child = spawn([...selfCommand(), ...workerArgs(config)], { stdin: "pipe", stdout: "inherit", stderr: "inherit", env: process.env });
+    // stdout goes to our stderr: under `quiver mcp`, our stdout carries only protocol.
+    child = spawn([...selfCommand(), ...workerArgs(config)], { stdin: "pipe", stdout: 2, stderr: "inherit", env: process.env });
     const started = Date.now();
     child.exited.then((code) => {
       if (stopping) return;

@@ -3,7 +3,9 @@ import { Elysia } from "elysia";
 import type { OpenServices } from "../services.ts";
 import { errorResponse } from "./errors.ts";
 import { fileRoutes } from "./routes-files.ts";
+import { mcpRoutes } from "./routes-mcp.ts";
 import { toolRoutes } from "./routes-tools.ts";
+import { wellKnownRoutes } from "./well-known.ts";
 
 /**
  * The HTTP surface. `onError` comes first: Elysia hooks apply only to what is registered
@@ -15,7 +17,9 @@ export function createApp(services: OpenServices) {
     .use(bearer())
     .get("/healthz", () => ({ status: "ok" }))
     .use(toolRoutes(services))
-    .use(fileRoutes(services));
+    .use(fileRoutes(services))
+    .use(mcpRoutes(services))
+    .use(wellKnownRoutes());
 }
 
 export type App = ReturnType<typeof createApp>;

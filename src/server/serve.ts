@@ -24,6 +24,9 @@ export function startServer(services: OpenServices, opts: { worker?: boolean } =
     // answer 413 in the JSON shape from Content-Length alone or stop counting at the
     // limit. Bun's own limit would answer first with an empty body, so it is lifted.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun closes a connection silent for idleTimeout (default 10 s); a tool may legitimately
+    // think for up to --tool-timeout, so the connection must outlive it (Bun's cap: 255 s).
+    idleTimeout: Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10),
     fetch: handle,
     error: () => new Response(JSON.stringify({ error: { code: "internal_error", message: "internal error" } }), { status: 500, headers: { "content-type": "application/json" } }),
   });

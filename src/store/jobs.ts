@@ -190,9 +190,21 @@ export class JobQueue {
     ).changes;
   }
 
-  /** Puts every running job back (at start-up, when no other worker can be alive). */
-  requeueAllRunning(): number {
-    return this.db.run(`UPDATE jobs SET status = 'enqueued', lease_owner = NULL, lease_until = NULL WHERE status = 'running'`).changes;
+  /**
+   * Puts running jobs back whose worker is known to be dead (`isAlive(owner)` false), without
+   * waiting for their lease to expire: a restart after kill -9 resumes at once.
+   */
+  requeueOrphaned(isAlive: (owner: string) => boolean): number {
+    const running = this.db.query("SELECT id, lease_owner FROM jobs WHERE status = 'running'").all() as { id: string; lease_owner: string | null }[];
+    let n = 0;
+    for (const job of running) {
+      if (job.lease_owner && isAlive(job.lease_owner)) continue;
+      n += this.db.run(
+        `UPDATE jobs SET status = 'enqueued', lease_owner = NULL, lease_until = NULL WHERE id = ? AND status = 'running' AND lease_owner IS ?`,
+        [job.id, job.lease_owner],
+      ).changes;
+    }
+    return n;
   }
 
   /** Deletes finished jobs older than `retentionMs`. */

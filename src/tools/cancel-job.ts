@@ -1,4 +1,4 @@
-import { t } from "elysia";
+import { t } from "./schema.ts";
 import { defineTool } from "./define.ts";
 
 export const cancelJob = defineTool({

@@ -1,4 +1,4 @@
-import { t } from "elysia";
+import { t } from "./schema.ts";
 import { QuiverError } from "../errors.ts";
 import { decodeText } from "../store/content.ts";
 import { normalizePath } from "../store/paths.ts";

@@ -1,4 +1,4 @@
-import { t } from "elysia";
+import { t } from "./schema.ts";
 import { badRequest } from "../errors.ts";
 import { normalizePath } from "../store/paths.ts";
 import { defineTool } from "./define.ts";

@@ -1,0 +1,35 @@
+import { loadConfig } from "../config.ts";
+import { startSupervisor } from "../jobs/supervisor.ts";
+import { logInfo } from "../log.ts";
+import { serveStdio } from "../mcp/stdio.ts";
+import { openServices } from "../services.ts";
+import { dataOptions, parse } from "./args.ts";
+
+export const mcpHelp = `quiver mcp [--data DIR]
+
+Serves the tools over MCP on stdin/stdout (newline-delimited JSON-RPC), for clients that
+launch quiver themselves (Claude Desktop, Claude Code). No token: whoever starts the
+process is trusted as a local admin. Logs go to stderr; stdout carries only protocol.`;
+
+export async function mcp(argv: string[]): Promise<number> {
+  const { values } = parse(argv, dataOptions);
+  const services = openServices(loadConfig({ data: values.data, quiet: true }));
+  // Jobs started over stdio (import_path, reindex) need a worker here too.
+  const supervisor = startSupervisor(services.config, services.jobs);
+  // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable; the
+  // worker stops at its next checkpoint.
+  const stop = async () => {
+    await supervisor.stop();
+    services.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  logInfo("mcp stdio ready", { data: services.config.dataDir });
+  await serveStdio({ services }, { input: Bun.stdin.stream(), write: (line) => void process.stdout.write(line) });
+  // Let stdout drain before main() exits: a pipe may still hold the last answers.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  await supervisor.stop();
+  services.close();
+  return 0;
+}

@@ -1,0 +1,80 @@
+import { logError } from "../log.ts";
+import type { Caller } from "../store/tokens.ts";
+import { isObject, isRequestId, PARSE_ERROR, type JsonRpcResponse, type RequestId } from "./jsonrpc.ts";
+import { handleMessage, type McpDeps } from "./protocol.ts";
+
+/**
+ * MCP over stdio: newline-delimited JSON-RPC on the given streams. Nothing but protocol
+ * goes to `output` (logs use stderr). Requests run concurrently and are answered as
+ * they finish; `notifications/cancelled` aborts the named one. Resolves when input
+ * ends and the requests in flight have been answered (or, past `drainMs`, cancelled).
+ * Local trust: the caller is whoever started the process (an admin).
+ */
+export const LOCAL_CALLER: Caller = { id: "local", name: "stdio", scope: "admin" };
+
+export interface StdioOptions {
+  input: ReadableStream<Uint8Array>;
+  write: (line: string) => void;
+  caller?: Caller;
+  /** After input ends, how long requests in flight may take before they are cancelled. */
+  drainMs?: number;
+}
+
+export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<void> {
+  const caller = opts.caller ?? LOCAL_CALLER;
+  const inFlight = new Map<RequestId, AbortController>();
+  const pending = new Set<Promise<void>>();
+  const send = (message: unknown) => opts.write(JSON.stringify(message) + "\n");
+
+  const onLine = (line: string) => {
+    if (line.trim() === "") return;
+    let body: unknown;
+    try {
+      body = JSON.parse(line);
+    } catch {
+      send({ jsonrpc: "2.0", id: null, error: { code: PARSE_ERROR, message: "not valid JSON: send one JSON-RPC message per line" } });
+      return;
+    }
+    if (isObject(body) && body.method === "notifications/cancelled" && isObject(body.params)) {
+      const id = body.params.requestId;
+      if (isRequestId(id)) inFlight.get(id)?.abort();
+      return;
+    }
+    const id = isObject(body) && typeof body.method === "string" && isRequestId(body.id) ? body.id : undefined;
+    const controller = new AbortController();
+    if (id !== undefined) inFlight.set(id, controller);
+    const work = handleMessage(body, deps, { caller, signal: controller.signal, notify: send })
+      .then((response: JsonRpcResponse | undefined) => {
+        // A cancelled request gets no response (spec); anything else is answered.
+        if (response && !controller.signal.aborted) send(response);
+      })
+      .catch((err) => logError("stdio request failed", { error: err }))
+      .finally(() => {
+        if (id !== undefined && inFlight.get(id) === controller) inFlight.delete(id);
+        pending.delete(work);
+      });
+    pending.add(work);
+  };
+
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const chunk of opts.input as unknown as AsyncIterable<Uint8Array>) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) !== -1) {
+      onLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+    }
+  }
+  buffered += decoder.decode();
+  if (buffered.trim()) onLine(buffered);
+  // Input is over: give requests in flight a moment to answer, then cancel the rest so
+  // the process exits promptly (the client has stopped talking to us).
+  const deadline = Bun.sleep(opts.drainMs ?? 2000).then(() => "late" as const);
+  while (pending.size > 0) {
+    if ((await Promise.race([Promise.all([...pending]), deadline])) === "late") {
+      for (const controller of inFlight.values()) controller.abort();
+      break;
+    }
+  }
+}
