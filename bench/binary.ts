@@ -5,6 +5,7 @@
 import { spawnSync } from "bun";
 import { statSync } from "node:fs";
 import { parseArgs, progress } from "./lib/args.ts";
+import { CLIENT_CORE, pinSelf } from "./lib/tools.ts";
 import { coldStart, runTime } from "./lib/coldstart.ts";
 import { writeCorpus } from "./lib/corpus.ts";
 import { hammer } from "./lib/load.ts";
@@ -13,6 +14,7 @@ import { childrenOf, rssOf, type Server } from "./lib/server.ts";
 import { int, median, mib, ms, table } from "./lib/table.ts";
 
 const { smoke } = parseArgs();
+pinSelf(CLIENT_CORE); // this process's own requests and polling stay off the server core
 const COLD_RUNS = smoke ? 3 : 25;
 const BATCH = smoke ? 1_000 : 100_000;
 const CORPUS_FILES = smoke ? 20 : 2_000;

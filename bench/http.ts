@@ -5,12 +5,14 @@
 // the machine hits every contender alike; a contender's figure is its median round.
 // Prints markdown on stdout. `--smoke`: one 1-second round, no warm-up.
 import { parseArgs, progress } from "./lib/args.ts";
+import { CLIENT_CORE, pin, pinSelf } from "./lib/tools.ts";
 import { contenders, type Contender } from "./lib/contenders.ts";
 import type { Server } from "./lib/server.ts";
 import { int, ms, ratio, table } from "./lib/table.ts";
 import { runWrk, wrkPath, type Target, type WrkResult } from "./lib/wrk.ts";
 
 const { smoke } = parseArgs();
+pinSelf(CLIENT_CORE); // this process's own requests and polling stay off the server core
 const CONNECTIONS = 32;
 const SECONDS = smoke ? 1 : 5;
 const ROUNDS = smoke ? 1 : 3;
@@ -96,7 +98,7 @@ const goal = (label: string, a: string, b: string, min?: number) => {
 console.log(`## HTTP request path
 
 Same trivial tool call (\`list_files\` with \`limit: 1\` on a store holding one file), same JSON
-answer, bearer auth on. \`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s\` pinned to core 1, servers pinned to core 0;
+answer, bearer auth on. \`wrk -t1 -c${CONNECTIONS} -d${SECONDS}s\`${pin(CLIENT_CORE).length ? " pinned to core 1, servers pinned to core 0" : ", no core pinning (no taskset, or one core)"};
 ${WARMUP ? `a ${WARMUP} s warm-up each, then ` : ""}${ROUNDS} round${ROUNDS > 1 ? "s" : ""} round-robin over the contenders; figures are each contender's median round.
 quiver is the compiled binary with \`--quiet --rate-limit 0\` (no access log, no per-token rate limit).
 

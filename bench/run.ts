@@ -16,7 +16,6 @@ import { progress } from "./lib/args.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { ensureBinary, ROOT } from "./lib/quiver.ts";
 import { sections } from "./lib/sections.ts";
-import { CLIENT_CORE, pin } from "./lib/tools.ts";
 
 const argv = process.argv.slice(2);
 const smoke = argv.includes("--smoke");
@@ -24,10 +23,10 @@ const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 
 const only = flag("--only")?.split(",");
 const out = flag("--out") ?? (smoke ? undefined : join(ROOT, "bench", "results", "latest.md"));
 
-/** One section in its own process, pinned to the client core (servers pin themselves to the other). */
+/** One section in its own process. Sections pin their servers and load generators themselves. */
 async function runSection(name: string): Promise<string> {
   progress(`section ${name}`);
-  const proc = spawn([...pin(CLIENT_CORE), process.execPath, join(import.meta.dir, `${name}.ts`), ...(smoke ? ["--smoke"] : [])], {
+  const proc = spawn([process.execPath, join(import.meta.dir, `${name}.ts`), ...(smoke ? ["--smoke"] : [])], {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",
@@ -44,7 +43,8 @@ async function runSection(name: string): Promise<string> {
   const text = await new Response(proc.stdout).text();
   await errDone;
   const code = await proc.exited;
-  if (code === 0 && text.trim()) return text.trim();
+  // A section without its own heading gets one named after its file.
+  if (code === 0 && text.trim()) return text.trim().startsWith("#") ? text.trim() : `## ${name}\n\n${text.trim()}`;
   const lastLines = err.trim().split("\n").filter((l) => !l.startsWith("[bench]")).slice(-3).join(" / ");
   return `## ${name}\n\nThe section failed (exit ${code}): ${lastLines || "no output"}`;
 }

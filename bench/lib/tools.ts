@@ -1,5 +1,6 @@
 import { spawnSync } from "bun";
 import { existsSync } from "node:fs";
+import { cpus } from "node:os";
 
 /** Locating external programs. The bench installs nothing itself (bench/setup.sh does). */
 export function which(cmd: string): string | undefined {
@@ -18,11 +19,23 @@ export function run(cmd: string[], opts: { cwd?: string } = {}): string | undefi
   }
 }
 
-/** `taskset -c <core>` prefix when taskset exists and the machine has that core; else nothing. */
+/**
+ * The machine's cores. Not navigator.hardwareConcurrency nor availableParallelism(): those
+ * count the cores this process may use, 1 once it is pinned itself.
+ */
+export const CORES = cpus().length;
+
+/** `taskset -c <core>` prefix when taskset exists and the machine has two cores or more; else nothing. */
 export function pin(core: number): string[] {
   const taskset = which("taskset");
-  if (!taskset || navigator.hardwareConcurrency < 2) return [];
-  return [taskset, "-c", String(core % navigator.hardwareConcurrency)];
+  if (!taskset || CORES < 2) return [];
+  return [taskset, "-c", String(core % CORES)];
+}
+
+/** Moves this process onto one core (the client's), so its own work stays off the server's. */
+export function pinSelf(core: number): void {
+  const taskset = which("taskset");
+  if (taskset && CORES >= 2) spawnSync([taskset, "-p", "-c", String(core % CORES), String(process.pid)], { stdout: "ignore", stderr: "ignore" });
 }
 
 export const SERVER_CORE = 0;
