@@ -55,22 +55,34 @@ try {
     if (b.failures) throw new Error(`batch ${n}: ${b.failures} failed requests`);
     rows.push([`RSS after batch ${n} (${int(BATCH * n)} \`/tools/call\` requests in total)`, mib(rss(server)), `batch took ${b.seconds.toFixed(1)} s`]);
   }
-  rows.push(indexRow(server));
+  rows.push(...(await indexRows(server)));
 } finally {
   await server.stop();
 }
 
-/** RSS after `quiver index` of a generated corpus, when the command exists in this tree. */
-function indexRow(server: Server): string[] {
+/**
+ * RSS after `quiver index` of a generated corpus into the running server's data directory
+ * (when this tree has the command), and after 1,000 `search` calls that read that index.
+ */
+async function indexRows(server: Server): Promise<string[][]> {
   const label = "RSS after indexing a corpus";
   const probe = spawnSync([binary, "index", "--help"], { stdout: "pipe", stderr: "pipe" });
-  if (probe.exitCode !== 0) return [label, "not yet available", "this quiver has no `index` command"];
+  if (probe.exitCode !== 0) return [[label, "not yet available", "this quiver has no `index` command"]];
   progress(`binary: indexing ${CORPUS_FILES} files`);
   const corpus = writeCorpus(tempDir("corpus"), CORPUS_FILES);
+  const started = performance.now();
   const res = spawnSync([binary, "index", corpus.dir, "--data", server.dataDir!], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
-  if (res.exitCode !== 0) return [label, "failed", `\`quiver index\` exited ${res.exitCode}: ${res.stderr.toString().trim().split("\n")[0]}`];
-  const peak = res.resourceUsage?.maxRSS;
-  return [label, mib(rss(server)), `${int(CORPUS_FILES)} files, ${mib(corpus.bytes)}; \`quiver index\` peak RSS ${peak ? mib(peak * 1024) : "unknown"}`];
+  const took = (performance.now() - started) / 1000;
+  if (res.exitCode !== 0) return [[label, "failed", `\`quiver index\` exited ${res.exitCode}: ${res.stderr.toString().trim().split("\n").pop()}`]];
+  const peak = res.resourceUsage?.maxRSS; // bytes (Bun converts getrusage's kilobytes)
+  const rows = [[label, mib(rss(server)), `\`quiver index\` of ${int(CORPUS_FILES)} files (${mib(corpus.bytes)}) took ${took.toFixed(1)} s, its own peak RSS ${peak ? mib(peak) : "unknown"}`]];
+  const searchCall = { url: `${server.url}/tools/call`, body: JSON.stringify({ name: "search", parameters: { query: "durable journal" } }), headers: { ...AUTH, "content-type": "application/json" } };
+  const probeSearch = await fetch(searchCall.url, { method: "POST", headers: searchCall.headers, body: searchCall.body });
+  if (probeSearch.status !== 200) return rows;
+  const n = smoke ? 100 : 1_000;
+  const b = await hammer(searchCall, n);
+  rows.push([`RSS after ${int(n)} \`search\` calls on that index`, mib(rss(server)), `${b.failures} failed; took ${b.seconds.toFixed(1)} s`]);
+  return rows;
 }
 
 console.log(`## The binary

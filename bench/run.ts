@@ -14,7 +14,8 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { progress } from "./lib/args.ts";
 import { machineInfo } from "./lib/machine.ts";
-import { ensureBinary, ROOT } from "./lib/quiver.ts";
+import { writeCorpus } from "./lib/corpus.ts";
+import { ensureBinary, ROOT, tempDir } from "./lib/quiver.ts";
 import { sections } from "./lib/sections.ts";
 
 const argv = process.argv.slice(2);
@@ -23,10 +24,20 @@ const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 
 const only = flag("--only")?.split(",");
 const out = flag("--out") ?? (smoke ? undefined : join(ROOT, "bench", "results", "latest.md"));
 
+/**
+ * How a section is told to run on tiny inputs: `--smoke`, except for sections with their own
+ * flags for that (bench/search.ts takes a corpus directory and counts).
+ */
+function smokeArgs(name: string): string[] {
+  if (name !== "search") return ["--smoke"];
+  const dir = tempDir("search-smoke");
+  return ["--corpus", writeCorpus(join(dir, "corpus"), 20).dir, "--queries", "5", "--reps", "3", "--out", join(dir, "search.md")];
+}
+
 /** One section in its own process. Sections pin their servers and load generators themselves. */
 async function runSection(name: string): Promise<string> {
   progress(`section ${name}`);
-  const proc = spawn([process.execPath, join(import.meta.dir, `${name}.ts`), ...(smoke ? ["--smoke"] : [])], {
+  const proc = spawn([process.execPath, join(import.meta.dir, `${name}.ts`), ...(smoke ? smokeArgs(name) : [])], {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",
