@@ -3,8 +3,10 @@
 // bytecode-compiled binary an exported `fetch`/`app` would make Bun auto-serve it.
 import { UsageError } from "./cli/args.ts";
 import { check, checkHelp } from "./cli/check.ts";
+import { indexCommand, indexHelp } from "./cli/index.ts";
 import { healthcheck, listTools, version } from "./cli/misc.ts";
 import { mcp, mcpHelp } from "./cli/mcp.ts";
+import { searchCommand, searchHelp } from "./cli/search.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
 import { worker, workerHelp } from "./cli/worker.ts";
@@ -18,6 +20,8 @@ Usage: quiver <command> [options]
 Commands:
   serve        serve the tools over HTTP (REST + MCP)       quiver serve --help
   token        create, list or revoke bearer tokens         quiver token --help
+  index        import a directory tree and index it         quiver index --help
+  search       full-text search over the stored files       quiver search --help
   tools        list the tools (--json: Claude definitions)
   mcp          serve the tools over MCP on stdin/stdout     quiver mcp --help
   check        verify (and --repair) the data directory
@@ -31,6 +35,8 @@ Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise.`;
 const commands: Record<string, { run: (argv: string[]) => Promise<number | void> | number | void; help?: string }> = {
   serve: { run: serve, help: serveHelp },
   token: { run: token, help: tokenHelp },
+  index: { run: indexCommand, help: indexHelp },
+  search: { run: searchCommand, help: searchHelp },
   tools: { run: listTools, help: "quiver tools [--json]" },
   mcp: { run: mcp, help: mcpHelp },
   healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },

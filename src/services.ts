@@ -2,8 +2,9 @@ import type { Database } from "bun:sqlite";
 import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { openDatabase } from "./store/db.ts";
-import { FileStore } from "./store/files.ts";
+import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
+import { SearchIndex } from "./store/search.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 
@@ -17,11 +18,16 @@ export interface OpenServices extends Services {
 export function openServices(config: Config): OpenServices {
   const db = openDatabase(config.dataDir);
   const files = new FileStore(db, new BlobStore(config.dataDir));
+  const index = new SearchIndex(db);
+  // Every text write, overwrite and delete updates the index in the same transaction.
+  files.indexer = index;
+  index.backfill((hash) => files.blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
   const tokens = new TokenStore(db, config.staticToken);
   return {
     config,
     db,
     files,
+    index,
     tokens,
     jobs: new JobQueue(db),
     close() {

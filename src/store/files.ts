@@ -40,6 +40,16 @@ export interface ListPage {
   next_cursor?: string;
 }
 
+/** One file for commitMany: the blob under `hash` must already be durable. */
+export interface CommitEntry {
+  path: string;
+  hash: string;
+  size: number;
+  isText: boolean;
+  /** The decoded text to index, when the file is text and not too big. */
+  text?: string;
+}
+
 export interface PutResult {
   file: FileInfo;
   created: boolean;
@@ -126,6 +136,64 @@ export class FileStore {
     const prev = before as FileRow | null;
     if (prev && prev.hash !== hash) this.collect(prev.hash);
     return { file: toInfo(row), created: !prev, changed: !prev || prev.hash !== hash };
+  }
+
+  /**
+   * Records many blobs that are already durable, in ONE transaction: bulk imports pay one
+   * commit fsync per batch instead of one per file, without weakening durability.
+   * Entries are applied in order; each result is what commit() would have returned.
+   */
+  commitMany(entries: CommitEntry[]): PutResult[] {
+    const now = Date.now();
+    const results: PutResult[] = [];
+    const replaced: string[] = [];
+    this.db.transaction(() => {
+      // Rows first, index second: an UPSERT opens a statement savepoint, and FTS5 flushes
+      // its in-memory terms to a new segment at every savepoint — interleaving the two
+      // made a bulk import ~3x slower.
+      // Keyed by row id: the same path twice in one batch indexes only its last version.
+      const toIndex = new Map<number, { entry: CommitEntry; replacing: boolean }>();
+      for (const e of entries) {
+        const before = this.q.get.get(e.path);
+        if (before && before.hash === e.hash) {
+          results.push({ file: toInfo(before), created: false, changed: false });
+          continue;
+        }
+        const row = this.q.upsert.get(e.path, e.hash, e.size, contentTypeFor(e.path, e.isText), e.isText ? 1 : 0, now)!;
+        toIndex.set(row.id, { entry: e, replacing: before !== null || toIndex.get(row.id)?.replacing === true });
+        if (before) replaced.push(before.hash);
+        results.push({ file: toInfo(row), created: !before, changed: true });
+      }
+      if (this.indexer) {
+        for (const [id, x] of toIndex) if (x.replacing) this.indexer.remove(id);
+        for (const [id, x] of toIndex) if (x.entry.text !== undefined) this.indexer.index(id, x.entry.path, x.entry.text);
+      }
+    }).immediate();
+    for (const hash of replaced) this.collect(hash);
+    return results;
+  }
+
+  /** Deletes many paths in one transaction; paths that do not exist are ignored. */
+  deleteMany(paths: string[]): FileInfo[] {
+    const gone: FileRow[] = [];
+    this.db.transaction(() => {
+      for (const path of paths) {
+        const row = this.q.del.get(path);
+        if (!row) continue;
+        if (this.indexer) this.indexer.remove(row.id);
+        gone.push(row);
+      }
+    }).immediate();
+    for (const row of gone) this.collect(row.hash);
+    return gone.map(toInfo);
+  }
+
+  /** Every path under a prefix with its hash, in path order (for incremental imports). */
+  hashesUnder(prefix: string): Map<string, string> {
+    const rows = this.db
+      .query("SELECT path, hash FROM files WHERE path >= ?1 AND path < ?2 ORDER BY path")
+      .all(prefix, prefix + "\u{10FFFF}") as { path: string; hash: string }[];
+    return new Map(rows.map((r) => [r.path, r.hash]));
   }
 
   delete(path: string, opts: { keepBlob?: boolean } = {}): FileInfo {

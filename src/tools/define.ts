@@ -2,6 +2,7 @@ import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import type { Config } from "../config.ts";
 import type { FileStore } from "../store/files.ts";
 import type { JobQueue } from "../store/jobs.ts";
+import type { SearchIndex } from "../store/search.ts";
 import type { Caller, Scope } from "../store/tokens.ts";
 
 /**
@@ -12,6 +13,7 @@ import type { Caller, Scope } from "../store/tokens.ts";
 export interface Services {
   config: Config;
   files: FileStore;
+  index: SearchIndex;
   jobs: JobQueue;
 }
 

@@ -6,6 +6,7 @@ import { jobStatus } from "./job-status.ts";
 import { listJobs } from "./list-jobs.ts";
 import { listFiles } from "./list-files.ts";
 import { readFile } from "./read-file.ts";
+import { search } from "./search.ts";
 import { writeFile } from "./write-file.ts";
 
 /**
@@ -20,6 +21,7 @@ export const tools: readonly AnyTool[] = [
   jobStatus,
   listJobs,
   cancelJob,
+  search,
 ] as unknown as AnyTool[];
 
 const byName = new Map(tools.map((tool) => [tool.name, tool]));

@@ -1,0 +1,213 @@
+#!/usr/bin/env bun
+// Search benchmark: prints markdown tables (ingest vs a bare FTS5 table, index size,
+// query latency over HTTP vs in-process) and writes them to bench/results/search.md.
+//
+//   bun bench/search.ts                          # the real corpus (unpacked to a temp dir)
+//   bun bench/search.ts --corpus DIR --queries 5 --reps 3 --out /tmp/x.md   # a smoke run
+import { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config.ts";
+import { importTree } from "../src/importer/import-tree.ts";
+import { openServices } from "../src/services.ts";
+import { callTool } from "../src/tools/call.ts";
+import { search } from "../src/tools/search.ts";
+
+const CORPUS_TARBALL = "/work/shared/corpus/linux-python-docs.tar.gz";
+const ROOT = join(import.meta.dir, "..");
+const TOKEN = "bench-token-0123456789abcdef0123";
+
+// Realistic queries over the Linux + Python docs: words, phrases, prefixes, boolean, path.
+export const QUERIES = [
+  "memory barrier", "spinlock", "virtual environment", "list comprehension", "asyncio event loop",
+  '"page cache"', '"reference counting"', '"context manager"', '"device tree"', '"system call"',
+  "interrupt*", "thread*", "decorat*", "schedul*", "unicode*",
+  "mutex OR semaphore", "socket NOT windows", "python AND (pickle OR marshal)", "kernel module parameters", "dict NOT json",
+  "garbage collector", "file descriptor", "regular expression", "exception traceback", "dma mapping",
+  "path:docs/linux/ scheduler", "path:docs/python/ iterator", "generator expression", "cgroup memory limit", "usb gadget",
+  "sqlite3 cursor", "struct pack", "rcu read lock", "namespace package", "ftrace events",
+  "typing Protocol", "ext4 journal", "subprocess Popen", "network driver napi", "f-string format",
+];
+
+const { values: args } = parseArgs({
+  options: {
+    corpus: { type: "string" },
+    queries: { type: "string" },
+    reps: { type: "string" },
+    out: { type: "string" },
+  },
+});
+const nQueries = Math.min(Number(args.queries ?? QUERIES.length), QUERIES.length);
+const reps = Number(args.reps ?? 30);
+const outFile = args.out ?? join(ROOT, "bench/results/search.md");
+const work = mkdtempSync(join(tmpdir(), "quiver-bench-search-"));
+
+function corpusDir(): string {
+  if (args.corpus) return args.corpus;
+  const dir = join(work, "corpus");
+  Bun.spawnSync(["mkdir", "-p", dir]);
+  const tar = Bun.spawnSync(["tar", "-xzf", CORPUS_TARBALL, "-C", dir]);
+  if (tar.exitCode !== 0) throw new Error(`could not unpack ${CORPUS_TARBALL}: ${tar.stderr}`);
+  return dir;
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.startsWith("."))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+function dirSize(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  return n;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const MB = 1024 * 1024;
+const f = (n: number, d = 2) => n.toFixed(d);
+
+const corpus = corpusDir();
+const files = listFiles(corpus);
+const corpusBytes = files.reduce((n, p) => n + statSync(p).size, 0);
+
+// 1. Ingest through the importer (what `quiver index` runs).
+const dataDir = join(work, "data");
+const services = openServices(loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }));
+// The tarball holds docs/linux and docs/python: logical paths are the relative paths.
+const summary = await importTree(services.files, { root: corpus });
+const quiverMBs = summary.bytes / MB / summary.seconds;
+
+// 2. The limit: the same text into a bare FTS5 table, same tokenizer, one transaction.
+const bareDb = join(work, "bare.db");
+const t0 = performance.now();
+const bare = new Database(bareDb, { create: true });
+bare.run("PRAGMA journal_mode = WAL");
+bare.run(`CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, text, tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'")`);
+const ins = bare.prepare("INSERT INTO t (path, text) VALUES (?, ?)");
+let bareBytes = 0;
+bare.transaction(() => {
+  for (const p of files) {
+    const b = readFileSync(p);
+    bareBytes += b.length;
+    ins.run(p, b.toString("utf8"));
+  }
+})();
+bare.run("PRAGMA wal_checkpoint(TRUNCATE)");
+const bareSeconds = (performance.now() - t0) / 1000;
+bare.close();
+const bareMBs = bareBytes / MB / bareSeconds;
+
+// 3. Size on disk: the database (metadata + passages + FTS index) and the blobs.
+services.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+const dbBytes = ["quiver.db", "quiver.db-wal"].map((n) => join(dataDir, n)).filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
+const blobBytes = dirSize(join(dataDir, "blobs"));
+const bareSize = statSync(bareDb).size;
+
+// 4. Query latency: HTTP against a running server vs the tool function in-process.
+const queries = QUERIES.slice(0, nQueries);
+const probe = Bun.serve({ port: 0, fetch: () => new Response() });
+const port = probe.port;
+probe.stop(true);
+const server = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "--port", String(port), "--data", dataDir, "--quiet"], {
+  env: { ...process.env, QUIVER_TOKEN: TOKEN },
+  stdout: "ignore",
+  stderr: "inherit",
+});
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/healthz`)).ok) break;
+  } catch {}
+  if (i > 200) throw new Error("server did not start");
+  await Bun.sleep(25);
+}
+
+const ctx = { ...services, caller: { id: "bench", name: "bench", scope: "admin" as const } };
+const httpMs: number[] = [];
+const localMs: number[] = [];
+const hits: number[] = [];
+const body = (query: string) => JSON.stringify({ query, limit: 5 });
+const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+for (const query of queries) {
+  // warm-up
+  await callTool(search, { query, limit: 5 }, ctx);
+  await (await fetch(`${base}/tools/search`, { method: "POST", headers, body: body(query) })).text();
+  for (let r = 0; r < reps; r++) {
+    let t = performance.now();
+    const res = (await callTool(search, { query, limit: 5 }, ctx)) as { total?: number };
+    localMs.push(performance.now() - t);
+    if (r === 0) hits.push(res.total ?? 0);
+    t = performance.now();
+    const http = await fetch(`${base}/tools/search`, { method: "POST", headers, body: body(query) });
+    await http.text();
+    httpMs.push(performance.now() - t);
+    if (http.status !== 200) throw new Error(`HTTP ${http.status} for ${query}`);
+  }
+}
+server.kill();
+await server.exited;
+services.close();
+
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+const md = [
+  `# Search benchmark`,
+  ``,
+  `Corpus: ${files.length} files, ${f(corpusBytes / MB, 1)} MB (${args.corpus ? args.corpus : "linux-python-docs.tar.gz"}); ` +
+    `Bun ${Bun.version}, ${navigator.hardwareConcurrency} CPUs; ${new Date().toISOString()}.`,
+  ``,
+  `## Ingest`,
+  ``,
+  table(
+    ["", "seconds", "MB/s", "ratio"],
+    [
+      ["quiver index (durable blobs, files + passages + FTS5, batched txns)", f(summary.seconds), f(quiverMBs, 1), `${f(quiverMBs / bareMBs)}x`],
+      ["bare FTS5 table, one transaction, no blobs (the limit)", f(bareSeconds), f(bareMBs, 1), "1.00x"],
+    ],
+  ),
+  ``,
+  `## Size on disk`,
+  ``,
+  table(
+    ["", "MB", "/ corpus"],
+    [
+      ["corpus", f(corpusBytes / MB, 1), "1.00"],
+      ["quiver.db (metadata, passages, FTS5 index with its text)", f(dbBytes / MB, 1), f(dbBytes / corpusBytes)],
+      ["blobs (the files themselves)", f(blobBytes / MB, 1), f(blobBytes / corpusBytes)],
+      ["bare FTS5 table", f(bareSize / MB, 1), f(bareSize / corpusBytes)],
+    ],
+  ),
+  ``,
+  `## Query latency (${queries.length} queries × ${reps} runs, limit 5, with total)`,
+  ``,
+  table(
+    ["", "p50 ms", "p95 ms", "p99 ms"],
+    [
+      ["HTTP POST /tools/search (separate server process)", f(pct(httpMs, 50), 3), f(pct(httpMs, 95), 3), f(pct(httpMs, 99), 3)],
+      ["in-process (callTool)", f(pct(localMs, 50), 3), f(pct(localMs, 95), 3), f(pct(localMs, 99), 3)],
+      ["ratio", `${f(pct(httpMs, 50) / pct(localMs, 50))}x`, `${f(pct(httpMs, 95) / pct(localMs, 95))}x`, `${f(pct(httpMs, 99) / pct(localMs, 99))}x`],
+    ],
+  ),
+  ``,
+  `Matches per query (total): min ${Math.min(...hits)}, median ${pct(hits, 50)}, max ${Math.max(...hits)}.`,
+  ``,
+  `Notes: the bare FTS5 row is an upper bound, not a like-for-like: it keeps no copy of the files, ` +
+    `fsyncs nothing per file and commits once. quiver index also writes every file as a content-addressed ` +
+    `blob (made durable with one syncfs per batch of 100 files on Linux), commits each batch with ` +
+    `synchronous=FULL, and splits files into passages (more, smaller FTS5 rows). Hidden files are skipped, as ` +
+    `quiver index does. The slowest queries (p99) are broad prefixes such as thread* with thousands of ` +
+    `matches, where BM25 ranks every match and the total is counted.`,
+  ``,
+].join("\n");
+
+process.stdout.write(md);
+Bun.spawnSync(["mkdir", "-p", dirname(outFile)]);
+writeFileSync(outFile, md);
+rmSync(work, { recursive: true, force: true });

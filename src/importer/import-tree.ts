@@ -1,0 +1,234 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { badRequest, QuiverError } from "../errors.ts";
+import { looksLikeText } from "../store/content.ts";
+import { type CommitEntry, type FileStore, MAX_INDEXED_TEXT_BYTES } from "../store/files.ts";
+import { normalizePath, normalizePrefix } from "../store/paths.ts";
+import { type FoundFile, type Skipped, walkTree } from "./walk.ts";
+
+/**
+ * Imports a directory tree into the file store (and so into the search index). One
+ * implementation for `quiver index` and for the `import_path` job: progress goes to a
+ * callback, cancellation comes from an AbortSignal, and `checkpoint` runs after every
+ * committed batch (a job records its progress there; throwing from it stops the import).
+ *
+ * Incremental: a file whose bytes hash to what its logical path already holds is not
+ * rewritten. Throughput comes from batching — many files per transaction (each blob is
+ * fsynced before the batch's rows commit, so durability is as for single writes) and a
+ * few files read and hashed concurrently.
+ */
+export interface ImportOptions {
+  /** Directory to import. */
+  root: string;
+  /** Logical path prefix, e.g. "docs/" (a trailing "/" is added when missing). */
+  prefix?: string;
+  /** Remove stored files under the prefix that are no longer in the tree. */
+  sync?: boolean;
+  includeHidden?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+  checkpoint?: (p: ImportProgress) => void | Promise<void>;
+  /** Files per transaction. */
+  batchFiles?: number;
+  /** Bytes per transaction (whichever limit is reached first). */
+  batchBytes?: number;
+  /** Files read and written concurrently within a batch. */
+  concurrency?: number;
+}
+
+export interface ImportProgress {
+  files_done: number;
+  files_total: number;
+  bytes_done: number;
+  bytes_total: number;
+  /** The last file handled, relative to the root. */
+  current?: string;
+}
+
+export interface ImportSummary {
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** Binary files among added/updated: stored, but not indexed for search. */
+  skipped_binary: number;
+  removed: number;
+  /** Entries not imported (symlinks, invalid names, unreadable), first 100 listed. */
+  skipped: number;
+  skipped_list: Skipped[];
+  /** Regular files looked at (whatever became of them) and their bytes. */
+  files: number;
+  bytes: number;
+  seconds: number;
+  /** True when the signal stopped the import early (what was committed stays). */
+  aborted: boolean;
+}
+
+const BIG_FILE = MAX_INDEXED_TEXT_BYTES;
+
+export async function importTree(files: FileStore, opts: ImportOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const root = resolve(opts.root);
+  // The root is what the caller named, so a symlinked root is followed (once, here);
+  // links found inside it are not.
+  let st;
+  try {
+    st = statSync(root);
+  } catch {
+    throw badRequest("invalid_path", `${opts.root}: no such directory`);
+  }
+  if (!st.isDirectory()) throw badRequest("invalid_path", `${opts.root}: not a directory`);
+  const prefix = opts.prefix ? normalizePrefix(opts.prefix.endsWith("/") ? opts.prefix : opts.prefix + "/", "prefix") : "";
+  const batchFiles = opts.batchFiles ?? 100;
+  const batchBytes = opts.batchBytes ?? 32 * 1024 * 1024;
+  const concurrency = opts.concurrency ?? 16;
+
+  const walked = walkTree(root, opts.includeHidden ?? false);
+  const skippedAll: Skipped[] = [...walked.skipped];
+  const existing = files.hashesUnder(prefix);
+  const seen = new Set<string>();
+  const summary: ImportSummary = {
+    added: 0, updated: 0, unchanged: 0, skipped_binary: 0, removed: 0,
+    skipped: 0, skipped_list: [], files: 0, bytes: 0, seconds: 0, aborted: false,
+  };
+  const progress: ImportProgress = {
+    files_done: 0,
+    files_total: walked.files.length,
+    bytes_done: 0,
+    bytes_total: walked.files.reduce((n, f) => n + f.size, 0),
+  };
+
+  // Logical paths first: an invalid name is reported, not fatal.
+  const todo: { file: FoundFile; path: string }[] = [];
+  for (const file of walked.files) {
+    try {
+      const path = normalizePath(prefix + file.rel);
+      todo.push({ file, path });
+      seen.add(path);
+    } catch (err) {
+      skippedAll.push({ rel: file.rel, reason: `invalid logical path: ${(err as Error).message}` });
+      progress.files_done++;
+      progress.bytes_done += file.size;
+    }
+  }
+
+  // Batches of up to batchFiles files or batchBytes bytes.
+  const batches: (typeof todo)[] = [];
+  for (let i = 0; i < todo.length; ) {
+    const batch: typeof todo = [];
+    let bytes = 0;
+    while (i < todo.length && batch.length < batchFiles && (batch.length === 0 || bytes + todo[i]!.file.size <= batchBytes)) {
+      bytes += todo[i]!.file.size;
+      batch.push(todo[i++]!);
+    }
+    batches.push(batch);
+  }
+
+  // Pipelined: the next batch is read, hashed and written to the blob store (I/O, mostly
+  // off the JS thread) while this one's rows and passages commit.
+  const prepareBatch = async (batch: typeof todo) => {
+    const dirs = new Set<string>();
+    const prepared = await mapConcurrent(batch, concurrency, (item) => prepare(files, item.file, item.path, existing.get(item.path), dirs));
+    await files.blobs.syncDirs(dirs); // every blob durable before its row commits
+    return prepared;
+  };
+  let next = batches.length ? prepareBatch(batches[0]!) : undefined;
+  try {
+    for (let k = 0; k < batches.length; k++) {
+      const batch = batches[k]!;
+      const prepared = await next!;
+      // Blobs already written are committed even when aborted, so nothing is left orphaned.
+      if (opts.signal?.aborted) summary.aborted = true;
+      next = k + 1 < batches.length && !summary.aborted ? prepareBatch(batches[k + 1]!) : undefined;
+      const entries: CommitEntry[] = [];
+      prepared.forEach((p, j) => {
+        if (p.kind === "unchanged") summary.unchanged++;
+        else if (p.kind === "skipped") skippedAll.push({ rel: batch[j]!.file.rel, reason: p.reason });
+        else entries.push(p.entry);
+      });
+      if (entries.length) {
+        for (const [j, r] of files.commitMany(entries).entries()) {
+          if (!r.changed) summary.unchanged++;
+          else {
+            if (r.created) summary.added++;
+            else summary.updated++;
+            if (!entries[j]!.isText) summary.skipped_binary++;
+          }
+        }
+      }
+      for (const item of batch) progress.bytes_done += item.file.size;
+      progress.files_done += batch.length;
+      progress.current = batch[batch.length - 1]!.file.rel;
+      opts.onProgress?.({ ...progress });
+      await opts.checkpoint?.({ ...progress });
+      if (!next) break;
+    }
+  } catch (err) {
+    // A failed commit or a checkpoint that says stop: let the batch being prepared finish
+    // its I/O (its blobs stay unreferenced; quiver check sweeps them) before giving up.
+    await next?.catch(() => {});
+    throw err;
+  }
+
+  // Only a complete walk may decide what disappeared.
+  if (opts.sync && !summary.aborted) {
+    const gone = [...existing.keys()].filter((path) => !seen.has(path));
+    for (let k = 0; k < gone.length; k += batchFiles) summary.removed += files.deleteMany(gone.slice(k, k + batchFiles)).length;
+  }
+  summary.files = progress.files_done;
+  summary.bytes = progress.bytes_done;
+  summary.skipped = skippedAll.length;
+  summary.skipped_list = skippedAll.slice(0, 100);
+  summary.seconds = (performance.now() - started) / 1000;
+  return summary;
+}
+
+type Prepared =
+  | { kind: "unchanged" }
+  | { kind: "skipped"; reason: string }
+  | { kind: "write"; entry: CommitEntry };
+
+/** Reads and hashes one file; writes its blob (durably) unless the store already has it. */
+async function prepare(files: FileStore, file: FoundFile, path: string, storedHash: string | undefined, dirs: Set<string>): Promise<Prepared> {
+  try {
+    const source = Bun.file(file.abs);
+    if (file.size > BIG_FILE) {
+      // Too big to hold in memory or to index: hash and store by streaming.
+      const hasher = new Bun.CryptoHasher("sha256");
+      for await (const chunk of source.stream()) hasher.update(chunk);
+      if (hasher.digest("hex") === storedHash) return { kind: "unchanged" };
+      const blob = await files.blobs.write(source.stream(), Infinity, dirs);
+      return { kind: "write", entry: { path, hash: blob.hash, size: blob.size, isText: looksLikeText(blob.head) } };
+    }
+    const bytes = await source.bytes();
+    if (storedHash !== undefined && Bun.CryptoHasher.hash("sha256", bytes, "hex") === storedHash) return { kind: "unchanged" };
+    const blob = await files.blobs.writeBytes(bytes, dirs);
+    const isText = looksLikeText(blob.head);
+    return { kind: "write", entry: { path, hash: blob.hash, size: blob.size, isText, text: isText ? utf8(bytes) : undefined } };
+  } catch (err) {
+    if (err instanceof QuiverError) return { kind: "skipped", reason: err.message };
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOSPC" || code === "EDQUOT" || code === "EROFS") throw err;
+    return { kind: "skipped", reason: `unreadable (${code ?? (err as Error).message})` };
+  }
+}
+
+/**
+ * decodeText's result (invalid sequences become U+FFFD) via Buffer, whose UTF-8 decoder
+ * skips the fatal first pass decodeText makes (the head was already validated).
+ */
+function utf8(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+
+async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const k = next++;
+      out[k] = await fn(items[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,217 @@
+import { badRequest } from "../errors.ts";
+import { normalizePrefix } from "./paths.ts";
+import { hasTokens, segmentText } from "./search-text.ts";
+
+/**
+ * The user-facing query language, parsed into an FTS5 MATCH expression that we build
+ * ourselves — user text never reaches MATCH unquoted (raw `c++`, `"best`, `(` or `AND`
+ * are FTS5 syntax errors, `title:x` a column filter).
+ *
+ *   words          all must match (implicit AND), ranked by BM25
+ *   "a phrase"     consecutive words; an unterminated quote runs to the end
+ *   prefix*        words starting with prefix (also "a phrase"*)
+ *   AND OR NOT ()  upper-case operators and grouping; NOT is binary: `a NOT b`
+ *   path:docs/     only files whose path starts with docs/ (also path:"a b/")
+ *
+ * Anything else is literal text: an operator where it cannot be one (`NOT a`, `a OR`)
+ * is a word, unbalanced parentheses are ignored, punctuation separates words as it does
+ * in the indexed text. The result is always a valid expression, or a 400.
+ */
+export interface ParsedQuery {
+  /** FTS5 MATCH expression. */
+  match: string;
+  /** Path prefixes from `path:` terms; a result must start with every one. */
+  paths: string[];
+}
+
+export const MAX_QUERY_TERMS = 64;
+/** FTS5's parser has a bounded stack: deeper grouping is flattened. */
+const MAX_DEPTH = 10;
+
+type Tok =
+  | { k: "term"; text: string; prefix: boolean; quoted: boolean }
+  | { k: "op"; op: "AND" | "OR" | "NOT" }
+  | { k: "(" }
+  | { k: ")" };
+
+export function parseQuery(query: string): ParsedQuery {
+  const paths: string[] = [];
+  let toks = lex(query, paths);
+  toks = balanceParens(toks);
+  toks = dropEmptyGroups(toks);
+  toks = literalizeOperators(toks);
+  const terms = toks.filter((t) => t.k === "term").length;
+  if (terms === 0)
+    throw badRequest("invalid_query", paths.length ? "query needs at least one search term besides path:" : "query has no searchable words");
+  if (terms > MAX_QUERY_TERMS) throw badRequest("invalid_query", `query has ${terms} terms; the limit is ${MAX_QUERY_TERMS}`);
+  const parser = new Parser(toks);
+  return { match: parser.expr(), paths };
+}
+
+function lex(q: string, paths: string[]): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  const n = q.length;
+  const isSpace = (c: string) => /\s/.test(c);
+  const readQuoted = (from: number): [string, number] => {
+    const close = q.indexOf('"', from);
+    return close === -1 ? [q.slice(from), n] : [q.slice(from, close), close + 1];
+  };
+  while (i < n) {
+    const c = q[i]!;
+    if (isSpace(c)) {
+      i++;
+    } else if (c === "(" || c === ")") {
+      out.push({ k: c });
+      i++;
+    } else if (c === '"') {
+      const [text, next] = readQuoted(i + 1);
+      i = next;
+      const prefix = q[i] === "*";
+      if (prefix) i++;
+      pushTerm(out, text, prefix, true);
+    } else {
+      let j = i;
+      while (j < n && !isSpace(q[j]!) && q[j] !== "(" && q[j] !== ")" && q[j] !== '"') j++;
+      const word = q.slice(i, j);
+      i = j;
+      if (/^path:/i.test(word)) {
+        let value = word.slice(5);
+        if (value === "" && q[i] === '"') [value, i] = readQuoted(i + 1);
+        if (value !== "") {
+          paths.push(normalizePrefix(value, "path:"));
+          continue;
+        }
+      }
+      if (word === "AND" || word === "OR" || word === "NOT") out.push({ k: "op", op: word });
+      else if (word.endsWith("*")) pushTerm(out, word.replace(/\*+$/, ""), true, false);
+      else pushTerm(out, word, false, false);
+    }
+  }
+  return out;
+}
+
+/** Terms FTS5 would tokenize to nothing ("***", "-") are dropped, not sent as "". */
+function pushTerm(out: Tok[], text: string, prefix: boolean, quoted: boolean): void {
+  if (hasTokens(text)) out.push({ k: "term", text, prefix, quoted });
+}
+
+/** Keeps matched parentheses (up to MAX_DEPTH deep); drops the rest. */
+function balanceParens(toks: Tok[]): Tok[] {
+  const keep = new Array<boolean>(toks.length).fill(true);
+  const open: number[] = [];
+  toks.forEach((t, i) => {
+    if (t.k === "(") {
+      open.push(i);
+      keep[i] = false;
+    } else if (t.k === ")") {
+      const o = open.pop();
+      keep[i] = o !== undefined && open.length < MAX_DEPTH;
+      if (o !== undefined) keep[o] = keep[i]!;
+    }
+  });
+  return toks.filter((_, i) => keep[i]);
+}
+
+/** An operator needs an operand on each side; otherwise it is the word itself. */
+function literalizeOperators(toks: Tok[]): Tok[] {
+  const out = toks.slice();
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i]!;
+    if (t.k !== "op") continue;
+    const after = out[i + 1];
+    // "a AND NOT b" means what FTS5 spells "a NOT b".
+    if (t.op === "AND" && after?.k === "op" && after.op === "NOT") {
+      out.splice(i, 1);
+      i--;
+      continue;
+    }
+    const prev = out[i - 1];
+    const next = out[i + 1];
+    const leftOk = prev !== undefined && (prev.k === "term" || prev.k === ")");
+    const rightOk = next !== undefined && (next.k === "term" || next.k === "(");
+    if (!leftOk || !rightOk) out[i] = { k: "term", text: t.op, prefix: false, quoted: false };
+  }
+  return out;
+}
+
+/** `()` and `(())` carry nothing: dropped before operators look for operands. */
+function dropEmptyGroups(toks: Tok[]): Tok[] {
+  let cur = toks;
+  for (;;) {
+    const next: Tok[] = [];
+    for (let i = 0; i < cur.length; i++) {
+      if (cur[i]!.k === "(" && cur[i + 1]?.k === ")") i++;
+      else next.push(cur[i]!);
+    }
+    if (next.length === cur.length) return next;
+    cur = next;
+  }
+}
+
+/**
+ * or := and (OR and)* ; and := not (AND? not)* ; not := primary (NOT primary)* ;
+ * primary := term | "(" or ")". Every node is emitted parenthesised, so FTS5's own
+ * precedence never matters.
+ */
+class Parser {
+  private i = 0;
+  constructor(private readonly toks: Tok[]) {}
+
+  expr(): string {
+    const parts = [this.and()];
+    while (this.isOp("OR")) {
+      this.i++;
+      parts.push(this.and());
+    }
+    return parts.length === 1 ? parts[0]! : `(${parts.join(" OR ")})`;
+  }
+
+  private and(): string {
+    const parts = [this.not()];
+    for (;;) {
+      if (this.isOp("AND")) this.i++;
+      else if (!this.startsOperand()) break;
+      parts.push(this.not());
+    }
+    return parts.length === 1 ? parts[0]! : `(${parts.join(" AND ")})`;
+  }
+
+  private not(): string {
+    let left = this.primary();
+    while (this.isOp("NOT")) {
+      this.i++;
+      left = `(${left} NOT ${this.primary()})`;
+    }
+    return left;
+  }
+
+  private primary(): string {
+    const t = this.toks[this.i++];
+    if (t?.k === "term") return quote(t.text) + (t.prefix ? "*" : "");
+    if (t?.k === "(") {
+      const inner = this.expr();
+      this.i++; // the matching ")", guaranteed by balanceParens
+      return inner;
+    }
+    // Unreachable after the passes above; fail as a 400, never as an FTS5 error.
+    throw badRequest("invalid_query", "query could not be parsed");
+  }
+
+  private isOp(op: string): boolean {
+    const t = this.toks[this.i];
+    return t?.k === "op" && t.op === op;
+  }
+
+  private startsOperand(): boolean {
+    const t = this.toks[this.i];
+    return t !== undefined && (t.k === "term" || t.k === "(");
+  }
+}
+
+function quote(text: string): string {
+  // Control characters (NUL included) are separators in the index anyway; FTS5's
+  // expression parser must never see them.
+  const clean = text.normalize("NFC").replace(/[\u0000-\u001f\u007f]/g, " ");
+  return `"${segmentText(clean).replaceAll('"', '""')}"`;
+}
