@@ -54,8 +54,10 @@ async function runSection(name: string): Promise<string> {
   const text = await new Response(proc.stdout).text();
   await errDone;
   const code = await proc.exited;
-  // A section without its own heading gets one named after its file.
-  if (code === 0 && text.trim()) return text.trim().startsWith("#") ? text.trim() : `## ${name}\n\n${text.trim()}`;
+  // Sections sit under the report's title: a section's own title (#) moves down a level,
+  // and a section without a heading gets one named after its file.
+  const body = text.trim();
+  if (code === 0 && body) return body.startsWith("# ") ? body.replace(/^(#+) /gm, "#$1 ") : body.startsWith("#") ? body : `## ${name}\n\n${body}`;
   const lastLines = err.trim().split("\n").filter((l) => !l.startsWith("[bench]")).slice(-3).join(" / ");
   return `## ${name}\n\nThe section failed (exit ${code}): ${lastLines || "no output"}`;
 }
