@@ -63,7 +63,9 @@ async function runSection(name: string): Promise<string> {
 }
 
 const started = Date.now();
-const loadAtStart = loadavg();
+// Before any section runs: sections may write their own result files, which would make the
+// tree look modified.
+const machine = machineInfo(ROOT, loadavg());
 progress("building dist/quiver (npm run build)");
 ensureBinary();
 const wanted = sections().filter((s) => !only || only.includes(s));
@@ -72,7 +74,7 @@ for (const name of wanted) parts.push(await runSection(name));
 
 const report = `# quiver benchmarks${smoke ? " (smoke run: tiny inputs, numbers meaningless)" : ""}
 
-${machineInfo(ROOT, loadAtStart).join("\n")}
+${machine.join("\n")}
 - sections: ${wanted.join(", ")}; took ${Math.round((Date.now() - started) / 1000)} s
 - reproduce: \`bench/setup.sh\` once (wrk, Starlette, Uvicorn from Debian), then \`npm run bench\`
 

@@ -7,7 +7,7 @@ const WORDS = (
   "cold start worker queue lease retry scope admin read write file path blob hash digest stream"
 ).split(" ");
 
-/** `count` markdown files of about 4 KiB of deterministic pseudo-text, in 20 folders. */
+/** `count` markdown files of about 3 KiB of deterministic pseudo-text, in 20 folders. */
 export function writeCorpus(dir: string, count: number): { dir: string; bytes: number } {
   let seed = 42;
   const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
@@ -17,7 +17,8 @@ export function writeCorpus(dir: string, count: number): { dir: string; bytes: n
     const folder = join(dir, `part-${i % 20}`);
     mkdirSync(folder, { recursive: true });
     const sections = Array.from({ length: 6 }, (_, s) => `## Section ${s + 1}\n\n${Array.from({ length: 6 }, sentence).join(" ")}\n`);
-    const text = `# Document ${i}\n\n${sections.join("\n")}`;
+    // One word only this document has, so a search can ask for a single hit (marker<i>).
+    const text = `# Document ${i}: marker${i}\n\n${sections.join("\n")}`;
     writeFileSync(join(folder, `doc-${i}.md`), text);
     bytes += Buffer.byteLength(text);
   }

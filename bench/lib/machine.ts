@@ -13,7 +13,7 @@ export function machineInfo(root: string, loadAtStart: number[] = loadavg()): st
   const commit = run(["git", "rev-parse", "--short", "HEAD"], { cwd: root }) ?? "unknown";
   const dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: root }) ? " (uncommitted changes)" : "";
   return [
-    `- date: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
+    `- started: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
     `- machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; ${os}; ${kernel}`,
     `- quiver commit: ${commit}${dirty}; Bun ${Bun.version}; Node ${run(["node", "--version"]) ?? "not installed"}`,
     `- wrk: ${wrkPath() ? (run(["sh", "-c", `"${wrkPath()}" -v 2>&1 | head -1`]) ?? "").replace(/ Copyright.*/, "") : "not installed"}`,
