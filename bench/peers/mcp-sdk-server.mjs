@@ -18,7 +18,7 @@ const rows = [
     path: "a.txt",
     size: content.length,
     sha256: createHash("sha256").update(content).digest("hex"),
-    content_type: "text/plain; charset=utf-8",
+    content_type: "text/plain;charset=utf-8",
     is_text: true,
     updated_at: new Date(1764000000000).toISOString(),
   },
@@ -35,8 +35,8 @@ function mcpServer() {
     },
     async ({ prefix = "", limit = 100 }) => {
       const files = rows.filter((r) => r.path.startsWith(prefix)).slice(0, limit);
-      const result = { files };
-      return { content: [{ type: "text", text: JSON.stringify(result) }], structuredContent: result };
+      // The same answer quiver's /mcp gives: the result as one JSON text block.
+      return { content: [{ type: "text", text: JSON.stringify({ files }) }] };
     },
   );
   return server;

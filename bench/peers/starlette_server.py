@@ -25,7 +25,7 @@ db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGE
 content = b"hello, bench\n"
 db.execute(
     "INSERT OR IGNORE INTO files VALUES (?, ?, ?, ?, ?, ?)",
-    ("a.txt", len(content), hashlib.sha256(content).hexdigest(), "text/plain; charset=utf-8", 1, 1764000000000),
+    ("a.txt", len(content), hashlib.sha256(content).hexdigest(), "text/plain;charset=utf-8", 1, 1764000000000),
 )
 db.commit()
 
@@ -53,7 +53,7 @@ def list_files(limit=100, prefix="", cursor=None):
             "sha256": h,
             "content_type": ct,
             "is_text": bool(t),
-            "updated_at": datetime.fromtimestamp(u / 1000, timezone.utc).isoformat().replace("+00:00", "Z"),
+            "updated_at": datetime.fromtimestamp(u / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         }
         for p, s, h, ct, t, u in rows[:limit]
     ]
