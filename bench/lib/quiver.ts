@@ -1,5 +1,5 @@
 import { spawnSync } from "bun";
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type Server } from "./server.ts";
@@ -31,8 +31,16 @@ export function ensureBinary(): string {
   return BINARY;
 }
 
+const temps: string[] = [];
+process.on("exit", () => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when this process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `quiver-bench-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `quiver-bench-${prefix}-`));
+  temps.push(dir);
+  return dir;
 }
 
 /**
