@@ -3,17 +3,17 @@ import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import { serveStdio } from "../mcp/stdio.ts";
 import { openServices } from "../services.ts";
-import { dataOptions, parse } from "./args.ts";
+import { dataOptions, parse, serverOptions } from "./args.ts";
 
-export const mcpHelp = `quiver mcp [--data DIR]
+export const mcpHelp = `quiver mcp [--data DIR] [--import-root DIR]...
 
 Serves the tools over MCP on stdin/stdout (newline-delimited JSON-RPC), for clients that
 launch quiver themselves (Claude Desktop, Claude Code). No token: whoever starts the
 process is trusted as a local admin. Logs go to stderr; stdout carries only protocol.`;
 
 export async function mcp(argv: string[]): Promise<number> {
-  const { values } = parse(argv, dataOptions);
-  const services = openServices(loadConfig({ data: values.data, quiet: true }));
+  const { values } = parse(argv, { ...dataOptions, "import-root": serverOptions["import-root"] });
+  const services = openServices(loadConfig({ data: values.data, "import-root": values["import-root"], quiet: true }));
   // Jobs started over stdio (import_path, reindex) need a worker here too.
   const supervisor = startSupervisor(services.config, services.jobs);
   // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable; the

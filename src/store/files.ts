@@ -239,6 +239,15 @@ export class FileStore {
     }
   }
 
+  textFileCount(): number {
+    return (this.db.query("SELECT count(*) AS n FROM files WHERE is_text = 1").get() as { n: number }).n;
+  }
+
+  /** Text files in id order after `afterId`: a stable walk for rebuilding the index. */
+  textFilesAfter(afterId: number, limit: number): { id: number; path: string; hash: string; size: number }[] {
+    return this.db.query("SELECT id, path, hash, size FROM files WHERE is_text = 1 AND id > ? ORDER BY id LIMIT ?").all(afterId, limit) as never;
+  }
+
   isReferenced(hash: string): boolean {
     return this.q.refs.get(hash)!.n > 0;
   }

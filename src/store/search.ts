@@ -151,16 +151,31 @@ export class SearchIndex implements FileIndexer {
           return [];
         }
       });
-      this.db.transaction(() => {
-        for (const f of batch) {
-          this.remove(f.id);
-          this.index(f.id, f.path, f.text);
-        }
-      }).immediate();
+      this.replace(batch);
       done += batch.length;
     }
     this.db.run("DELETE FROM search_backfill");
     return done;
+  }
+
+  /** Replaces the passages of these files, all in one transaction. */
+  replace(batch: { id: number; path: string; text: string }[]): void {
+    this.db.transaction(() => {
+      for (const f of batch) {
+        this.remove(f.id);
+        this.index(f.id, f.path, f.text);
+      }
+    }).immediate();
+  }
+
+  /** Drops passages whose file row is gone (should never exist; a rebuild makes sure). */
+  dropOrphans(): number {
+    let n = 0;
+    this.db.transaction(() => {
+      this.db.run("DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id NOT IN (SELECT id FROM files))");
+      n = this.db.run("DELETE FROM passages WHERE file_id NOT IN (SELECT id FROM files)").changes;
+    }).immediate();
+    return n;
   }
 
   passageCount(): number {

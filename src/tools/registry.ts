@@ -2,10 +2,12 @@ import { QuiverError } from "../errors.ts";
 import { cancelJob } from "./cancel-job.ts";
 import type { AnyTool } from "./define.ts";
 import { deleteFile } from "./delete-file.ts";
+import { importPath } from "./import-path.ts";
 import { jobStatus } from "./job-status.ts";
 import { listJobs } from "./list-jobs.ts";
 import { listFiles } from "./list-files.ts";
 import { readFile } from "./read-file.ts";
+import { reindex } from "./reindex.ts";
 import { search } from "./search.ts";
 import { writeFile } from "./write-file.ts";
 
@@ -14,14 +16,16 @@ import { writeFile } from "./write-file.ts";
  * src/tools/ and one line here; routes, `GET /tools`, MCP and the CLI derive from this list.
  */
 export const tools: readonly AnyTool[] = [
+  search,
   readFile,
-  writeFile,
   listFiles,
+  writeFile,
   deleteFile,
+  importPath,
+  reindex,
   jobStatus,
   listJobs,
   cancelJob,
-  search,
 ] as unknown as AnyTool[];
 
 const byName = new Map(tools.map((tool) => [tool.name, tool]));

@@ -1,18 +1,25 @@
 import { spawn, spawnSync, type Subprocess } from "bun";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BINARY = join(ROOT, "dist", "quiver");
 
-let built = false;
-/** Builds dist/quiver once per test process (the build takes about a second). */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** dist/quiver, rebuilt with `npm run build` unless it is newer than every source file. */
 export function buildBinary(): string {
-  if (built && existsSync(BINARY)) return BINARY;
-  const res = spawnSync(["bun", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` } });
+  const fresh = existsSync(BINARY) && statSync(BINARY).mtimeMs > Math.max(newestSource(join(ROOT, "src")), statSync(join(ROOT, "package.json")).mtimeMs);
+  if (fresh) return BINARY;
+  const res = spawnSync(["npm", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` } });
   if (res.exitCode !== 0) throw new Error(`npm run build failed:\n${res.stderr.toString()}`);
-  if (!statSync(BINARY).isFile()) throw new Error("build did not produce dist/quiver");
-  built = true;
   return BINARY;
 }
 
@@ -30,6 +37,18 @@ export interface Running {
   stop(signal?: NodeJS.Signals | number): Promise<number>;
 }
 
+/** Polls /healthz until it answers 200; fails with the server's stderr if it exits or takes 15 s. */
+export async function waitForHealthy(url: string, proc: Subprocess, stderr: () => string | Promise<string>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {}
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`quiver did not start: ${await stderr()}`);
+    await Bun.sleep(25);
+  }
+}
+
 /** Starts `quiver serve` and waits for /healthz. */
 export async function startBinary(binary: string, args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<Running> {
   const port = await freePort();
@@ -44,14 +63,7 @@ export async function startBinary(binary: string, args: string[], env: Record<st
     for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
   })();
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`quiver did not start: ${err}`);
-    await Bun.sleep(25);
-  }
+  await waitForHealthy(url, proc, () => err);
   return {
     proc,
     url,
