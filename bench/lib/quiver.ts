@@ -1,0 +1,69 @@
+import { spawnSync } from "bun";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer, type Server } from "./server.ts";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+export const BINARY = join(ROOT, "dist", "quiver");
+/** The bearer token every contender checks (QUIVER_TOKEN for quiver). */
+export const TOKEN = "bench-token-0123456789abcdef";
+export const AUTH = { authorization: `Bearer ${TOKEN}` };
+/** The trivial tool call every contender answers with the same JSON. */
+export const CALL = { name: "list_files", parameters: { limit: 1 } };
+export const SEED_FILE = { path: "a.txt", content: "hello, bench\n" };
+
+/**
+ * `npm run build` once per bench run: run.ts builds and sets QUIVER_BENCH_BUILT, so the
+ * sections it starts reuse that binary; a section run on its own builds for itself.
+ */
+export function ensureBinary(): string {
+  if (process.env.QUIVER_BENCH_BUILT === "1" && existsSync(BINARY)) return BINARY;
+  const res = spawnSync([process.execPath, "run", "build"], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+  });
+  if (res.exitCode !== 0) throw new Error(`npm run build failed:\n${res.stderr.toString()}`);
+  if (!statSync(BINARY).isFile()) throw new Error("the build did not produce dist/quiver");
+  process.env.QUIVER_BENCH_BUILT = "1";
+  return BINARY;
+}
+
+const temps: string[] = [];
+process.on("exit", () => {
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed when this process exits. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `quiver-bench-${prefix}-`));
+  temps.push(dir);
+  return dir;
+}
+
+/**
+ * `quiver serve` on a fresh data dir, access log off. The per-token rate limit is turned
+ * off (`--rate-limit 0`): at its default (100/s) the bench would measure 429s.
+ */
+export async function startQuiver(dataDir = tempDir("data")): Promise<Server> {
+  const server = await startServer({
+    name: "quiver",
+    cmd: [ensureBinary(), "serve", "--port", "{port}", "--data", dataDir, "--quiet", "--rate-limit", "0"],
+    env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
+  });
+  await seed(server.url);
+  return { ...server, dataDir };
+}
+
+/** One small file, so list_files has a row to return. */
+export async function seed(url: string): Promise<void> {
+  const res = await fetch(`${url}/files/${SEED_FILE.path}`, { method: "PUT", headers: AUTH, body: SEED_FILE.content });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+}
+
+/** Whether this tree has a feature yet (the MCP transport, `quiver index`, ...). */
+export function treeHas(relPath: string): boolean {
+  return existsSync(join(ROOT, relPath));
+}
