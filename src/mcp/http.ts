@@ -1,5 +1,6 @@
 import { QuiverError } from "../errors.ts";
-import { authenticate, requireScope } from "../server/auth.ts";
+import { authenticate } from "../server/auth.ts";
+import { requireScope } from "../store/tokens.ts";
 import { readJsonBody } from "../server/body.ts";
 import { requestInfo } from "../server/request-info.ts";
 import type { OpenServices } from "../services.ts";

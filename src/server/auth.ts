@@ -1,6 +1,6 @@
 import { QuiverError } from "../errors.ts";
 import type { Caller, Scope, TokenStore } from "../store/tokens.ts";
-import { scopeAllows } from "../store/tokens.ts";
+import { requireScope } from "../store/tokens.ts";
 
 /**
  * Bearer authentication (RFC 6750), from the Authorization header only: a token in the
@@ -47,9 +47,3 @@ export function authenticate(request: Request, tokens: TokenStore, needed: Scope
   return caller;
 }
 
-export function requireScope(caller: Caller, needed: Scope): void {
-  if (!scopeAllows(caller.scope, needed))
-    throw new QuiverError(403, "insufficient_scope", `this needs a token with scope "${needed}"; yours has "${caller.scope}"`, {
-      "WWW-Authenticate": `Bearer realm="quiver", error="insufficient_scope", scope="${needed}"`,
-    });
-}

@@ -1,6 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { timingSafeEqual } from "node:crypto";
-import { notFound } from "../errors.ts";
+import { notFound, QuiverError } from "../errors.ts";
 
 /**
  * Bearer tokens. Only SHA-256 digests are stored; a token is found by the digest of what
@@ -14,6 +14,14 @@ export const SCOPES: readonly Scope[] = ["read", "write", "admin"];
 /** Scopes are ordered: admin can do what write can, write what read can. */
 export function scopeAllows(granted: Scope, needed: Scope): boolean {
   return SCOPES.indexOf(granted) >= SCOPES.indexOf(needed);
+}
+
+/** 403 insufficient_scope (RFC 6750 3.1) unless the caller's scope covers `needed`. */
+export function requireScope(caller: Caller, needed: Scope, what = "this"): void {
+  if (!scopeAllows(caller.scope, needed))
+    throw new QuiverError(403, "insufficient_scope", `${what} needs a token with scope "${needed}"; yours has "${caller.scope}"`, {
+      "WWW-Authenticate": `Bearer realm="quiver", error="insufficient_scope", scope="${needed}"`,
+    });
 }
 
 export interface Caller {

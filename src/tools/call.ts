@@ -1,5 +1,5 @@
 import { QuiverError } from "../errors.ts";
-import { scopeAllows } from "../store/tokens.ts";
+import { requireScope } from "../store/tokens.ts";
 import type { AnyTool, ToolContext } from "./define.ts";
 import { validateParameters } from "./validate.ts";
 
@@ -8,11 +8,11 @@ import { validateParameters } from "./validate.ts";
  * Throws QuiverError for every expected failure.
  */
 export async function callTool(tool: AnyTool, params: unknown, ctx: ToolContext): Promise<unknown> {
-  if (!scopeAllows(ctx.caller.scope, tool.scope))
-    throw new QuiverError(403, "insufficient_scope", `tool "${tool.name}" needs a token with scope "${tool.scope}"; this token has "${ctx.caller.scope}"`, {
-      "WWW-Authenticate": `Bearer realm="quiver", error="insufficient_scope", scope="${tool.scope}"`,
-    });
+  requireScope(ctx.caller, tool.scope, `tool "${tool.name}"`);
   const args = validateParameters(tool, params);
+  const pending = tool.run(args as never, ctx);
+  // A synchronous tool has already finished: no timer to arm.
+  if (!(pending instanceof Promise)) return pending;
   const timeoutMs = ctx.config.toolTimeoutMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -22,7 +22,7 @@ export async function callTool(tool: AnyTool, params: unknown, ctx: ToolContext)
     );
   });
   try {
-    return await Promise.race([Promise.resolve(tool.run(args as never, ctx)), timeout]);
+    return await Promise.race([pending, timeout]);
   } finally {
     clearTimeout(timer);
   }

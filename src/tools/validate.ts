@@ -9,20 +9,25 @@ import type { AnyTool } from "./define.ts";
  * transport. Defaults from the schema are filled in; the first problem is reported with
  * the field it concerns ("parameters.limit: Expected integer").
  */
-const compiled = new WeakMap<TObject, TypeCheck<TObject>>();
+interface Compiled {
+  check: TypeCheck<TObject>;
+  /** Only schemas that declare defaults pay for cloning and filling them in. */
+  hasDefaults: boolean;
+}
+const compiled = new WeakMap<TObject, Compiled>();
 
 export function validateParameters(tool: AnyTool, params: unknown): Record<string, unknown> {
   if (params === undefined || params === null) params = {};
   if (typeof params !== "object" || Array.isArray(params))
     throw badRequest("invalid_parameters", `parameters for "${tool.name}" must be a JSON object`);
-  let check = compiled.get(tool.input);
-  if (!check) {
-    check = TypeCompiler.Compile(tool.input);
-    compiled.set(tool.input, check);
+  let entry = compiled.get(tool.input);
+  if (!entry) {
+    entry = { check: TypeCompiler.Compile(tool.input), hasDefaults: JSON.stringify(tool.input).includes('"default":') };
+    compiled.set(tool.input, entry);
   }
-  const withDefaults = Value.Default(tool.input, structuredClone(params));
-  if (check.Check(withDefaults)) return withDefaults as Record<string, unknown>;
-  const first = check.Errors(withDefaults).First()!;
+  const candidate = entry.hasDefaults ? Value.Default(tool.input, structuredClone(params)) : params;
+  if (entry.check.Check(candidate)) return candidate as Record<string, unknown>;
+  const first = entry.check.Errors(candidate).First()!;
   const field = first.path === "" ? "parameters" : "parameters." + first.path.slice(1).replaceAll("/", ".");
   throw badRequest("invalid_parameters", `${field}: ${first.message}`);
 }
