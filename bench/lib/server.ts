@@ -28,11 +28,13 @@ export interface StartOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
+  /** Pin to the server core (default). Off where the server's own processes should share both cores. */
+  pinned?: boolean;
 }
 
 export async function startServer(opts: StartOptions): Promise<Server> {
   const port = await freePort();
-  const cmd = [...pin(SERVER_CORE), ...opts.cmd.map((a) => a.replaceAll("{port}", String(port)))];
+  const cmd = [...(opts.pinned === false ? [] : pin(SERVER_CORE)), ...opts.cmd.map((a) => a.replaceAll("{port}", String(port)))];
   const proc: Subprocess<"ignore", "ignore", "pipe"> = spawn(cmd, {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
