@@ -1,5 +1,4 @@
 import type { Server } from "bun";
-import type { Config } from "../config.ts";
 import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
@@ -47,4 +46,3 @@ function hostForUrl(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
-export type { Config };
