@@ -15,7 +15,8 @@ import { openServices } from "../src/services.ts";
 import { callTool } from "../src/tools/call.ts";
 import { search } from "../src/tools/search.ts";
 
-const CORPUS_TARBALL = "/work/shared/corpus/linux-python-docs.tar.gz";
+// ../shared beside the project root, wherever the checkout is (CI clones it elsewhere).
+const CORPUS_TARBALL = join(import.meta.dir, "..", "..", "shared", "corpus", "linux-python-docs.tar.gz");
 const ROOT = join(import.meta.dir, "..");
 const TOKEN = "bench-token-0123456789abcdef0123";
 
