@@ -1,9 +1,12 @@
+import { getPriority, setPriority } from "node:os";
 import { loadConfig } from "../config.ts";
 import { jobKinds } from "../jobs/registry.ts";
 import { runWorker } from "../jobs/worker.ts";
 import { logInfo } from "../log.ts";
 import { openServices } from "../services.ts";
 import { parse, serverOptions } from "./args.ts";
+
+const WORKER_NICENESS = 10;
 
 export const workerHelp = `quiver worker [--data DIR] [--import-root DIR]... [--job-retention DAYS]
 
@@ -28,7 +31,12 @@ export async function worker(argv: string[]): Promise<void> {
     process.stdin.on("close", () => stop("parent gone"));
     process.stdin.resume();
   }
-  logInfo("job worker started", { pid: process.pid });
+  // Background work yields the CPU to the HTTP server: searches stay fast while an
+  // import runs (bench/jobs.ts measures it). Not being allowed to renice is no reason to stop.
+  try {
+    setPriority(WORKER_NICENESS);
+  } catch {}
+  logInfo("job worker started", { pid: process.pid, niceness: getPriority() });
   await runWorker(services, { kinds: jobKinds, retentionMs: config.jobRetentionMs, signal: abort.signal });
   services.close();
   process.exit(0);
