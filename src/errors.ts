@@ -21,7 +21,6 @@ export class QuiverError extends Error {
 
 export const badRequest = (code: string, message: string) => new QuiverError(400, code, message);
 export const notFound = (code: string, message: string) => new QuiverError(404, code, message);
-export const forbidden = (code: string, message: string) => new QuiverError(403, code, message);
 
 export interface ErrorBody {
   error: { code: string; message: string; request_id?: string };

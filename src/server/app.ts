@@ -1,4 +1,3 @@
-import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import type { OpenServices } from "../services.ts";
 import { errorResponse } from "./errors.ts";
@@ -14,7 +13,6 @@ import { wellKnownRoutes } from "./well-known.ts";
 export function createApp(services: OpenServices) {
   return new Elysia({ name: "quiver" })
     .onError(({ request, error, code }) => errorResponse(request, error, code))
-    .use(bearer())
     .get("/healthz", () => ({ status: "ok" }))
     .use(toolRoutes(services))
     .use(fileRoutes(services))

@@ -48,8 +48,9 @@ export async function checkStore(files: FileStore, opts: { repair: boolean; veri
   const stale = safeReaddir(tmpDir).filter((name) => Date.now() - statSync(join(tmpDir, name)).mtimeMs > STALE_TEMP_MS);
 
   if (opts.repair) {
-    for (const path of [...missing, ...corrupt]) files.delete(path, { keepBlob: true });
-    for (const hash of corrupt.length ? rows.filter((r) => corrupt.includes(r.path)).map((r) => r.hash) : []) files.blobs.remove(hash);
+    for (const path of missing) files.delete(path, { keepBlob: true });
+    // A corrupt blob goes with its row (delete collects it when nothing else points at it).
+    for (const path of corrupt) files.delete(path);
     // Re-check references at removal time: a write may have landed since the scan.
     for (const hash of orphans) if (!files.isReferenced(hash)) files.blobs.remove(hash);
     for (const name of stale) rmSync(join(tmpDir, name), { force: true });

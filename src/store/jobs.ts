@@ -9,7 +9,6 @@ import { badRequest, notFound, QuiverError } from "../errors.ts";
  * Claiming lives only here (DESIGN.md: the PostgreSQL seam is `FOR UPDATE SKIP LOCKED`).
  */
 export type JobStatus = "enqueued" | "running" | "succeeded" | "failed" | "canceled";
-export const JOB_STATUSES: readonly JobStatus[] = ["enqueued", "running", "succeeded", "failed", "canceled"];
 
 export interface JobView {
   job_id: string;
@@ -210,10 +209,6 @@ export class JobQueue {
   /** Deletes finished jobs older than `retentionMs`. */
   prune(retentionMs: number, now = Date.now()): number {
     return this.db.run(`DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'canceled') AND finished_at < ?`, [now - retentionMs]).changes;
-  }
-
-  countRunning(): number {
-    return (this.db.query("SELECT count(*) AS n FROM jobs WHERE status = 'running'").get() as { n: number }).n;
   }
 }
 

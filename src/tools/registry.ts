@@ -31,10 +31,6 @@ export const tools: readonly AnyTool[] = [
 const byName = new Map(tools.map((tool) => [tool.name, tool]));
 if (byName.size !== tools.length) throw new Error("two tools share a name");
 
-export function findTool(name: string): AnyTool | undefined {
-  return byName.get(name);
-}
-
 export function requireTool(name: unknown): AnyTool {
   const tool = typeof name === "string" ? byName.get(name) : undefined;
   if (!tool)
