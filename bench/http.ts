@@ -86,7 +86,7 @@ const rows = all.map((c) => {
   const r = result(c.key);
   if (!r) return [c.name, notes.get(c.key) ?? "not measured"];
   const spread = rounds.get(c.key)!.map((x) => int(x.rps)).join(" / ");
-  return [c.name, int(r.rps), ms(r.p50ms), ms(r.p99ms), ratio(r.rps, rps("raw")), ratio(r.rps, rps("starlette")), spread];
+  return [c.name, int(r.rps), ms(r.p50ms), ms(r.p99ms), ratio(r.rps, rps("raw")), ratio(r.rps, rps("bare")), ratio(r.rps, rps("starlette")), spread];
 });
 
 const goal = (label: string, a: string, b: string, min?: number) => {
@@ -104,16 +104,26 @@ ${WARMUP ? `a ${WARMUP} s warm-up each, then ` : ""}${ROUNDS} round${ROUNDS > 1 
 (other work on the machine only slows rounds down; all rounds are listed).
 quiver is the compiled binary with \`--quiet --rate-limit 0\` (no access log, no per-token rate limit).
 
-${table(["contender", "req/s", "p50", "p99", "vs raw Bun.serve", "vs Starlette", "req/s per round"], rows, ["l", "r", "r", "r", "r", "r", "r"])}
+${table(["contender", "req/s", "p50", "p99", "vs raw, same work", "vs raw, bare", "vs Starlette", "req/s per round"], rows, ["l", "r", "r", "r", "r", "r", "r", "r"])}
+
+"Same work" is a plain \`Bun.serve\` fetch handler calling quiver's own functions for
+exactly what quiver does on this call (bearer check, content-type and size checks, JSON
+parse, schema validation, the tool, the same response headers and JSON): the ratio
+against it is the cost of Elysia, \`@elysiajs/bearer\` and quiver's HTTP layer. "Bare"
+skips that work (no validation or checks, no security headers or request id) — a server
+nobody should deploy, listed so that work's own cost shows (same work / bare).
 
 ${table(
   ["ratio", "measured", "goal", ""],
   [
-    goal("quiver REST (`/tools/call`) / raw `Bun.serve`", "rest", "raw", 0.8),
+    goal("quiver REST (`/tools/call`) / raw `Bun.serve`, same work", "rest", "raw", 0.8),
+    goal("quiver REST (`/tools/call`) / raw `Bun.serve`, bare", "rest", "bare"),
+    goal("raw `Bun.serve`: same work / bare (the cost of validation, checks, headers)", "raw", "bare"),
     goal("quiver REST (`/tools/call`) / Starlette + Uvicorn", "rest", "starlette", 20),
     goal("quiver MCP / quiver REST (`/tools/call`)", "mcp", "rest", 0.8),
     goal("quiver MCP / MCP TypeScript SDK on Node", "mcp", "sdk"),
-    goal("raw `Bun.serve` / Starlette + Uvicorn (the ceiling for any Bun server)", "raw", "starlette"),
+    goal("raw `Bun.serve`, same work / Starlette + Uvicorn (the ceiling for a Bun server doing this work)", "raw", "starlette"),
+    goal("raw `Bun.serve`, bare / Starlette + Uvicorn", "bare", "starlette"),
   ],
   ["l", "r", "r", "l"],
 )}

@@ -32,7 +32,7 @@ test("npm run bench --smoke runs every section and writes one markdown report", 
   expect(report).toMatch(/cold start to first `200 \/healthz` \(median of 3\) \| \d/);
   expect(report).toMatch(/RSS after batch 2 .* \| \d/);
   // Every contender has a row: measured, or a reason it is not.
-  for (const name of ["raw `Bun.serve`", "quiver `POST /tools/call`", "quiver `POST /tools/list_files`", "quiver MCP", "Starlette + Uvicorn", "MCP TypeScript SDK"])
+  for (const name of ["raw `Bun.serve`, same work", "raw `Bun.serve`, bare", "quiver `POST /tools/call`", "quiver `POST /tools/list_files`", "quiver MCP", "Starlette + Uvicorn", "MCP TypeScript SDK"])
     expect(report).toContain(`| ${name}`);
   expect(report).not.toMatch(/failed to start|broken run|\| failed:/);
 }, 120_000);

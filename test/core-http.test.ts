@@ -177,6 +177,28 @@ describe("responses and logs", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
+  test("tool responses, answers and errors alike, carry the request id, nosniff and no-store once", async () => {
+    const cases = [
+      await request(server, "/tools/call", { body: { name: "list_files", parameters: { limit: 1 } } }),
+      await request(server, "/tools/list_files", { body: { limit: 1 } }),
+      await request(server, "/tools/call", { body: { name: "list_files", parameters: { limit: "x" } } }),
+      await request(server, "/tools/call", { token: "wrong", body: { name: "list_files" } }),
+      await request(server, "/tools"),
+    ];
+    expect(cases.map((r) => r.status)).toEqual([200, 200, 400, 401, 200]);
+    const ids = new Set<string>();
+    for (const res of cases) {
+      const id = res.headers.get("x-request-id")!;
+      expect(id).toMatch(/^[a-z0-9]+-[a-z0-9]+$/);
+      expect(id).not.toContain(","); // set once, not appended twice
+      ids.add(id);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    }
+    expect(ids.size).toBe(cases.length);
+  });
+
   test("one structured log line per request, with the token's name and never the token", async () => {
     server.logs.length = 0;
     const secret = server.tokens.write;

@@ -119,6 +119,21 @@ describe("raw HTTP abuse", () => {
     await Promise.all(slow);
   });
 
+  test("a chunked JSON body is read and answered; a chunked one over --max-body is a 413", async () => {
+    const body = '{"name":"list_files","parameters":{"limit":1}}';
+    const head = `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
+    const ok = await raw([head, chunk(body.slice(0, 20)), chunk(body.slice(20)), "0\r\n\r\n"], { gapMs: 20 });
+    expect(statusOf(ok)).toBe(200);
+    expect(ok).toContain('{"files":[');
+    // 1 MiB limit (beforeAll): 2 MiB in 64 KiB chunks, never declared up front.
+    const piece = chunk(`"${"x".repeat(64 * 1024 - 2)}"`);
+    const big = await raw([head, chunk('{"name":"list_files","parameters":{"pad":['), ...Array.from({ length: 32 }, () => piece), "0\r\n\r\n"]);
+    expect(statusOf(big)).toBe(413);
+    expect(big).toContain('"code":"payload_too_large"');
+    expect(await healthy()).toBe(true);
+  });
+
   test("garbage instead of HTTP: closed, server fine", async () => {
     await raw([new Uint8Array([0, 1, 2, 3, 255, 254, 13, 10, 13, 10])], { waitMs: 300 });
     expect(await healthy()).toBe(true);

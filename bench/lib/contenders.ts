@@ -39,11 +39,19 @@ export function pythonWithStarlette(): string | undefined {
 export function contenders(): Contender[] {
   return [
     {
-      name: "raw `Bun.serve` (the limit)",
+      name: "raw `Bun.serve`, same work (the limit)",
       key: "raw",
       server: "raw",
       unavailable: () => undefined,
-      start: () => startServer({ name: "raw Bun.serve", cmd: [process.execPath, join(ROOT, "bench/peers/raw-bun-server.ts"), "{port}", tempDir("raw")], env: { QUIVER_TOKEN: TOKEN } }),
+      start: () => startServer({ name: "raw Bun.serve", cmd: [process.execPath, join(ROOT, "bench/peers/raw-bun-server.ts"), "{port}", tempDir("raw"), "same"], env: { QUIVER_TOKEN: TOKEN } }),
+      target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
+    },
+    {
+      name: "raw `Bun.serve`, bare (no validation, no checks, no headers)",
+      key: "bare",
+      server: "bare",
+      unavailable: () => undefined,
+      start: () => startServer({ name: "bare Bun.serve", cmd: [process.execPath, join(ROOT, "bench/peers/raw-bun-server.ts"), "{port}", tempDir("bare"), "bare"], env: { QUIVER_TOKEN: TOKEN } }),
       target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
     },
     {

@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { errorResponse } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { startRequest } from "./request-info.ts";
+import { stampHeaders } from "./response-headers.ts";
 
 export type Handler = (request: Request) => Promise<Response>;
 
@@ -26,10 +27,7 @@ export function createHandler(services: OpenServices, opts: { log?: (fields: Rec
     } catch (err) {
       response = errorResponse(request, err);
     }
-    const headers = response.headers;
-    headers.set("x-request-id", info.id);
-    headers.set("x-content-type-options", "nosniff");
-    if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
+    stampHeaders(request, response);
     if (log) {
       const url = request.url;
       const q = url.indexOf("?", 8);

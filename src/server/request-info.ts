@@ -7,6 +7,8 @@ export interface RequestInfo {
   id: string;
   tool?: string;
   token?: string;
+  /** The common response headers were given when the response was built (see response-headers.ts). */
+  stamped?: boolean;
 }
 
 const infos = new WeakMap<Request, RequestInfo>();
