@@ -27,6 +27,13 @@ export class BlobStore {
   private readonly tmpDir: string;
   /** Shard directories known to exist (they are never removed). */
   private readonly knownDirs = new Set<string>();
+  /**
+   * Blobs just written whose rows have not committed yet, with a count per hash. A blob
+   * that is in place but not yet referenced looks like garbage: without this, deleting
+   * the last file with the same bytes in that window (two parallel tool calls, say)
+   * would unlink the blob a moment before the new row commits, losing the new file.
+   */
+  private readonly held = new Map<string, number>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, "blobs");
@@ -46,6 +53,8 @@ export class BlobStore {
    * (the partial temp file is removed). Resolves once the blob is durable — except that
    * with `pendingDirs` (bulk imports) the directory entry's fsync is left to one later
    * syncDirs(pendingDirs) call for the whole batch, which must run before rows commit.
+   * Without `pendingDirs` the blob resolves *held* (see `held`): the caller must
+   * `release(hash)` once the row that refers to it has committed or failed.
    */
   async write(source: ByteSource, maxBytes = Infinity, pendingDirs?: Set<string>): Promise<StoredBlob> {
     const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
@@ -77,7 +86,16 @@ export class BlobStore {
     await fh.close();
     const hash = hasher.digest("hex");
     if (pendingDirs) await this.commitTempBulk(tmp, hash, pendingDirs);
-    else this.commitTemp(tmp, hash);
+    else {
+      // Held before it is in place, in the same synchronous step: no collector can run between.
+      this.hold(hash);
+      try {
+        this.commitTemp(tmp, hash);
+      } catch (err) {
+        this.release(hash);
+        throw err;
+      }
+    }
     return { hash, size, head: head.subarray(0, headLen) };
   }
 
@@ -149,6 +167,21 @@ export class BlobStore {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     renameSync(tmp, dest);
     fsyncDir(dir);
+  }
+
+  private hold(hash: string): void {
+    this.held.set(hash, (this.held.get(hash) ?? 0) + 1);
+  }
+
+  release(hash: string): void {
+    const n = this.held.get(hash) ?? 0;
+    if (n <= 1) this.held.delete(hash);
+    else this.held.set(hash, n - 1);
+  }
+
+  /** True while a write of these bytes is between its blob and its row (never collect it then). */
+  isHeld(hash: string): boolean {
+    return this.held.has(hash);
   }
 
   file(hash: string) {

@@ -109,11 +109,15 @@ export class FileStore {
    */
   async put(path: string, source: ByteSource, maxBytes = Infinity): Promise<PutResult> {
     const blob = await this.blobs.write(source, maxBytes);
-    const isText = looksLikeText(blob.head);
-    const text = isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
-      ? decodeText(await this.blobs.file(blob.hash).bytes())
-      : undefined;
-    return this.commit(path, blob.hash, blob.size, isText, text);
+    try {
+      const isText = looksLikeText(blob.head);
+      const text = isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
+        ? decodeText(await this.blobs.file(blob.hash).bytes())
+        : undefined;
+      return this.commit(path, blob.hash, blob.size, isText, text);
+    } finally {
+      this.blobs.release(blob.hash);
+    }
   }
 
   /** Records a blob that is already durable under `hash`. Synchronous: one transaction. */
@@ -253,7 +257,13 @@ export class FileStore {
   }
 
   /** Removes a blob no row references any more. Same process: no await between check and unlink. */
+  /**
+   * Removes a blob nothing refers to any more — unless a write of the same bytes in this
+   * process is about to commit a row for it. (Another process writing the same bytes at
+   * that moment is not seen here; `quiver check` reports a file whose blob went missing.)
+   */
   private collect(hash: string): void {
+    if (this.blobs.isHeld(hash)) return;
     if (this.q.refs.get(hash)!.n === 0) this.blobs.remove(hash);
   }
 }
