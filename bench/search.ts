@@ -14,23 +14,13 @@ import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
 import { callTool } from "../src/tools/call.ts";
 import { search } from "../src/tools/search.ts";
+import { QUERIES } from "./lib/queries.ts";
 
 // ../shared beside the project root, wherever the checkout is (CI clones it elsewhere).
 const CORPUS_TARBALL = join(import.meta.dir, "..", "..", "shared", "corpus", "linux-python-docs.tar.gz");
 const ROOT = join(import.meta.dir, "..");
 const TOKEN = "bench-token-0123456789abcdef0123";
 
-// Realistic queries over the Linux + Python docs: words, phrases, prefixes, boolean, path.
-export const QUERIES = [
-  "memory barrier", "spinlock", "virtual environment", "list comprehension", "asyncio event loop",
-  '"page cache"', '"reference counting"', '"context manager"', '"device tree"', '"system call"',
-  "interrupt*", "thread*", "decorat*", "schedul*", "unicode*",
-  "mutex OR semaphore", "socket NOT windows", "python AND (pickle OR marshal)", "kernel module parameters", "dict NOT json",
-  "garbage collector", "file descriptor", "regular expression", "exception traceback", "dma mapping",
-  "path:docs/linux/ scheduler", "path:docs/python/ iterator", "generator expression", "cgroup memory limit", "usb gadget",
-  "sqlite3 cursor", "struct pack", "rcu read lock", "namespace package", "ftrace events",
-  "typing Protocol", "ext4 journal", "subprocess Popen", "network driver napi", "f-string format",
-];
 
 const { values: args } = parseArgs({
   options: {

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { toMiniSearch } from "../bench/lib/minisearch-query.ts";
 import { tempDir } from "./support/services.ts";
 
 // The benchmark script itself, on a tiny corpus: it must run end to end (import, bare
@@ -23,3 +24,18 @@ test("bench/search.ts runs on a tiny corpus and writes its tables", () => {
   expect(run.stdout.toString()).toBe(md);
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);
+
+// The MiniSearch peer must be asked the same questions quiver is asked.
+test("bench queries translate to MiniSearch query trees with the same meaning", () => {
+  const word = (w: string, prefix = false) => ({ queries: [w], combineWith: "AND", prefix });
+  expect(toMiniSearch("memory barrier").query).toEqual({ combineWith: "AND", queries: [word("memory"), word("barrier")] });
+  expect(toMiniSearch("thread*").query).toEqual(word("thread", true));
+  expect(toMiniSearch('"page cache"').query).toEqual({ queries: ["page cache"], combineWith: "AND" });
+  expect(toMiniSearch("mutex OR semaphore").query).toEqual({ combineWith: "OR", queries: [word("mutex"), word("semaphore")] });
+  expect(toMiniSearch("socket NOT windows").query).toEqual({ combineWith: "AND_NOT", queries: [word("socket"), word("windows")] });
+  expect(toMiniSearch("python AND (pickle OR marshal)").query).toEqual({
+    combineWith: "AND",
+    queries: [word("python"), { combineWith: "OR", queries: [word("pickle"), word("marshal")] }],
+  });
+  expect(toMiniSearch("path:docs/linux/ scheduler")).toEqual({ query: word("scheduler"), pathPrefix: "docs/linux/" });
+});

@@ -29,6 +29,8 @@ test("npm run bench --smoke runs every section and writes one markdown report", 
   expect(report).not.toContain("The section failed");
   expect(report).toContain("## HTTP request path");
   expect(report).toContain("## The binary");
+  expect(report).toContain("## Search engines side by side");
+  expect(report).toMatch(/\| query p50, ms \| [\d.]+ \| [\d.]+ \| [\d.]+× \|/);
   expect(report).toMatch(/cold start to first `200 \/healthz` \(median of 3\) \| \d/);
   expect(report).toMatch(/RSS after batch 2 .* \| \d/);
   // Every contender has a row: measured, or a reason it is not.

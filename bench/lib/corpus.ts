@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "bun";
 import { join } from "node:path";
 
 const WORDS = (
@@ -23,4 +24,14 @@ export function writeCorpus(dir: string, count: number): { dir: string; bytes: n
     bytes += Buffer.byteLength(text);
   }
   return { dir, bytes };
+}
+
+/** The real corpus: ../shared/corpus/linux-python-docs.tar.gz beside the project root, unpacked into `dir`. */
+export const CORPUS_TARBALL = join(import.meta.dir, "..", "..", "..", "shared", "corpus", "linux-python-docs.tar.gz");
+
+export function unpackCorpus(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const tar = spawnSync(["tar", "-xzf", CORPUS_TARBALL, "-C", dir], { stderr: "pipe" });
+  if (tar.exitCode !== 0) throw new Error(`could not unpack ${CORPUS_TARBALL}: ${tar.stderr.toString()}`);
+  return dir;
 }
