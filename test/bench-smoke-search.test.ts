@@ -27,7 +27,7 @@ test("bench/search.ts runs on a tiny corpus and writes its tables", () => {
 
 // The MiniSearch peer must be asked the same questions quiver is asked.
 test("bench queries translate to MiniSearch query trees with the same meaning", () => {
-  const word = (w: string, prefix = false) => ({ queries: [w], combineWith: "AND", prefix });
+  const word = (w: string, prefix = false) => ({ queries: [w], combineWith: "AND" as const, prefix });
   expect(toMiniSearch("memory barrier").query).toEqual({ combineWith: "AND", queries: [word("memory"), word("barrier")] });
   expect(toMiniSearch("thread*").query).toEqual(word("thread", true));
   expect(toMiniSearch('"page cache"').query).toEqual({ queries: ["page cache"], combineWith: "AND" });

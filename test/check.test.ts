@@ -16,7 +16,8 @@ describe("corrupt or missing blobs", () => {
     const rotten = (await put("bad/rotten.txt", "bytes that will rot")).file;
     files.blobs.remove(lost.sha256);
     writeFileSync(files.blobs.pathOf(rotten.sha256), "flipped bits");
-    const orphan = await files.blobs.writeBytes(new TextEncoder().encode("nobody points at me"));
+    const orphan = await files.blobs.write([new TextEncoder().encode("nobody points at me")]);
+    orphan.release();
 
     const get = await request(server, "/files/bad/lost.txt");
     expect(get.status).toBe(500);

@@ -76,27 +76,6 @@ describe("write_file / read_file", () => {
     expect(existsSync(blob)).toBe(false);
   });
 
-  test("deleting the last file with some bytes while a write of the same bytes is about to commit loses nothing", async () => {
-    const files = server.services.files;
-    const old = await call(writeFile, { path: "t/race-old.txt", content: "same bytes, racing" });
-    // The other request's delete lands exactly between the new write's blob and its row.
-    const commit = files.commit;
-    files.commit = (...args: Parameters<typeof commit>) => {
-      files.delete("t/race-old.txt");
-      return commit.apply(files, args);
-    };
-    try {
-      await files.put("t/race-new.txt", [new TextEncoder().encode("same bytes, racing")]);
-    } finally {
-      files.commit = commit;
-    }
-    expect((await call(readFile, { path: "t/race-new.txt" })).content).toBe("same bytes, racing");
-    expect(existsSync(files.blobs.pathOf(old.sha256))).toBe(true);
-    // Held only while the write was in flight: the next delete does remove the blob.
-    await call(deleteFile, { path: "t/race-new.txt" });
-    expect(existsSync(files.blobs.pathOf(old.sha256))).toBe(false);
-  });
-
   test("missing file: 404 file_not_found", async () => {
     const err = await call(readFile, { path: "t/none.txt" }).catch((e) => e);
     expect(err).toBeInstanceOf(QuiverError);

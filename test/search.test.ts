@@ -171,8 +171,10 @@ describe("upgrading a data directory from before search", () => {
     for (const m of migrations.slice(0, searchMigration)) db.run(m);
     db.run(`PRAGMA user_version = ${searchMigration}`);
     const blobs = new BlobStore(dir);
-    const text = await blobs.writeBytes(new TextEncoder().encode("# Old\n\nan old capybara note\n"));
-    const bin = await blobs.writeBytes(new Uint8Array([0, 1, 2, 99]));
+    const text = await blobs.write([new TextEncoder().encode("# Old\n\nan old capybara note\n")]);
+    const bin = await blobs.write([new Uint8Array([0, 1, 2, 99])]);
+    text.release();
+    bin.release();
     const ins = db.prepare("INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)");
     ins.run("old/note.md", text.hash, text.size, "text/markdown", 1);
     ins.run("old/blob.bin", bin.hash, bin.size, "application/octet-stream", 0);

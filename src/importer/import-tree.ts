@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { badRequest, QuiverError } from "../errors.ts";
 import { looksLikeText } from "../store/content.ts";
-import { type CommitEntry, type FileStore, MAX_INDEXED_TEXT_BYTES } from "../store/files.ts";
+import { BlobsGone, type CommitEntry, type FileStore, MAX_INDEXED_TEXT_BYTES, type PutResult } from "../store/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
 import { type FoundFile, type Skipped, walkTree } from "./walk.ts";
 
@@ -135,6 +135,19 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
     await files.blobs.syncDirs(dirs); // every blob durable before its row commits
     return prepared;
   };
+  // Blobs of this batch that another process collected (same bytes, its last file deleted)
+  // between their write and this commit: write those again, once, and commit.
+  const commitBatch = async (entries: CommitEntry[], batch: typeof todo): Promise<PutResult[]> => {
+    try {
+      return files.commitMany(entries);
+    } catch (err) {
+      if (!(err instanceof BlobsGone)) throw err;
+      const gone = new Set(err.paths);
+      const again = await prepareBatch(batch.filter((item) => gone.has(item.path)));
+      const rewritten = new Map(again.flatMap((p) => (p.kind === "write" ? [[p.entry.path, p.entry] as const] : [])));
+      return files.commitMany(entries.map((e) => rewritten.get(e.path) ?? e));
+    }
+  };
   let next = batches.length ? prepareBatch(batches[0]!) : undefined;
   const restorePragmas = bulkPragmas(files.db);
   try {
@@ -151,7 +164,7 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
         else entries.push(p.entry);
       });
       if (entries.length) {
-        for (const [j, r] of files.commitMany(entries).entries()) {
+        for (const [j, r] of (await commitBatch(entries, batch)).entries()) {
           if (!r.changed) summary.unchanged++;
           else {
             if (r.created) summary.added++;

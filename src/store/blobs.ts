@@ -1,4 +1,4 @@
-import { closeSync, existsSync, readFileSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, unlinkSync, utimesSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, open, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { QuiverError } from "../errors.ts";
@@ -20,6 +20,20 @@ export interface StoredBlob {
   head: Uint8Array;
 }
 
+/**
+ * A single write's blob, in place, with the writer's spare link to it. Between the blob
+ * and its row, nothing refers to the blob, so a collector (this process or another: a
+ * server and `quiver index` share the data directory) may remove it as garbage. Blobs are
+ * only ever removed inside a write transaction (FileStore.collect), so the writer calls
+ * `ensurePresent()` inside the transaction that commits its row: under the same lock, a
+ * removed blob is put back from the spare link before the row can refer to it.
+ */
+export interface PlacedBlob extends StoredBlob {
+  ensurePresent(): void;
+  /** Drops the spare link: once the row is committed, or the write abandoned. */
+  release(): void;
+}
+
 const HEAD_BYTES = 8192;
 
 export class BlobStore {
@@ -27,13 +41,6 @@ export class BlobStore {
   private readonly tmpDir: string;
   /** Shard directories known to exist (they are never removed). */
   private readonly knownDirs = new Set<string>();
-  /**
-   * Blobs just written whose rows have not committed yet, with a count per hash. A blob
-   * that is in place but not yet referenced looks like garbage: without this, deleting
-   * the last file with the same bytes in that window (two parallel tool calls, say)
-   * would unlink the blob a moment before the new row commits, losing the new file.
-   */
-  private readonly held = new Map<string, number>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, "blobs");
@@ -52,11 +59,13 @@ export class BlobStore {
    * Streams `source` into the store. Rejects with 413 once more than `maxBytes` arrive
    * (the partial temp file is removed). Resolves once the blob is durable — except that
    * with `pendingDirs` (bulk imports) the directory entry's fsync is left to one later
-   * syncDirs(pendingDirs) call for the whole batch, which must run before rows commit.
-   * Without `pendingDirs` the blob resolves *held* (see `held`): the caller must
-   * `release(hash)` once the row that refers to it has committed or failed.
+   * syncDirs(pendingDirs) call for the whole batch, which must run before rows commit
+   * (and FileStore.commitMany checks, under its lock, that the blobs are still there).
+   * Without `pendingDirs` the blob is a PlacedBlob: see there for what the caller owes.
    */
-  async write(source: ByteSource, maxBytes = Infinity, pendingDirs?: Set<string>): Promise<StoredBlob> {
+  async write(source: ByteSource, maxBytes?: number): Promise<PlacedBlob>;
+  async write(source: ByteSource, maxBytes: number, pendingDirs: Set<string>): Promise<StoredBlob>;
+  async write(source: ByteSource, maxBytes = Infinity, pendingDirs?: Set<string>): Promise<StoredBlob | PlacedBlob> {
     const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
     const hasher = new Bun.CryptoHasher("sha256");
     const head = new Uint8Array(HEAD_BYTES);
@@ -85,22 +94,14 @@ export class BlobStore {
     }
     await fh.close();
     const hash = hasher.digest("hex");
-    if (pendingDirs) await this.commitTempBulk(tmp, hash, pendingDirs);
-    else {
-      // Held before it is in place, in the same synchronous step: no collector can run between.
-      this.hold(hash);
-      try {
-        this.commitTemp(tmp, hash);
-      } catch (err) {
-        this.release(hash);
-        throw err;
-      }
-    }
+    if (!pendingDirs) return this.place(tmp, hash, size, head.subarray(0, headLen));
+    await this.commitTempBulk(tmp, hash, pendingDirs);
     return { hash, size, head: head.subarray(0, headLen) };
   }
 
-  async writeBytes(bytes: Uint8Array, pendingDirs?: Set<string>): Promise<StoredBlob> {
-    if (pendingDirs && loadSyncFs()) {
+  /** Bulk imports: bytes already in memory (see write() with pendingDirs). */
+  async writeBytes(bytes: Uint8Array, pendingDirs: Set<string>): Promise<StoredBlob> {
+    if (loadSyncFs()) {
       // Bulk fast path: one write, no per-file fsync — syncDirs() runs one syncfs for
       // the whole batch before its rows commit.
       const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
@@ -138,8 +139,8 @@ export class BlobStore {
   }
 
   /**
-   * commitTemp for bulk imports: the same steps without blocking the JS thread (a sync
-   * rename waits behind other files' fsyncs), and the directory fsync left to syncDirs.
+   * place() for bulk imports: a rename without blocking the JS thread (a sync rename waits
+   * behind other files' fsyncs), no spare link, and the directory fsync left to syncDirs.
    */
   private async commitTempBulk(tmp: string, hash: string, pendingDirs: Set<string>): Promise<void> {
     const dest = this.pathOf(hash);
@@ -148,40 +149,43 @@ export class BlobStore {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       this.knownDirs.add(dir);
     }
-    // A rename over an existing blob replaces identical bytes: harmless, and it refreshes
-    // the file for a concurrent sweep just as the touch in commitTemp does.
+    // A rename over an existing blob replaces identical bytes: harmless.
     await rename(tmp, dest);
     pendingDirs.add(dir);
   }
 
-  private commitTemp(tmp: string, hash: string): void {
+  /**
+   * Links a durable temp file in under its hash and makes the link durable. The temp file
+   * stays as the spare link until release(). If the same bytes are already stored, that
+   * blob is kept (identical bytes) and the spare covers it all the same.
+   */
+  private place(tmp: string, hash: string, size: number, head: Uint8Array): PlacedBlob {
     const dest = this.pathOf(hash);
-    if (existsSync(dest)) {
-      // Same bytes already stored. Touch it so a concurrent sweep sees it as fresh.
-      unlinkSync(tmp);
-      const now = new Date();
-      utimesSync(dest, now, now);
-      return;
-    }
     const dir = dest.slice(0, dest.lastIndexOf("/"));
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    renameSync(tmp, dest);
-    fsyncDir(dir);
-  }
-
-  private hold(hash: string): void {
-    this.held.set(hash, (this.held.get(hash) ?? 0) + 1);
-  }
-
-  release(hash: string): void {
-    const n = this.held.get(hash) ?? 0;
-    if (n <= 1) this.held.delete(hash);
-    else this.held.set(hash, n - 1);
-  }
-
-  /** True while a write of these bytes is between its blob and its row (never collect it then). */
-  isHeld(hash: string): boolean {
-    return this.held.has(hash);
+    const link = () => {
+      try {
+        linkSync(tmp, dest);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      fsyncDir(dir);
+    };
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      link();
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return {
+      hash,
+      size,
+      head,
+      ensurePresent: () => {
+        if (!existsSync(dest)) link();
+      },
+      release: () => rmSync(tmp, { force: true }),
+    };
   }
 
   file(hash: string) {

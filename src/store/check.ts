@@ -51,8 +51,8 @@ export async function checkStore(files: FileStore, opts: { repair: boolean; veri
     for (const path of missing) files.delete(path, { keepBlob: true });
     // A corrupt blob goes with its row (delete collects it when nothing else points at it).
     for (const path of corrupt) files.delete(path);
-    // Re-check references at removal time: a write may have landed since the scan.
-    for (const hash of orphans) if (!files.isReferenced(hash)) files.blobs.remove(hash);
+    // Re-checked at removal, under the write lock: a write may have landed since the scan.
+    files.collect(orphans);
     for (const name of stale) rmSync(join(tmpDir, name), { force: true });
   }
   return { files: rows.length, missing_blobs: missing, corrupt_blobs: corrupt, orphan_blobs: orphans.length, stale_temp_files: stale.length, repaired: opts.repair };

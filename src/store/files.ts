@@ -1,6 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
-import { BlobStore, type ByteSource } from "./blobs.ts";
+import { logError } from "../log.ts";
+import { BlobStore, type ByteSource, type PlacedBlob } from "./blobs.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 
 /** Metadata of one stored file, as callers see it. */
@@ -114,18 +115,21 @@ export class FileStore {
       const text = isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
         ? decodeText(await this.blobs.file(blob.hash).bytes())
         : undefined;
-      return this.commit(path, blob.hash, blob.size, isText, text);
+      return this.commit(path, blob, isText, text);
     } finally {
-      this.blobs.release(blob.hash);
+      blob.release();
     }
   }
 
-  /** Records a blob that is already durable under `hash`. Synchronous: one transaction. */
-  commit(path: string, hash: string, size: number, isText: boolean, text: string | undefined): PutResult {
+  /** Records a blob placed by a single write. Synchronous: one transaction. */
+  commit(path: string, blob: PlacedBlob, isText: boolean, text: string | undefined): PutResult {
+    const { hash, size } = blob;
     const now = Date.now();
     let before: FileRow | null = null;
     let row!: FileRow;
     this.db.transaction(() => {
+      // Under the write lock, where collectors work: the row never points at a removed blob.
+      blob.ensurePresent();
       before = this.q.get.get(path);
       if (before && before.hash === hash) {
         row = before;
@@ -138,7 +142,7 @@ export class FileStore {
       }
     }).immediate();
     const prev = before as FileRow | null;
-    if (prev && prev.hash !== hash) this.collect(prev.hash);
+    if (prev && prev.hash !== hash) this.collect([prev.hash]);
     return { file: toInfo(row), created: !prev, changed: !prev || prev.hash !== hash };
   }
 
@@ -152,6 +156,10 @@ export class FileStore {
     const results: PutResult[] = [];
     const replaced: string[] = [];
     this.db.transaction(() => {
+      // Under the write lock, where collectors work: every blob is still there (another
+      // process may have collected one with the same bytes since it was written).
+      const gone = entries.filter((e) => !this.blobs.exists(e.hash));
+      if (gone.length) throw new BlobsGone(gone.map((e) => e.path));
       // Rows first, index second: an UPSERT opens a statement savepoint, and FTS5 flushes
       // its in-memory terms to a new segment at every savepoint — interleaving the two
       // made a bulk import ~3x slower.
@@ -173,7 +181,7 @@ export class FileStore {
         for (const [id, x] of toIndex) if (x.entry.text !== undefined) this.indexer.index(id, x.entry.path, x.entry.text);
       }
     }).immediate();
-    for (const hash of replaced) this.collect(hash);
+    this.collect(replaced);
     return results;
   }
 
@@ -188,7 +196,7 @@ export class FileStore {
         gone.push(row);
       }
     }).immediate();
-    for (const row of gone) this.collect(row.hash);
+    this.collect(gone.map((row) => row.hash));
     return gone.map(toInfo);
   }
 
@@ -208,7 +216,7 @@ export class FileStore {
     }).immediate();
     const gone = row as FileRow | null;
     if (!gone) throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
-    if (!opts.keepBlob) this.collect(gone.hash);
+    if (!opts.keepBlob) this.collect([gone.hash]);
     return toInfo(gone);
   }
 
@@ -252,19 +260,31 @@ export class FileStore {
     return this.db.query("SELECT id, path, hash, size FROM files WHERE is_text = 1 AND id > ? ORDER BY id LIMIT ?").all(afterId, limit) as never;
   }
 
-  isReferenced(hash: string): boolean {
-    return this.q.refs.get(hash)!.n > 0;
-  }
-
-  /** Removes a blob no row references any more. Same process: no await between check and unlink. */
   /**
-   * Removes a blob nothing refers to any more — unless a write of the same bytes in this
-   * process is about to commit a row for it. (Another process writing the same bytes at
-   * that moment is not seen here; `quiver check` reports a file whose blob went missing.)
+   * Removes the blobs among `hashes` that no row refers to — inside a write transaction,
+   * so that it cannot interleave with a writer (of this or another process) between the
+   * writer's check that its blob is in place and its commit (see PlacedBlob, commitMany).
+   * The rows are already committed: a failure here only leaves garbage for quiver check.
    */
-  private collect(hash: string): void {
-    if (this.blobs.isHeld(hash)) return;
-    if (this.q.refs.get(hash)!.n === 0) this.blobs.remove(hash);
+  collect(hashes: string[]): void {
+    if (!hashes.length) return;
+    try {
+      this.db.transaction(() => {
+        for (const hash of new Set(hashes)) if (this.q.refs.get(hash)!.n === 0) this.blobs.remove(hash);
+      }).immediate();
+    } catch (err) {
+      logError("could not remove unreferenced blobs (quiver check --repair will)", { error: err });
+    }
+  }
+}
+
+/**
+ * Blobs of a bulk commit that another process collected after they were written: nothing
+ * was committed; writing them again and retrying the commit is safe.
+ */
+export class BlobsGone extends Error {
+  constructor(readonly paths: string[]) {
+    super(`blobs removed before their rows committed: ${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ", …" : ""}`);
   }
 }
 
