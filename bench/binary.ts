@@ -7,7 +7,7 @@ import { statSync } from "node:fs";
 import { parseArgs, progress } from "./lib/args.ts";
 import { CLIENT_CORE, pinSelf } from "./lib/tools.ts";
 import { coldStart, runTime } from "./lib/coldstart.ts";
-import { writeCorpus } from "./lib/corpus.ts";
+import { corpusStats, haveRealCorpus, unpackCorpus, writeCorpus } from "./lib/corpus.ts";
 import { hammer } from "./lib/load.ts";
 import { AUTH, CALL, ensureBinary, startQuiver, tempDir, TOKEN } from "./lib/quiver.ts";
 import { childrenOf, rssOf, type Server } from "./lib/server.ts";
@@ -61,24 +61,27 @@ try {
 }
 
 /**
- * RSS after `quiver index` of a generated corpus into the running server's data directory
- * (when this tree has the command), and after 1,000 `search` calls that read that index
- * (each for a word one document has: the generated text shares a small vocabulary, so
- * common words would rank every document and measure BM25, not memory).
+ * RSS after `quiver index` of the real corpus (../shared/corpus; a generated one in smoke
+ * runs or when it is missing) into the running server's data directory, and after 1,000
+ * `search` calls that read that index: a realistic two-word query on the real corpus; on
+ * the generated one a word one document has (its text shares a small vocabulary, so common
+ * words would rank every document and measure BM25, not memory).
  */
 async function indexRows(server: Server): Promise<string[][]> {
   const label = "RSS after indexing a corpus";
   const probe = spawnSync([binary, "index", "--help"], { stdout: "pipe", stderr: "pipe" });
   if (probe.exitCode !== 0) return [[label, "not yet available", "this quiver has no `index` command"]];
-  progress(`binary: indexing ${CORPUS_FILES} files`);
-  const corpus = writeCorpus(tempDir("corpus"), CORPUS_FILES);
+  const real = !smoke && haveRealCorpus();
+  const corpusDir = real ? unpackCorpus(tempDir("corpus")) : writeCorpus(tempDir("corpus"), CORPUS_FILES).dir;
+  const corpus = { dir: corpusDir, ...corpusStats(corpusDir) };
+  progress(`binary: indexing ${corpus.files} files`);
   const started = performance.now();
   const res = spawnSync([binary, "index", corpus.dir, "--data", server.dataDir!], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
   const took = (performance.now() - started) / 1000;
   if (res.exitCode !== 0) return [[label, "failed", `\`quiver index\` exited ${res.exitCode}: ${res.stderr.toString().trim().split("\n").pop()}`]];
   const peak = res.resourceUsage?.maxRSS; // bytes (Bun converts getrusage's kilobytes)
-  const rows = [[label, mib(rss(server)), `\`quiver index\` of ${int(CORPUS_FILES)} files (${mib(corpus.bytes)}) took ${took.toFixed(1)} s, its own peak RSS ${peak ? mib(peak) : "unknown"}`]];
-  const searchCall = { url: `${server.url}/tools/call`, body: JSON.stringify({ name: "search", parameters: { query: `marker${CORPUS_FILES >> 1}` } }), headers: { ...AUTH, "content-type": "application/json" } };
+  const rows = [[label, mib(rss(server)), `\`quiver index\` of ${real ? "the real corpus, " : ""}${int(corpus.files)} files (${mib(corpus.bytes)}) took ${took.toFixed(1)} s, its own peak RSS ${peak ? mib(peak) : "unknown"}`]];
+  const searchCall = { url: `${server.url}/tools/call`, body: JSON.stringify({ name: "search", parameters: { query: real ? "memory barrier" : `marker${CORPUS_FILES >> 1}` } }), headers: { ...AUTH, "content-type": "application/json" } };
   const probeSearch = await fetch(searchCall.url, { method: "POST", headers: searchCall.headers, body: searchCall.body });
   if (probeSearch.status !== 200) return rows;
   const n = smoke ? 100 : 1_000;

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { spawnSync } from "bun";
 import { join } from "node:path";
 
@@ -34,4 +34,20 @@ export function unpackCorpus(dir: string): string {
   const tar = spawnSync(["tar", "-xzf", CORPUS_TARBALL, "-C", dir], { stderr: "pipe" });
   if (tar.exitCode !== 0) throw new Error(`could not unpack ${CORPUS_TARBALL}: ${tar.stderr.toString()}`);
   return dir;
+}
+
+export function haveRealCorpus(): boolean {
+  return existsSync(CORPUS_TARBALL);
+}
+
+/** Regular files under `dir` and their total size. */
+export function corpusStats(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (e.isFile()) {
+      files++;
+      bytes += statSync(join(e.parentPath, e.name)).size;
+    }
+  return { files, bytes };
 }
