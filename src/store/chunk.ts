@@ -96,7 +96,13 @@ function isBlank(line: string): boolean {
   return line.trim() === "";
 }
 
-/** ADORNMENT_CHAR.test(String.fromCharCode(c)): ASCII punctuation. */
+/** What every RST_ADORNMENT match starts with: one ASCII punctuation character, thrice. */
+function startsAdornment(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return isAdornmentChar(c) && line.charCodeAt(1) === c && line.charCodeAt(2) === c;
+}
+
+/** ASCII punctuation, the characters of RST_ADORNMENT's class. */
 function isAdornmentChar(c: number): boolean {
   return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
 }
@@ -106,9 +112,10 @@ function isRstTitle(lines: string[], i: number): boolean {
   const line = lines[i]!;
   const next = lines[i + 1];
   if (next === undefined) return false;
-  // Either this line or the next must be an adornment, which starts with punctuation:
-  // a one-character check that skips the regexes below for nearly every line.
-  if (!isAdornmentChar(line.charCodeAt(0)) && !isAdornmentChar(next.charCodeAt(0))) return false;
+  // Either this line or the next must be an adornment (RST_ADORNMENT), which starts with
+  // the same punctuation character three times: a check that skips the regexes below
+  // for nearly every line, bulleted and `.. directive` lines included.
+  if (!startsAdornment(line) && !startsAdornment(next)) return false;
   // Overline style: this line is the overline, the next the title, the one after the underline.
   if (RST_ADORNMENT.test(line)) {
     const under = lines[i + 2];
