@@ -72,6 +72,8 @@ export interface ImportSummary {
   aborted: boolean;
 }
 
+/** Bytes of files whose batches are being prepared ahead of the commits (beyond the next). */
+const MAX_AHEAD_BYTES = 64 * 1024 * 1024;
 /** Files in the first batch; the next ones double up to batchFiles. */
 const FIRST_BATCH_FILES = 100;
 
@@ -141,6 +143,7 @@ async function importWalked(
   // the start instead of idling while a whole first batch is prepared.
   const batches: PrepareItem[][] = [];
   const rels: string[][] = [];
+  const sizes: number[] = [];
   for (let i = 0; i < todo.length; ) {
     const limit = Math.min(batchFiles, FIRST_BATCH_FILES * 2 ** batches.length);
     const batch: PrepareItem[] = [];
@@ -154,6 +157,7 @@ async function importWalked(
     }
     batches.push(batch);
     rels.push(rel);
+    sizes.push(bytes);
   }
 
   // Pipelined: later batches are read, hashed, chunked and written to the blob store (on
@@ -161,6 +165,7 @@ async function importWalked(
   const preparer = await starting;
   const inFlight: Promise<Prepared[]>[] = [];
   let requested = 0;
+  let aheadBytes = 0;
   // Blobs of this batch that another process collected (same bytes, its last file deleted)
   // between their write and this commit: write those again, once — here, in this thread
   // (it is rare) — and commit.
@@ -185,13 +190,20 @@ async function importWalked(
       // orphaned: after an abort no batch is asked for, but those in flight (at most
       // preparer.ahead) still commit.
       if (opts.signal?.aborted) summary.aborted = true;
-      while (!summary.aborted && requested < batches.length && requested <= k + preparer.ahead) {
-        const p = preparer!.prepare(batches[requested++]!);
+      // Always the next batch; more (up to preparer.ahead) while what is in flight stays
+      // under MAX_AHEAD_BYTES, so a tree of big files does not fill memory.
+      while (
+        !summary.aborted && requested < batches.length && requested <= k + preparer.ahead &&
+        (requested <= k + 1 || aheadBytes + sizes[requested]! <= MAX_AHEAD_BYTES)
+      ) {
+        aheadBytes += sizes[requested]!;
+        const p = preparer.prepare(batches[requested++]!);
         p.catch(() => {}); // awaited in its turn; no unhandled rejection meanwhile
         inFlight.push(p);
       }
       if (!inFlight.length) break;
       const prepared = await inFlight.shift()!;
+      aheadBytes -= sizes[k]!;
       const batch = batches[k]!;
       const entries: CommitEntry[] = [];
       prepared.forEach((p, j) => {
