@@ -109,6 +109,8 @@ describe("import_path and the job tools, with the real binary", () => {
     const clean = join(work, "d-clean");
     const cli = spawnSync([binary, "index", dir, "--prefix", "c/", "--data", clean], { stdout: "pipe", stderr: "pipe" });
     expect(cli.exitCode).toBe(0);
+    // the binary carries the import worker thread (a build without it falls back, and says so)
+    expect(cli.stderr.toString()).not.toContain("import worker thread did not start");
     const crashed = endState(data);
     expect(crashed).toHaveLength(6000);
     expect(crashed).toEqual(endState(clean));

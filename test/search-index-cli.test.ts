@@ -85,12 +85,14 @@ describe("importTree", () => {
 
   test("an aborted import stops between batches and keeps what it committed", async () => {
     const root = tempDir("quiver-tree-");
-    for (let i = 0; i < 20; i++) writeFileSync(join(root, `f${i}.txt`), `file ${i}\n`);
+    for (let i = 0; i < 200; i++) writeFileSync(join(root, `f${i}.txt`), `file ${i}\n`);
     const controller = new AbortController();
     const s = await importTree(files, { root, prefix: "t4/", batchFiles: 5, signal: controller.signal, checkpoint: () => controller.abort() });
     expect(s.aborted).toBe(true);
     expect(s.added).toBeGreaterThanOrEqual(5);
-    expect(s.added).toBeLessThan(20);
+    // The batch that was committing, plus those already prepared ahead (their blobs are
+    // written, so they commit too): at most 4 on the worker thread, 1 in-thread.
+    expect(s.added).toBeLessThanOrEqual(25);
     expect(files.list("t4/", 100).files.length).toBe(s.added);
   });
 

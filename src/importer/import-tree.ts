@@ -1,10 +1,11 @@
 import type { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { badRequest, QuiverError } from "../errors.ts";
-import { looksLikeText } from "../store/content.ts";
-import { BlobsGone, type CommitEntry, type FileStore, MAX_INDEXED_TEXT_BYTES, type PutResult } from "../store/files.ts";
+import { badRequest } from "../errors.ts";
+import { BlobsGone, type CommitEntry, type FileStore, type PutResult } from "../store/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
+import { type BatchPreparer, startPreparer } from "./batch-preparer.ts";
+import { prepareBatch, type Prepared, type PrepareItem } from "./prepare-file.ts";
 import { type FoundFile, type Skipped, walkTree } from "./walk.ts";
 
 /**
@@ -15,8 +16,10 @@ import { type FoundFile, type Skipped, walkTree } from "./walk.ts";
  *
  * Incremental: a file whose bytes hash to what its logical path already holds is not
  * rewritten. Throughput comes from batching — many files per transaction (each blob is
- * fsynced before the batch's rows commit, so durability is as for single writes) and a
- * few files read and hashed concurrently.
+ * fsynced before the batch's rows commit, so durability is as for single writes), and
+ * from two cores: everything per file that is not SQLite (reading, hashing, chunking,
+ * blob writes; batch-preparer.ts) runs on a worker thread, batches ahead, while the main
+ * thread commits.
  */
 export interface ImportOptions {
   /** Directory to import. */
@@ -35,6 +38,11 @@ export interface ImportOptions {
   batchBytes?: number;
   /** Files read and written concurrently within a batch. */
   concurrency?: number;
+  /**
+   * false: prepare files in the main thread instead of on a worker thread (the fallback
+   * when no worker starts; tests compare the two).
+   */
+  worker?: boolean;
 }
 
 export interface ImportProgress {
@@ -64,7 +72,10 @@ export interface ImportSummary {
   aborted: boolean;
 }
 
-const BIG_FILE = MAX_INDEXED_TEXT_BYTES;
+/** Bytes of files whose batches are being prepared ahead of the commits (beyond the next). */
+const MAX_AHEAD_BYTES = 64 * 1024 * 1024;
+/** Files in the first batch; the next ones double up to batchFiles. */
+const FIRST_BATCH_FILES = 100;
 
 export async function importTree(files: FileStore, opts: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
@@ -85,7 +96,19 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
   const batchFiles = opts.batchFiles ?? 1000;
   const batchBytes = opts.batchBytes ?? 32 * 1024 * 1024;
   const concurrency = opts.concurrency ?? 16;
+  // Started first: the worker thread loads while this one walks the tree.
+  const starting = startPreparer(files.blobs, { concurrency, index: files.indexer !== undefined, worker: opts.worker });
+  try {
+    return await importWalked(files, opts, root, prefix, batchFiles, batchBytes, starting, started);
+  } finally {
+    (await starting).close();
+  }
+}
 
+async function importWalked(
+  files: FileStore, opts: ImportOptions, root: string, prefix: string, batchFiles: number, batchBytes: number,
+  starting: Promise<BatchPreparer>, started: number,
+): Promise<ImportSummary> {
   const walked = walkTree(root, opts.includeHidden ?? false);
   const skippedAll: Skipped[] = [...walked.skipped];
   const existing = files.hashesUnder(prefix);
@@ -115,52 +138,77 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
     }
   }
 
-  // Batches of up to batchFiles files or batchBytes bytes.
-  const batches: (typeof todo)[] = [];
+  // Batches of up to batchFiles files or batchBytes bytes. The first ones are smaller
+  // (100, 200, 400... files) so that the main thread has something to commit soon after
+  // the start instead of idling while a whole first batch is prepared.
+  const batches: PrepareItem[][] = [];
+  const rels: string[][] = [];
+  const sizes: number[] = [];
   for (let i = 0; i < todo.length; ) {
-    const batch: typeof todo = [];
+    const limit = Math.min(batchFiles, FIRST_BATCH_FILES * 2 ** batches.length);
+    const batch: PrepareItem[] = [];
+    const rel: string[] = [];
     let bytes = 0;
-    while (i < todo.length && batch.length < batchFiles && (batch.length === 0 || bytes + todo[i]!.file.size <= batchBytes)) {
-      bytes += todo[i]!.file.size;
-      batch.push(todo[i++]!);
+    while (i < todo.length && batch.length < limit && (batch.length === 0 || bytes + todo[i]!.file.size <= batchBytes)) {
+      const { file, path } = todo[i++]!;
+      bytes += file.size;
+      batch.push({ abs: file.abs, size: file.size, path, storedHash: existing.get(path) });
+      rel.push(file.rel);
     }
     batches.push(batch);
+    rels.push(rel);
+    sizes.push(bytes);
   }
 
-  // Pipelined: the next batch is read, hashed and written to the blob store (I/O, mostly
-  // off the JS thread) while this one's rows and passages commit.
-  const prepareBatch = async (batch: typeof todo) => {
-    const dirs = new Set<string>();
-    const prepared = await mapConcurrent(batch, concurrency, (item) => prepare(files, item.file, item.path, existing.get(item.path), dirs));
-    await files.blobs.syncDirs(dirs); // every blob durable before its row commits
-    return prepared;
-  };
+  // Pipelined: later batches are read, hashed, chunked and written to the blob store (on
+  // the worker thread when there is one) while this one's rows and passages commit.
+  const preparer = await starting;
+  const inFlight: Promise<Prepared[]>[] = [];
+  let requested = 0;
+  let aheadBytes = 0;
   // Blobs of this batch that another process collected (same bytes, its last file deleted)
-  // between their write and this commit: write those again, once, and commit.
-  const commitBatch = async (entries: CommitEntry[], batch: typeof todo): Promise<PutResult[]> => {
+  // between their write and this commit: write those again, once — here, in this thread
+  // (it is rare) — and commit.
+  const commitBatch = async (entries: CommitEntry[], batch: PrepareItem[]): Promise<PutResult[]> => {
     try {
       return files.commitMany(entries);
     } catch (err) {
       if (!(err instanceof BlobsGone)) throw err;
       const gone = new Set(err.paths);
-      const again = await prepareBatch(batch.filter((item) => gone.has(item.path)));
+      const again = await prepareBatch(files.blobs, batch.filter((item) => gone.has(item.path)), {
+        concurrency: opts.concurrency ?? 16,
+        index: files.indexer !== undefined,
+      });
       const rewritten = new Map(again.flatMap((p) => (p.kind === "write" ? [[p.entry.path, p.entry] as const] : [])));
       return files.commitMany(entries.map((e) => rewritten.get(e.path) ?? e));
     }
   };
-  let next = batches.length ? prepareBatch(batches[0]!) : undefined;
   const restorePragmas = bulkPragmas(files.db);
   try {
     for (let k = 0; k < batches.length; k++) {
-      const batch = batches[k]!;
-      const prepared = await next!;
-      // Blobs already written are committed even when aborted, so nothing is left orphaned.
+      // Blobs already written are committed even when aborted, so nothing is left
+      // orphaned: after an abort no batch is asked for, but those in flight (at most
+      // preparer.ahead) still commit.
       if (opts.signal?.aborted) summary.aborted = true;
-      next = k + 1 < batches.length && !summary.aborted ? prepareBatch(batches[k + 1]!) : undefined;
+      // Always the next batch; more (up to preparer.ahead) while what is in flight stays
+      // under MAX_AHEAD_BYTES, so a tree of big files does not fill memory.
+      while (
+        !summary.aborted && requested < batches.length && requested <= k + preparer.ahead &&
+        (requested <= k + 1 || aheadBytes + sizes[requested]! <= MAX_AHEAD_BYTES)
+      ) {
+        aheadBytes += sizes[requested]!;
+        const p = preparer.prepare(batches[requested++]!);
+        p.catch(() => {}); // awaited in its turn; no unhandled rejection meanwhile
+        inFlight.push(p);
+      }
+      if (!inFlight.length) break;
+      const prepared = await inFlight.shift()!;
+      aheadBytes -= sizes[k]!;
+      const batch = batches[k]!;
       const entries: CommitEntry[] = [];
       prepared.forEach((p, j) => {
         if (p.kind === "unchanged") summary.unchanged++;
-        else if (p.kind === "skipped") skippedAll.push({ rel: batch[j]!.file.rel, reason: p.reason });
+        else if (p.kind === "skipped") skippedAll.push({ rel: rels[k]![j]!, reason: p.reason });
         else entries.push(p.entry);
       });
       if (entries.length) {
@@ -173,17 +221,17 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
           }
         }
       }
-      for (const item of batch) progress.bytes_done += item.file.size;
+      for (const item of batch) progress.bytes_done += item.size;
       progress.files_done += batch.length;
-      progress.current = batch[batch.length - 1]!.file.rel;
+      progress.current = rels[k]![batch.length - 1];
       opts.onProgress?.({ ...progress });
       await opts.checkpoint?.({ ...progress });
-      if (!next) break;
     }
   } catch (err) {
-    // A failed commit or a checkpoint that says stop: let the batch being prepared finish
-    // its I/O (its blobs stay unreferenced; quiver check sweeps them) before giving up.
-    await next?.catch(() => {});
+    // A failed commit or a checkpoint that says stop: let the batches being prepared
+    // finish their I/O (their blobs stay unreferenced; quiver check sweeps them) before
+    // giving up.
+    await Promise.allSettled(inFlight);
     throw err;
   } finally {
     restorePragmas();
@@ -200,44 +248,6 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
   summary.skipped_list = skippedAll.slice(0, 100);
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
-}
-
-type Prepared =
-  | { kind: "unchanged" }
-  | { kind: "skipped"; reason: string }
-  | { kind: "write"; entry: CommitEntry };
-
-/** Reads and hashes one file; writes its blob (durably) unless the store already has it. */
-async function prepare(files: FileStore, file: FoundFile, path: string, storedHash: string | undefined, dirs: Set<string>): Promise<Prepared> {
-  try {
-    const source = Bun.file(file.abs);
-    if (file.size > BIG_FILE) {
-      // Too big to hold in memory or to index: hash and store by streaming.
-      const hasher = new Bun.CryptoHasher("sha256");
-      for await (const chunk of source.stream()) hasher.update(chunk);
-      if (hasher.digest("hex") === storedHash) return { kind: "unchanged" };
-      const blob = await files.blobs.write(source.stream(), Infinity, dirs);
-      return { kind: "write", entry: { path, hash: blob.hash, size: blob.size, isText: looksLikeText(blob.head) } };
-    }
-    const bytes = await source.bytes();
-    if (storedHash !== undefined && Bun.CryptoHasher.hash("sha256", bytes, "hex") === storedHash) return { kind: "unchanged" };
-    const blob = await files.blobs.writeBytes(bytes, dirs);
-    const isText = looksLikeText(blob.head);
-    return { kind: "write", entry: { path, hash: blob.hash, size: blob.size, isText, text: isText ? utf8(bytes) : undefined } };
-  } catch (err) {
-    if (err instanceof QuiverError) return { kind: "skipped", reason: err.message };
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOSPC" || code === "EDQUOT" || code === "EROFS") throw err;
-    return { kind: "skipped", reason: `unreadable (${code ?? (err as Error).message})` };
-  }
-}
-
-/**
- * decodeText's result (invalid sequences become U+FFFD) via Buffer, whose UTF-8 decoder
- * skips the fatal first pass decodeText makes (the head was already validated).
- */
-function utf8(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }
 
 /**
@@ -257,17 +267,4 @@ function bulkPragmas(db: Database): () => void {
     db.run(`PRAGMA cache_size = ${cache}`);
     db.run(`PRAGMA wal_autocheckpoint = ${ckpt}`);
   };
-}
-
-async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const k = next++;
-      out[k] = await fn(items[k]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -24,48 +24,87 @@ export const MAX_LINES = 60;
 const ATX = /^ {0,3}#{1,6}(\s|$)/;
 const FENCE = /^ {0,3}(```|~~~)/;
 const RST_ADORNMENT = /^([!-\/:-@\[-`{-~])\1{2,}\s*$/;
-const ADORNMENT_CHAR = /^[!-\/:-@\[-`{-~]$/;
 
 export function chunkText(text: string): Passage[] {
-  // A string split where there is no "\r" (most files): same lines, much cheaper than the regex.
-  const lines = text.includes("\r") ? text.split(/\r\n|\n|\r/) : text.split("\n");
+  // A string split where there is no "\r" (most files): same lines, much cheaper than the
+  // regex — and then a passage's text is a substring of `text`, which costs no join.
+  const plain = !text.includes("\r");
+  const lines = plain ? text.split("\n") : text.split(/\r\n|\n|\r/);
   if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
   const out: Passage[] = [];
-  let buf: string[] = [];
-  let start = 1; // line number of buf[0]
+  // The passage being built is lines[from, i): no array of its own.
+  let from = 0;
+  let fromOffset = 0; // where lines[from] starts in `text` (when plain)
+  let offset = 0; // where lines[i] starts in `text` (when plain)
   let chars = 0;
   let inFence = false;
 
-  const flush = () => {
-    let a = 0;
-    let b = buf.length - 1;
-    while (a <= b && buf[a]!.trim() === "") a++;
-    while (b >= a && buf[b]!.trim() === "") b--;
-    if (a <= b) out.push({ line_start: start + a, line_end: start + b, text: buf.slice(a, b + 1).join("\n") });
-    start += buf.length;
-    buf = [];
+  const flush = (to: number, toOffset: number) => {
+    let a = from;
+    let b = to - 1;
+    while (a <= b && isBlank(lines[a]!)) a++;
+    while (b >= a && isBlank(lines[b]!)) b--;
+    if (a <= b) {
+      let passage: string;
+      if (plain) {
+        // Offsets of lines a and b from those of `from` and `to`, walking only the blank edges.
+        let start = fromOffset;
+        for (let k = from; k < a; k++) start += lines[k]!.length + 1;
+        let end = toOffset - 1;
+        for (let k = to - 1; k > b; k--) end -= lines[k]!.length + 1;
+        passage = text.slice(start, end);
+      } else passage = lines.slice(a, b + 1).join("\n");
+      out.push({ line_start: a + 1, line_end: b + 1, text: passage });
+    }
+    from = to;
+    fromOffset = toOffset;
     chars = 0;
   };
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    if (FENCE.test(line)) inFence = !inFence;
-    const heading = !inFence && (ATX.test(line) || isRstTitle(lines, i));
-    if (heading && buf.length > 0) flush();
+    // The regexes run only on lines whose first non-space character could start a match.
+    let j = 0;
+    while (j < 4 && line.charCodeAt(j) === 32) j++;
+    const c = j < 4 ? line.charCodeAt(j) : 0;
+    if ((c === 96 || c === 126) && FENCE.test(line)) inFence = !inFence;
+    const heading = !inFence && ((c === 35 && ATX.test(line)) || isRstTitle(lines, i));
+    if (heading && i > from) flush(i, offset);
     if (line.length > HARD_CHARS) {
-      if (buf.length > 0) flush();
+      if (i > from) flush(i, offset);
       for (let off = 0; off < line.length; off += HARD_CHARS)
-        out.push({ line_start: start, line_end: start, text: line.slice(off, off + HARD_CHARS) });
-      start++;
+        out.push({ line_start: i + 1, line_end: i + 1, text: line.slice(off, off + HARD_CHARS) });
+      offset += line.length + 1;
+      from = i + 1;
+      fromOffset = offset;
       continue;
     }
-    if (chars + line.length > HARD_CHARS || buf.length >= MAX_LINES) flush();
-    buf.push(line);
+    if (chars + line.length > HARD_CHARS || i - from >= MAX_LINES) flush(i, offset);
     chars += line.length + 1;
-    if (chars >= SOFT_CHARS && line.trim() === "") flush();
+    offset += line.length + 1;
+    if (chars >= SOFT_CHARS && isBlank(line)) flush(i + 1, offset);
   }
-  flush();
+  flush(lines.length, offset);
   return out;
+}
+
+/** line.trim() === "", without trimming the lines that plainly have text. */
+function isBlank(line: string): boolean {
+  if (line.length === 0) return true;
+  const c = line.charCodeAt(0);
+  if (c > 32 && c < 127) return false;
+  return line.trim() === "";
+}
+
+/** What every RST_ADORNMENT match starts with: one ASCII punctuation character, thrice. */
+function startsAdornment(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return isAdornmentChar(c) && line.charCodeAt(1) === c && line.charCodeAt(2) === c;
+}
+
+/** ASCII punctuation, the characters of RST_ADORNMENT's class. */
+function isAdornmentChar(c: number): boolean {
+  return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
 }
 
 /** Line i starts an RST section title: `Title` + underline, or overline + `Title` + underline. */
@@ -73,9 +112,10 @@ function isRstTitle(lines: string[], i: number): boolean {
   const line = lines[i]!;
   const next = lines[i + 1];
   if (next === undefined) return false;
-  // Either this line or the next must be an adornment, which starts with punctuation:
-  // a one-character check that skips the regexes below for nearly every line.
-  if (!ADORNMENT_CHAR.test(line.charAt(0)) && !ADORNMENT_CHAR.test(next.charAt(0))) return false;
+  // Either this line or the next must be an adornment (RST_ADORNMENT), which starts with
+  // the same punctuation character three times: a check that skips the regexes below
+  // for nearly every line, bulleted and `.. directive` lines included.
+  if (!startsAdornment(line) && !startsAdornment(next)) return false;
   // Overline style: this line is the overline, the next the title, the one after the underline.
   if (RST_ADORNMENT.test(line)) {
     const under = lines[i + 2];

@@ -2,6 +2,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import { BlobStore, type ByteSource, type PlacedBlob } from "./blobs.ts";
+import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 
 /** Metadata of one stored file, as callers see it. */
@@ -33,6 +34,8 @@ interface FileRow {
  */
 export interface FileIndexer {
   index(fileId: number, path: string, text: string): void;
+  /** Indexes passages made beforehand by passagesForIndex (index-passages.ts). */
+  indexPassages(fileId: number, passages: Passage[]): void;
   remove(fileId: number): void;
 }
 
@@ -49,6 +52,11 @@ export interface CommitEntry {
   isText: boolean;
   /** The decoded text to index, when the file is text and not too big. */
   text?: string;
+  /**
+   * Or the same text already made into index passages (passagesForIndex): bulk imports
+   * do that work on another thread, so the commit only runs the inserts.
+   */
+  passages?: Passage[];
 }
 
 export interface PutResult {
@@ -178,7 +186,10 @@ export class FileStore {
       }
       if (this.indexer) {
         for (const [id, x] of toIndex) if (x.replacing) this.indexer.remove(id);
-        for (const [id, x] of toIndex) if (x.entry.text !== undefined) this.indexer.index(id, x.entry.path, x.entry.text);
+        for (const [id, { entry }] of toIndex) {
+          if (entry.passages) this.indexer.indexPassages(id, entry.passages);
+          else if (entry.text !== undefined) this.indexer.index(id, entry.path, entry.text);
+        }
       }
     }).immediate();
     this.collect(replaced);

@@ -23,6 +23,16 @@ export function segmentText(text: string): string {
   return HAS_CJK.test(text) ? text.replace(CJK_BOUNDARY, ZWSP) : text;
 }
 
+/**
+ * False when `text` certainly has no CJK character: every CJK script lies at U+1100 or
+ * above (supplementary planes as surrogates). A plain range scan, several times cheaper
+ * than HAS_CJK's script classes, so a file is checked once and not passage by passage.
+ */
+const MAYBE_CJK = /[\u1100-\uffff]/;
+export function mayHaveCjk(text: string): boolean {
+  return MAYBE_CJK.test(text);
+}
+
 /** Undoes segmentText for display. */
 export function unsegment(text: string): string {
   return text.includes(ZWSP) ? text.replaceAll(ZWSP, "") : text;

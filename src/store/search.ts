@@ -1,12 +1,13 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest } from "../errors.ts";
 import { logError } from "../log.ts";
-import { chunkText } from "./chunk.ts";
+import type { Passage } from "./chunk.ts";
 import { decodeText } from "./content.ts";
 import type { FileIndexer } from "./files.ts";
+import { passagesForIndex } from "./index-passages.ts";
 import { normalizePrefix } from "./paths.ts";
 import { parseQuery } from "./query.ts";
-import { segmentText, unsegment } from "./search-text.ts";
+import { unsegment } from "./search-text.ts";
 
 export interface SearchHit {
   path: string;
@@ -88,9 +89,14 @@ export class SearchIndex implements FileIndexer {
   }
 
   index(fileId: number, _path: string, text: string): void {
-    for (const p of chunkText(text.normalize("NFC"))) {
+    this.indexPassages(fileId, passagesForIndex(text));
+  }
+
+  /** Inserts passages already made by passagesForIndex (e.g. on an import worker thread). */
+  indexPassages(fileId: number, passages: Passage[]): void {
+    for (const p of passages) {
       const id = this.q.insert.run(fileId, p.line_start, p.line_end).lastInsertRowid as number;
-      this.q.ftsInsert.run(id, segmentText(p.text));
+      this.q.ftsInsert.run(id, p.text);
     }
   }
 

@@ -8,8 +8,8 @@ import { closeSync, openSync } from "node:fs";
  * file by file as before. Since Linux 5.8 syncfs reports writeback errors.
  * Trade-off: syncfs also waits for other processes' dirty data on the same filesystem, so
  * on a disk busy with unrelated writes a batch can wait longer than its own fsyncs would.
- * (Running it on a worker thread measured no better on this 2-CPU machine, so it runs
- * inline.)
+ * Bulk imports call it from the import worker thread (src/importer/prepare-worker.ts),
+ * after each batch's blob writes and before the main thread commits that batch's rows.
  */
 type SyncFs = (dir: string) => void;
 
