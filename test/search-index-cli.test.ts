@@ -76,6 +76,21 @@ describe("importTree", () => {
     expect(files.get("t1/guide/install.md")).toBeDefined(); // other prefixes untouched
   });
 
+  test("the search index's bulk-load settings hold during an import and are restored after it, even a failed one", async () => {
+    const setting = (k: string) => (server.services.db.query("SELECT v FROM passages_fts_config WHERE k = ?").get(k) as { v: number } | null)?.v;
+    const before = [setting("automerge"), setting("hashsize")];
+    const during: (number | undefined)[][] = [];
+    await importTree(files, { root: tree(), prefix: "bulk/", checkpoint: () => void during.push([setting("automerge"), setting("hashsize")]) });
+    expect(during[0]).toEqual([16, 16 * 1024 * 1024]);
+    const after = [setting("automerge"), setting("hashsize")];
+    expect(after).toEqual([before[0] ?? 4, before[1] ?? 1024 * 1024]);
+    const failing = importTree(files, { root: tree(), prefix: "bulk2/", checkpoint: () => { throw new Error("stop here"); } });
+    await expect(failing).rejects.toThrow("stop here");
+    expect([setting("automerge"), setting("hashsize")]).toEqual(after);
+    // Nothing about the results changes: what was imported is found.
+    expect(paths("path:bulk/ wombat")).toEqual(["bulk/guide/install.md"]);
+  });
+
   test("--include-hidden imports dot files but never .git or node_modules", async () => {
     const s = await importTree(files, { root: tree(), prefix: "t3/", includeHidden: true });
     expect(s.added).toBe(6);

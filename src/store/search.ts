@@ -198,3 +198,31 @@ function narrowestPrefix(prefixes: string[]): string | null {
   }
   return best;
 }
+
+/**
+ * FTS5 settings for a bulk import; the returned function restores them. A 16 MiB pending
+ * hash (default 1 MiB) flushes each batch's terms as a few large segments instead of many
+ * small ones, and automerge 16 (default 4) leaves them unmerged until the import's end
+ * rather than rewriting them batch after batch. Measured on the benchmark corpus in import-
+ * sized transactions: the FTS5 inserts ~20% faster, and the finished index the same size
+ * and as fast to query (bench/search.ts). Both are FTS5 options stored with the table, so
+ * other connections see them too — harmlessly: they change when work is done, not results.
+ */
+export function ftsBulkSettings(db: Database): () => void {
+  const set = (key: string, value: number) => db.run(`INSERT INTO passages_fts(passages_fts, rank) VALUES('${key}', ${value})`);
+  const current = (key: string, fallback: number) =>
+    (db.query("SELECT v FROM passages_fts_config WHERE k = ?").get(key) as { v: number } | null)?.v ?? fallback;
+  const automerge = current("automerge", 4);
+  const hashsize = current("hashsize", 1024 * 1024);
+  set("hashsize", 16 * 1024 * 1024);
+  set("automerge", 16);
+  return () => {
+    try {
+      set("automerge", automerge);
+      set("hashsize", hashsize);
+    } catch (err) {
+      // Only speed depends on these; the import's own outcome (or error) must not be masked.
+      logError("could not restore the search index's merge settings after an import", { error: err });
+    }
+  };
+}
