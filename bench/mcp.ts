@@ -8,10 +8,11 @@
 // taskset when there are at least two), otherwise an in-process fetch loop. Prints a
 // markdown table. --smoke: one-second runs, for a test that checks the bench starts.
 import { spawn, spawnSync } from "bun";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { removeScratch } from "./lib/scratch.ts";
 
 const { values } = parseArgs({
   options: { duration: { type: "string" }, connections: { type: "string" }, smoke: { type: "boolean" }, rounds: { type: "string" }, "no-wrk": { type: "boolean" } },
@@ -133,7 +134,7 @@ async function main() {
   } finally {
     server.kill("SIGTERM");
     await server.exited;
-    rmSync(work, { recursive: true, force: true });
+    removeScratch(work);
   }
 }
 

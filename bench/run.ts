@@ -9,8 +9,8 @@
 // Flags: --smoke (passed to every section; writes nothing unless --out is given),
 //        --only a,b (run only these sections), --out FILE (where to write the report).
 import { spawn } from "bun";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { progress } from "./lib/args.ts";
 import { machineInfo } from "./lib/machine.ts";
@@ -41,7 +41,9 @@ async function runSection(name: string): Promise<string> {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, QUIVER_BENCH_BUILT: "1" },
+    // One scratch directory for every section's temporary data, removed once at the end
+    // (see lib/scratch.ts).
+    env: { ...process.env, QUIVER_BENCH_BUILT: "1", QUIVER_BENCH_SCRATCH: "1", TMPDIR: scratch },
   });
   let err = "";
   const errDone = (async () => {
@@ -62,6 +64,8 @@ async function runSection(name: string): Promise<string> {
   return `## ${name}\n\nThe section failed (exit ${code}): ${lastLines || "no output"}`;
 }
 
+const scratch = mkdtempSync(join(tmpdir(), "quiver-bench-run-"));
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 const started = Date.now();
 // Before any section runs: sections may write their own result files, which would make the
 // tree look modified.

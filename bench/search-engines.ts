@@ -9,7 +9,7 @@
 //   bun bench/search-engines.ts --smoke         # 40 generated files, a few queries
 // Internal: --engine quiver|minisearch --corpus DIR --queries N --reps N   (prints JSON)
 import MiniSearch from "minisearch";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
@@ -24,6 +24,7 @@ import { unpackCorpus, writeCorpus } from "./lib/corpus.ts";
 import { toMiniSearch } from "./lib/minisearch-query.ts";
 import { QUERIES } from "./lib/queries.ts";
 import { table } from "./lib/table.ts";
+import { removeScratch } from "./lib/scratch.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -112,7 +113,7 @@ async function runQuiver(corpus: string, queries: string[], reps: number): Promi
       medianTotal: pct(totals, 50),
     };
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    removeScratch(dataDir);
   }
 }
 
@@ -220,5 +221,5 @@ accent folding; quiver's answers also carry a marked snippet. Matches per query 
 those reasons and because the tokenizers differ.
 `);
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  removeScratch(work);
 }

@@ -5,7 +5,7 @@
 //   bun bench/search.ts                          # the real corpus (unpacked to a temp dir)
 //   bun bench/search.ts --corpus DIR --queries 5 --reps 3 --out /tmp/x.md   # a smoke run
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -15,6 +15,7 @@ import { openServices } from "../src/services.ts";
 import { callTool } from "../src/tools/call.ts";
 import { search } from "../src/tools/search.ts";
 import { QUERIES } from "./lib/queries.ts";
+import { removeScratch } from "./lib/scratch.ts";
 
 // ../shared beside the project root, wherever the checkout is (CI clones it elsewhere).
 const CORPUS_TARBALL = join(import.meta.dir, "..", "..", "shared", "corpus", "linux-python-docs.tar.gz");
@@ -203,4 +204,4 @@ const md = [
 process.stdout.write(md);
 Bun.spawnSync(["mkdir", "-p", dirname(outFile)]);
 writeFileSync(outFile, md);
-rmSync(work, { recursive: true, force: true });
+removeScratch(work);

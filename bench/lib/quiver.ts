@@ -1,8 +1,9 @@
 import { spawnSync } from "bun";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type Server } from "./server.ts";
+import { removeScratch } from "./scratch.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BINARY = join(ROOT, "dist", "quiver");
@@ -33,7 +34,7 @@ export function ensureBinary(): string {
 
 const temps: string[] = [];
 process.on("exit", () => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
+  for (const dir of temps) removeScratch(dir);
 });
 
 /** A temporary directory, removed when this process exits. */
