@@ -28,11 +28,13 @@ const { values: args } = parseArgs({
     corpus: { type: "string" },
     queries: { type: "string" },
     reps: { type: "string" },
+    rounds: { type: "string" },
     out: { type: "string" },
   },
 });
 const nQueries = Math.min(Number(args.queries ?? QUERIES.length), QUERIES.length);
 const reps = Number(args.reps ?? 30);
+const rounds = Number(args.rounds ?? 3);
 const outFile = args.out ?? join(ROOT, "bench/results/search.md");
 const work = mkdtempSync(join(tmpdir(), "quiver-bench-search-"));
 
@@ -68,32 +70,51 @@ const corpus = corpusDir();
 const files = listFiles(corpus);
 const corpusBytes = files.reduce((n, p) => n + statSync(p).size, 0);
 
-// 1. Ingest through the importer (what `quiver index` runs).
-const dataDir = join(work, "data");
-const services = openServices(loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }));
-// The tarball holds docs/linux and docs/python: logical paths are the relative paths.
-const summary = await importTree(services.files, { root: corpus });
-const quiverMBs = summary.bytes / MB / summary.seconds;
+// 1 and 2, in rounds: quiver's importer (what `quiver index` runs) into a fresh data
+// directory, then the limit — the same text into a bare FTS5 table, same tokenizer, one
+// transaction. Each side's figure is its best round, as in the HTTP section: other work on
+// this shared machine only ever slows a round down. The first round's store is queried below.
+function bareInsert(path: string): { seconds: number; bytes: number } {
+  const t0 = performance.now();
+  const bare = new Database(path, { create: true });
+  bare.run("PRAGMA journal_mode = WAL");
+  bare.run(`CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, text, tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'")`);
+  const ins = bare.prepare("INSERT INTO t (path, text) VALUES (?, ?)");
+  let bytes = 0;
+  bare.transaction(() => {
+    for (const p of files) {
+      const b = readFileSync(p);
+      bytes += b.length;
+      ins.run(p, b.toString("utf8"));
+    }
+  })();
+  bare.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  bare.close();
+  return { seconds: (performance.now() - t0) / 1000, bytes };
+}
 
-// 2. The limit: the same text into a bare FTS5 table, same tokenizer, one transaction.
-const bareDb = join(work, "bare.db");
-const t0 = performance.now();
-const bare = new Database(bareDb, { create: true });
-bare.run("PRAGMA journal_mode = WAL");
-bare.run(`CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, text, tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'")`);
-const ins = bare.prepare("INSERT INTO t (path, text) VALUES (?, ?)");
+const dataDir = join(work, "data-1");
+const services = openServices(loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }));
+const quiverRounds: number[] = [];
+const bareRounds: number[] = [];
+let summary!: Awaited<ReturnType<typeof importTree>>;
 let bareBytes = 0;
-bare.transaction(() => {
-  for (const p of files) {
-    const b = readFileSync(p);
-    bareBytes += b.length;
-    ins.run(p, b.toString("utf8"));
-  }
-})();
-bare.run("PRAGMA wal_checkpoint(TRUNCATE)");
-const bareSeconds = (performance.now() - t0) / 1000;
-bare.close();
+for (let round = 1; round <= rounds; round++) {
+  const store = round === 1 ? services : openServices(loadConfig({ data: join(work, `data-${round}`), quiet: true }, {}));
+  // The tarball holds docs/linux and docs/python: logical paths are the relative paths.
+  const result = await importTree(store.files, { root: corpus });
+  if (round === 1) summary = result;
+  else store.close();
+  quiverRounds.push(result.seconds);
+  const bare = bareInsert(join(work, `bare-${round}.db`));
+  bareRounds.push(bare.seconds);
+  bareBytes = bare.bytes;
+}
+const quiverSeconds = Math.min(...quiverRounds);
+const bareSeconds = Math.min(...bareRounds);
+const quiverMBs = summary.bytes / MB / quiverSeconds;
 const bareMBs = bareBytes / MB / bareSeconds;
+const bareDb = join(work, "bare-1.db");
 
 // 3. Size on disk: the database (metadata + passages + FTS index) and the blobs.
 services.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -158,10 +179,10 @@ const md = [
   `## Ingest`,
   ``,
   table(
-    ["", "seconds", "MB/s", "ratio"],
+    ["", "seconds (best)", "MB/s", "ratio", "seconds per round"],
     [
-      ["quiver index (durable blobs, files + passages + FTS5, batched txns)", f(summary.seconds), f(quiverMBs, 1), `${f(quiverMBs / bareMBs)}x`],
-      ["bare FTS5 table, one transaction, no blobs (the limit)", f(bareSeconds), f(bareMBs, 1), "1.00x"],
+      ["quiver index (durable blobs, files + passages + FTS5, batched txns)", f(quiverSeconds), f(quiverMBs, 1), `${f(quiverMBs / bareMBs)}x`, quiverRounds.map((x) => f(x)).join(" / ")],
+      ["bare FTS5 table, one transaction, no blobs (the limit)", f(bareSeconds), f(bareMBs, 1), "1.00x", bareRounds.map((x) => f(x)).join(" / ")],
     ],
   ),
   ``,
@@ -190,12 +211,12 @@ const md = [
   ``,
   `Matches per query (total): min ${Math.min(...hits)}, median ${pct(hits, 50)}, max ${Math.max(...hits)}.`,
   ``,
-  `Notes: the bare FTS5 row is an upper bound, not a like-for-like: it keeps no copy of the files, ` +
+  `Notes: ingest figures are each side's best of ${rounds} rounds, quiver and bare alternating, every round into a ` +
+    `fresh directory. The bare FTS5 row is an upper bound, not a like-for-like: it keeps no copy of the files, ` +
     `fsyncs nothing per file and commits once. quiver index also writes every file as a content-addressed ` +
-    `blob (made durable with one syncfs per batch of up to 1,000 files on Linux), commits each batch with ` +
-    `synchronous=FULL, and splits files into passages (more, smaller FTS5 rows). Creating one file per blob ` +
-    `is the largest single cost here: kernel time, on its own about as long as the whole bare insert on this ` +
-    `machine. Hidden files are skipped, as ` +
+    `blob (made durable with one syncfs per batch on Linux), commits each batch with synchronous=FULL, and ` +
+    `splits files into passages (more, smaller FTS5 rows). It does the per-file work (reading, hashing, ` +
+    `chunking, the blob files) on a second thread, so its main thread runs SQLite only. Hidden files are skipped, as ` +
     `quiver index does. The slowest queries (p99) are broad prefixes such as thread* with thousands of ` +
     `matches, where BM25 ranks every match and the total is counted.`,
   ``,
