@@ -26,6 +26,7 @@ export function createHandler(services: OpenServices, opts: { log?: (fields: Rec
       response = await app.handle(request);
     } catch (err) {
       response = errorResponse(request, err);
+      info.stamped = false; // a fresh response: whatever a route preset is not in it
     }
     stampHeaders(request, response);
     if (log) {
