@@ -2,16 +2,17 @@
 // and resident memory: idle, after two equal batches of tool calls (growth between them
 // would be a leak), and after indexing a corpus when this tree has `quiver index`.
 // Prints markdown on stdout. `--smoke`: 3 cold starts, batches of 1,000.
-import { spawnSync } from "bun";
+
 import { statSync } from "node:fs";
+import { spawnSync } from "bun";
 import { parseArgs, progress } from "./lib/args.ts";
-import { CLIENT_CORE, pinSelf } from "./lib/tools.ts";
 import { coldStart, runTime } from "./lib/coldstart.ts";
 import { corpusStats, haveRealCorpus, unpackCorpus, writeCorpus } from "./lib/corpus.ts";
 import { hammer } from "./lib/load.ts";
-import { AUTH, CALL, ensureBinary, startQuiver, tempDir, TOKEN } from "./lib/quiver.ts";
+import { AUTH, CALL, ensureBinary, startQuiver, TOKEN, tempDir } from "./lib/quiver.ts";
 import { childrenOf, rssOf, type Server } from "./lib/server.ts";
 import { int, median, mib, ms, table } from "./lib/table.ts";
+import { CLIENT_CORE, pinSelf } from "./lib/tools.ts";
 
 const { smoke } = parseArgs();
 pinSelf(CLIENT_CORE); // this process's own requests and polling stay off the server core
@@ -36,8 +37,16 @@ for (let i = 0; i < COLD_RUNS; i++) {
 
 const rows: (string | undefined)[][] = [
   ["size of `dist/quiver`", mib(size), `${int(size)} bytes`],
-  [`cold start to first \`200 /healthz\` (median of ${COLD_RUNS})`, ms(median(colds)), `min ${ms(Math.min(...colds))}, max ${ms(Math.max(...colds))}`],
-  [`\`quiver version\` start to exit (median of ${COLD_RUNS}): the process floor`, ms(median(floors)), `min ${ms(Math.min(...floors))}, max ${ms(Math.max(...floors))}`],
+  [
+    `cold start to first \`200 /healthz\` (median of ${COLD_RUNS})`,
+    ms(median(colds)),
+    `min ${ms(Math.min(...colds))}, max ${ms(Math.max(...colds))}`,
+  ],
+  [
+    `\`quiver version\` start to exit (median of ${COLD_RUNS}): the process floor`,
+    ms(median(floors)),
+    `min ${ms(Math.min(...floors))}, max ${ms(Math.max(...floors))}`,
+  ],
 ];
 
 const rss = (s: Server) => s.rss();
@@ -47,13 +56,25 @@ progress("binary: memory");
 const server = await startQuiver();
 try {
   await Bun.sleep(1000);
-  rows.push(["RSS idle (seeded, one file)", mib(rss(server)), `job worker process: ${mib(workerRss(server))}`]);
-  const target = { url: `${server.url}/tools/call`, body: JSON.stringify(CALL), headers: { ...AUTH, "content-type": "application/json" } };
+  rows.push([
+    "RSS idle (seeded, one file)",
+    mib(rss(server)),
+    `job worker process: ${mib(workerRss(server))}`,
+  ]);
+  const target = {
+    url: `${server.url}/tools/call`,
+    body: JSON.stringify(CALL),
+    headers: { ...AUTH, "content-type": "application/json" },
+  };
   for (const n of [1, 2]) {
     progress(`binary: batch ${n} of ${BATCH} requests`);
     const b = await hammer(target, BATCH);
     if (b.failures) throw new Error(`batch ${n}: ${b.failures} failed requests`);
-    rows.push([`RSS after batch ${n} (${int(BATCH * n)} \`/tools/call\` requests in total)`, mib(rss(server)), `batch took ${b.seconds.toFixed(1)} s`]);
+    rows.push([
+      `RSS after batch ${n} (${int(BATCH * n)} \`/tools/call\` requests in total)`,
+      mib(rss(server)),
+      `batch took ${b.seconds.toFixed(1)} s`,
+    ]);
   }
   rows.push(...(await indexRows(server)));
 } finally {
@@ -70,23 +91,58 @@ try {
 async function indexRows(server: Server): Promise<string[][]> {
   const label = "RSS after indexing a corpus";
   const probe = spawnSync([binary, "index", "--help"], { stdout: "pipe", stderr: "pipe" });
-  if (probe.exitCode !== 0) return [[label, "not yet available", "this quiver has no `index` command"]];
+  if (probe.exitCode !== 0)
+    return [[label, "not yet available", "this quiver has no `index` command"]];
   const real = !smoke && haveRealCorpus();
-  const corpusDir = real ? unpackCorpus(tempDir("corpus")) : writeCorpus(tempDir("corpus"), CORPUS_FILES).dir;
+  const corpusDir = real
+    ? unpackCorpus(tempDir("corpus"))
+    : writeCorpus(tempDir("corpus"), CORPUS_FILES).dir;
   const corpus = { dir: corpusDir, ...corpusStats(corpusDir) };
   progress(`binary: indexing ${corpus.files} files`);
   const started = performance.now();
-  const res = spawnSync([binary, "index", corpus.dir, "--data", server.dataDir!], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const res = spawnSync([binary, "index", corpus.dir, "--data", server.dataDir!], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
   const took = (performance.now() - started) / 1000;
-  if (res.exitCode !== 0) return [[label, "failed", `\`quiver index\` exited ${res.exitCode}: ${res.stderr.toString().trim().split("\n").pop()}`]];
+  if (res.exitCode !== 0)
+    return [
+      [
+        label,
+        "failed",
+        `\`quiver index\` exited ${res.exitCode}: ${res.stderr.toString().trim().split("\n").pop()}`,
+      ],
+    ];
   const peak = res.resourceUsage?.maxRSS; // bytes (Bun converts getrusage's kilobytes)
-  const rows = [[label, mib(rss(server)), `\`quiver index\` of ${real ? "the real corpus, " : ""}${int(corpus.files)} files (${mib(corpus.bytes)}) took ${took.toFixed(1)} s, its own peak RSS ${peak ? mib(peak) : "unknown"}`]];
-  const searchCall = { url: `${server.url}/tools/call`, body: JSON.stringify({ name: "search", parameters: { query: real ? "memory barrier" : `marker${CORPUS_FILES >> 1}` } }), headers: { ...AUTH, "content-type": "application/json" } };
-  const probeSearch = await fetch(searchCall.url, { method: "POST", headers: searchCall.headers, body: searchCall.body });
+  const rows = [
+    [
+      label,
+      mib(rss(server)),
+      `\`quiver index\` of ${real ? "the real corpus, " : ""}${int(corpus.files)} files (${mib(corpus.bytes)}) took ${took.toFixed(1)} s, its own peak RSS ${peak ? mib(peak) : "unknown"}`,
+    ],
+  ];
+  const searchCall = {
+    url: `${server.url}/tools/call`,
+    body: JSON.stringify({
+      name: "search",
+      parameters: { query: real ? "memory barrier" : `marker${CORPUS_FILES >> 1}` },
+    }),
+    headers: { ...AUTH, "content-type": "application/json" },
+  };
+  const probeSearch = await fetch(searchCall.url, {
+    method: "POST",
+    headers: searchCall.headers,
+    body: searchCall.body,
+  });
   if (probeSearch.status !== 200) return rows;
   const n = smoke ? 100 : 1_000;
   const b = await hammer(searchCall, n);
-  rows.push([`RSS after ${int(n)} \`search\` calls on that index`, mib(rss(server)), `${b.failures} failed; took ${b.seconds.toFixed(1)} s`]);
+  rows.push([
+    `RSS after ${int(n)} \`search\` calls on that index`,
+    mib(rss(server)),
+    `${b.failures} failed; took ${b.seconds.toFixed(1)} s`,
+  ]);
   return rows;
 }
 

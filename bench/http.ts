@@ -6,11 +6,11 @@
 // a shared box only ever slows a round down, so the best one is the least disturbed.
 // Prints markdown on stdout. `--smoke`: one 1-second round, no warm-up.
 import { parseArgs, progress } from "./lib/args.ts";
-import { CLIENT_CORE, pin, pinSelf } from "./lib/tools.ts";
-import { contenders, type Contender } from "./lib/contenders.ts";
+import { type Contender, contenders } from "./lib/contenders.ts";
 import type { Server } from "./lib/server.ts";
 import { int, ms, ratio, table } from "./lib/table.ts";
-import { runWrk, wrkPath, type Target, type WrkResult } from "./lib/wrk.ts";
+import { CLIENT_CORE, pin, pinSelf } from "./lib/tools.ts";
+import { runWrk, type Target, type WrkResult, wrkPath } from "./lib/wrk.ts";
 
 const { smoke } = parseArgs();
 pinSelf(CLIENT_CORE); // this process's own requests and polling stay off the server core
@@ -31,7 +31,8 @@ async function check(t: Target): Promise<void> {
   const res = await fetch(t.url, { method: "POST", headers: t.headers, body: t.body });
   const text = await res.text();
   // MCP wraps the JSON in a text block (escaped quotes), so look for the path, and no tool error.
-  if (res.status !== 200 || !text.includes("a.txt") || text.includes('"isError":true')) throw new Error(`unexpected answer ${res.status}: ${text.slice(0, 200)}`);
+  if (res.status !== 200 || !text.includes("a.txt") || text.includes('"isError":true'))
+    throw new Error(`unexpected answer ${res.status}: ${text.slice(0, 200)}`);
 }
 
 async function measure(c: Contender, seconds: number): Promise<WrkResult | undefined> {
@@ -47,7 +48,9 @@ async function measure(c: Contender, seconds: number): Promise<WrkResult | undef
 
 try {
   for (const c of all) {
-    const why = c.unavailable() ?? (wrkPath() ? undefined : "unavailable: wrk is not installed (bench/setup.sh installs it)");
+    const why =
+      c.unavailable() ??
+      (wrkPath() ? undefined : "unavailable: wrk is not installed (bench/setup.sh installs it)");
     if (why) {
       note(c, why);
       continue;
@@ -85,15 +88,32 @@ const rps = (key: string) => result(key)?.rps ?? NaN;
 const rows = all.map((c) => {
   const r = result(c.key);
   if (!r) return [c.name, notes.get(c.key) ?? "not measured"];
-  const spread = rounds.get(c.key)!.map((x) => int(x.rps)).join(" / ");
-  return [c.name, int(r.rps), ms(r.p50ms), ms(r.p99ms), ratio(r.rps, rps("raw")), ratio(r.rps, rps("bare")), ratio(r.rps, rps("starlette")), spread];
+  const spread = rounds
+    .get(c.key)!
+    .map((x) => int(x.rps))
+    .join(" / ");
+  return [
+    c.name,
+    int(r.rps),
+    ms(r.p50ms),
+    ms(r.p99ms),
+    ratio(r.rps, rps("raw")),
+    ratio(r.rps, rps("bare")),
+    ratio(r.rps, rps("starlette")),
+    spread,
+  ];
 });
 
 const goal = (label: string, a: string, b: string, min?: number) => {
   const r = rps(a) / rps(b);
   const measured = Number.isFinite(r) ? ratio(rps(a), rps(b)) : "—";
   if (min === undefined) return [label, measured, "", ""];
-  return [label, measured, `≥ ${min}×`, Number.isFinite(r) ? (r >= min ? "met" : "**not met**") : "not measured"];
+  return [
+    label,
+    measured,
+    `≥ ${min}×`,
+    Number.isFinite(r) ? (r >= min ? "met" : "**not met**") : "not measured",
+  ];
 };
 
 console.log(`## HTTP request path
@@ -118,11 +138,19 @@ ${table(
   [
     goal("quiver REST (`/tools/call`) / raw `Bun.serve`, same work", "rest", "raw", 0.8),
     goal("quiver REST (`/tools/call`) / raw `Bun.serve`, bare", "rest", "bare"),
-    goal("raw `Bun.serve`: same work / bare (the cost of validation, checks, headers)", "raw", "bare"),
+    goal(
+      "raw `Bun.serve`: same work / bare (the cost of validation, checks, headers)",
+      "raw",
+      "bare",
+    ),
     goal("quiver REST (`/tools/call`) / Starlette + Uvicorn", "rest", "starlette", 20),
     goal("quiver MCP / quiver REST (`/tools/call`)", "mcp", "rest", 0.8),
     goal("quiver MCP / MCP TypeScript SDK on Node", "mcp", "sdk"),
-    goal("raw `Bun.serve`, same work / Starlette + Uvicorn (the ceiling for a Bun server doing this work)", "raw", "starlette"),
+    goal(
+      "raw `Bun.serve`, same work / Starlette + Uvicorn (the ceiling for a Bun server doing this work)",
+      "raw",
+      "starlette",
+    ),
     goal("raw `Bun.serve`, bare / Starlette + Uvicorn", "bare", "starlette"),
   ],
   ["l", "r", "r", "l"],

@@ -11,14 +11,29 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, progress } from "./lib/args.ts";
 import { writeCorpus } from "./lib/corpus.ts";
-import { AUTH, ensureBinary, ROOT, tempDir, TOKEN } from "./lib/quiver.ts";
+import { AUTH, ensureBinary, ROOT, TOKEN, tempDir } from "./lib/quiver.ts";
 import { startServer } from "./lib/server.ts";
 import { median, ms, table } from "./lib/table.ts";
 
 const { smoke } = parseArgs();
 const TARBALL = join(ROOT, "..", "shared", "corpus", "linux-python-docs.tar.gz");
-const QUERIES = ["dma mapping", "spinlock irq", "asyncio event loop", '"virtual environment"', "thread*", "memory AND barrier", "socket NOT unix",
-  "list comprehension", "interrupt handler", "file descriptor", "unicode normalization", "page cache", "regular expression", "def*", "kernel module"];
+const QUERIES = [
+  "dma mapping",
+  "spinlock irq",
+  "asyncio event loop",
+  '"virtual environment"',
+  "thread*",
+  "memory AND barrier",
+  "socket NOT unix",
+  "list comprehension",
+  "interrupt handler",
+  "file descriptor",
+  "unicode normalization",
+  "page cache",
+  "regular expression",
+  "def*",
+  "kernel module",
+];
 
 function corpus(): { root: string; part: string; label: string } {
   const work = tempDir("jobs");
@@ -26,17 +41,29 @@ function corpus(): { root: string; part: string; label: string } {
     const root = join(work, "corpus");
     writeCorpus(join(root, "seed"), 40);
     writeCorpus(join(root, "bulk"), smoke ? 300 : 3000);
-    return { root, part: join(root, "seed"), label: smoke ? "generated (smoke)" : "generated (corpus tarball not found)" };
+    return {
+      root,
+      part: join(root, "seed"),
+      label: smoke ? "generated (smoke)" : "generated (corpus tarball not found)",
+    };
   }
   progress("unpacking the corpus");
   mkdirSync(join(work, "c"), { recursive: true });
   const tar = Bun.spawnSync(["tar", "-xzf", TARBALL, "-C", join(work, "c")]);
   if (tar.exitCode !== 0) throw new Error(`could not unpack ${TARBALL}`);
-  return { root: join(work, "c"), part: join(work, "c", "docs", "python"), label: "linux-python-docs (55 MB, 9,346 files)" };
+  return {
+    root: join(work, "c"),
+    part: join(work, "c", "docs", "python"),
+    label: "linux-python-docs (55 MB, 9,346 files)",
+  };
 }
 
 async function call(url: string, name: string, parameters: unknown): Promise<any> {
-  const res = await fetch(`${url}/tools/${name}`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify(parameters) });
+  const res = await fetch(`${url}/tools/${name}`, {
+    method: "POST",
+    headers: { ...AUTH, "content-type": "application/json" },
+    body: JSON.stringify(parameters),
+  });
   if (res.status !== 200) throw new Error(`${name}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -50,7 +77,11 @@ async function waitJob(url: string, id: string): Promise<any> {
 }
 
 /** Searches one after another; stops after `count` or when `until()` says so. */
-async function searchLatencies(url: string, count: number, until?: () => boolean): Promise<number[]> {
+async function searchLatencies(
+  url: string,
+  count: number,
+  until?: () => boolean,
+): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < count && !until?.(); i++) {
     const t0 = performance.now();
@@ -60,19 +91,37 @@ async function searchLatencies(url: string, count: number, until?: () => boolean
   return out;
 }
 
-const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const pct = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[
+    Math.min(values.length - 1, Math.floor((p / 100) * values.length))
+  ]!;
 
 const c = corpus();
 const data = tempDir("jobs-data");
 const server = await startServer({
   name: "quiver",
-  cmd: [ensureBinary(), "serve", "--port", "{port}", "--data", data, "--quiet", "--rate-limit", "0", "--import-root", c.root],
+  cmd: [
+    ensureBinary(),
+    "serve",
+    "--port",
+    "{port}",
+    "--data",
+    data,
+    "--quiet",
+    "--rate-limit",
+    "0",
+    "--import-root",
+    c.root,
+  ],
   env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
   pinned: false,
 });
 try {
   progress("importing a first part so searches have something to find");
-  const seeded = await waitJob(server.url, (await call(server.url, "import_path", { path: c.part, prefix: "seed/" })).job_id);
+  const seeded = await waitJob(
+    server.url,
+    (await call(server.url, "import_path", { path: c.part, prefix: "seed/" })).job_id,
+  );
   await searchLatencies(server.url, 100); // warm-up
   progress("idle searches");
   const idle = await searchLatencies(server.url, smoke ? 100 : 1500);
@@ -81,7 +130,10 @@ try {
   const started = performance.now();
   const job = (await call(server.url, "import_path", { path: c.root, prefix: "bulk/" })).job_id;
   let finished = false;
-  const done = waitJob(server.url, job).then((j) => ((finished = true), j));
+  const done = waitJob(server.url, job).then((j) => {
+    finished = true;
+    return j;
+  });
   const busy = await searchLatencies(server.url, Number.MAX_SAFE_INTEGER, () => finished);
   const result = await done;
   const seconds = (performance.now() - started) / 1000;
@@ -97,8 +149,22 @@ quiver runs unpinned: its HTTP server and its job worker share the machine's cor
 ${table(
   ["", "searches", "p50", "p95", "p99", "max"],
   [
-    ["idle", idle.length, ms(median(idle)), ms(pct(idle, 95)), ms(pct(idle, 99)), ms(Math.max(...idle))],
-    ["during the import", busy.length, ms(median(busy)), ms(pct(busy, 95)), ms(pct(busy, 99)), ms(Math.max(...busy))],
+    [
+      "idle",
+      idle.length,
+      ms(median(idle)),
+      ms(pct(idle, 95)),
+      ms(pct(idle, 99)),
+      ms(Math.max(...idle)),
+    ],
+    [
+      "during the import",
+      busy.length,
+      ms(median(busy)),
+      ms(pct(busy, 95)),
+      ms(pct(busy, 99)),
+      ms(Math.max(...busy)),
+    ],
   ],
   ["l", "r", "r", "r", "r", "r"],
 )}

@@ -8,13 +8,14 @@
 //
 // Flags: --smoke (passed to every section; writes nothing unless --out is given),
 //        --only a,b (run only these sections), --out FILE (where to write the report).
-import { spawn } from "bun";
+
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { spawn } from "bun";
 import { progress } from "./lib/args.ts";
-import { machineInfo } from "./lib/machine.ts";
 import { writeCorpus } from "./lib/corpus.ts";
+import { machineInfo } from "./lib/machine.ts";
 import { ensureBinary, ROOT, tempDir } from "./lib/quiver.ts";
 import { sections } from "./lib/sections.ts";
 
@@ -31,20 +32,32 @@ const out = flag("--out") ?? (smoke ? undefined : join(ROOT, "bench", "results",
 function smokeArgs(name: string): string[] {
   if (name !== "search") return ["--smoke"];
   const dir = tempDir("search-smoke");
-  return ["--corpus", writeCorpus(join(dir, "corpus"), 20).dir, "--queries", "5", "--reps", "3", "--out", join(dir, "search.md")];
+  return [
+    "--corpus",
+    writeCorpus(join(dir, "corpus"), 20).dir,
+    "--queries",
+    "5",
+    "--reps",
+    "3",
+    "--out",
+    join(dir, "search.md"),
+  ];
 }
 
 /** One section in its own process. Sections pin their servers and load generators themselves. */
 async function runSection(name: string): Promise<string> {
   progress(`section ${name}`);
-  const proc = spawn([process.execPath, join(import.meta.dir, `${name}.ts`), ...(smoke ? smokeArgs(name) : [])], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-    // One scratch directory for every section's temporary data, removed once at the end
-    // (see lib/scratch.ts).
-    env: { ...process.env, QUIVER_BENCH_BUILT: "1", QUIVER_BENCH_SCRATCH: "1", TMPDIR: scratch },
-  });
+  const proc = spawn(
+    [process.execPath, join(import.meta.dir, `${name}.ts`), ...(smoke ? smokeArgs(name) : [])],
+    {
+      cwd: ROOT,
+      stdout: "pipe",
+      stderr: "pipe",
+      // One scratch directory for every section's temporary data, removed once at the end
+      // (see lib/scratch.ts).
+      env: { ...process.env, QUIVER_BENCH_BUILT: "1", QUIVER_BENCH_SCRATCH: "1", TMPDIR: scratch },
+    },
+  );
   let err = "";
   const errDone = (async () => {
     for await (const chunk of proc.stderr) {
@@ -59,8 +72,18 @@ async function runSection(name: string): Promise<string> {
   // Sections sit under the report's title: a section's own title (#) moves down a level,
   // and a section without a heading gets one named after its file.
   const body = text.trim();
-  if (code === 0 && body) return body.startsWith("# ") ? body.replace(/^(#+) /gm, "#$1 ") : body.startsWith("#") ? body : `## ${name}\n\n${body}`;
-  const lastLines = err.trim().split("\n").filter((l) => !l.startsWith("[bench]")).slice(-3).join(" / ");
+  if (code === 0 && body)
+    return body.startsWith("# ")
+      ? body.replace(/^(#+) /gm, "#$1 ")
+      : body.startsWith("#")
+        ? body
+        : `## ${name}\n\n${body}`;
+  const lastLines = err
+    .trim()
+    .split("\n")
+    .filter((l) => !l.startsWith("[bench]"))
+    .slice(-3)
+    .join(" / ");
   return `## ${name}\n\nThe section failed (exit ${code}): ${lastLines || "no output"}`;
 }
 

@@ -1,4 +1,7 @@
 #!/usr/bin/env bun
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 // Section: quiver's search against another search engine from the npm registry, MiniSearch
 // (an in-memory JS full-text library), on the same corpus and the same queries: ingest time,
 // memory, query latency. Each engine runs in a fresh process of its own, so memory figures
@@ -9,9 +12,6 @@
 //   bun bench/search-engines.ts --smoke         # 40 generated files, a few queries
 // Internal: --engine quiver|minisearch --corpus DIR --queries N --reps N   (prints JSON)
 import MiniSearch from "minisearch";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
@@ -23,8 +23,8 @@ import { parseArgs, progress } from "./lib/args.ts";
 import { unpackCorpus, writeCorpus } from "./lib/corpus.ts";
 import { toMiniSearch } from "./lib/minisearch-query.ts";
 import { QUERIES } from "./lib/queries.ts";
-import { table } from "./lib/table.ts";
 import { removeScratch } from "./lib/scratch.ts";
+import { table } from "./lib/table.ts";
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -46,8 +46,12 @@ interface EngineResult {
   medianTotal: number;
 }
 
-const miniSearchVersion = () => JSON.parse(readFileSync(join(import.meta.dir, "..", "node_modules", "minisearch", "package.json"), "utf8")).version as string;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const miniSearchVersion = () =>
+  JSON.parse(
+    readFileSync(join(import.meta.dir, "..", "node_modules", "minisearch", "package.json"), "utf8"),
+  ).version as string;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const rssMB = () => process.memoryUsage.rss() / MB;
 const settle = () => {
   Bun.gc(true);
@@ -68,7 +72,11 @@ function readCorpus(dir: string): Map<string, string> {
   return out;
 }
 
-async function latencies(queries: string[], reps: number, run: (q: string) => number | Promise<number>): Promise<{ times: number[]; totals: number[] }> {
+async function latencies(
+  queries: string[],
+  reps: number,
+  run: (q: string) => number | Promise<number>,
+): Promise<{ times: number[]; totals: number[] }> {
   const times: number[] = [];
   const totals: number[] = [];
   for (const q of queries) await run(q); // warm-up
@@ -93,9 +101,16 @@ async function runQuiver(corpus: string, queries: string[], reps: number): Promi
     settle();
     const growth = rssMB() - before;
     const heap = process.memoryUsage().heapUsed / MB;
-    const passages = (services.db.query("SELECT count(*) AS n FROM passages").get() as { n: number }).n;
+    const passages = (
+      services.db.query("SELECT count(*) AS n FROM passages").get() as { n: number }
+    ).n;
     // Through callTool, as bench/search.ts's in-process figure: validation included.
-    const { times, totals } = await latencies(queries, reps, async (q) => ((await callTool(search, { query: q, limit: 5 }, ctx)) as { total?: number }).total ?? 0);
+    const { times, totals } = await latencies(
+      queries,
+      reps,
+      async (q) =>
+        ((await callTool(search, { query: q, limit: 5 }, ctx)) as { total?: number }).total ?? 0,
+    );
     services.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
     const disk = Bun.spawnSync(["du", "-sb", dataDir]).stdout.toString().split("\t")[0];
     services.close();
@@ -117,13 +132,23 @@ async function runQuiver(corpus: string, queries: string[], reps: number): Promi
   }
 }
 
-async function runMiniSearch(corpus: string, queries: string[], reps: number): Promise<EngineResult> {
+async function runMiniSearch(
+  corpus: string,
+  queries: string[],
+  reps: number,
+): Promise<EngineResult> {
   settle();
   const before = rssMB();
   const started = performance.now();
   // Reading is part of ingest for both engines (quiver index reads the files itself).
   let texts: Map<string, string> | undefined = readCorpus(corpus);
-  const index = new MiniSearch<{ id: number; path: string; line_start: number; line_end: number; text: string }>({
+  const index = new MiniSearch<{
+    id: number;
+    path: string;
+    line_start: number;
+    line_end: number;
+    text: string;
+  }>({
     fields: ["text"],
     storeFields: ["path", "line_start", "line_end"],
   });
@@ -131,7 +156,8 @@ async function runMiniSearch(corpus: string, queries: string[], reps: number): P
   let files = 0;
   for (const [path, text] of texts) {
     files++;
-    for (const p of chunkText(text.normalize("NFC"))) index.add({ id: ++id, path, line_start: p.line_start, line_end: p.line_end, text: p.text });
+    for (const p of chunkText(text.normalize("NFC")))
+      index.add({ id: ++id, path, line_start: p.line_start, line_end: p.line_end, text: p.text });
   }
   const ingestSeconds = (performance.now() - started) / 1000;
   texts = undefined;
@@ -141,9 +167,17 @@ async function runMiniSearch(corpus: string, queries: string[], reps: number): P
   const translated = new Map(queries.map((q) => [q, toMiniSearch(q)]));
   const { times, totals } = await latencies(queries, reps, (q) => {
     const { query, pathPrefix } = translated.get(q)!;
-    const hits = index.search(query, pathPrefix ? { filter: (r) => (r.path as string).startsWith(pathPrefix) } : {});
+    const hits = index.search(
+      query,
+      pathPrefix ? { filter: (r) => (r.path as string).startsWith(pathPrefix) } : {},
+    );
     // The same answer shape as quiver's: the top five with where they are, and the total.
-    hits.slice(0, 5).map((h) => ({ path: h.path, line_start: h.line_start, line_end: h.line_end, score: h.score }));
+    hits.slice(0, 5).map((h) => ({
+      path: h.path,
+      line_start: h.line_start,
+      line_end: h.line_end,
+      score: h.score,
+    }));
     return hits.length;
   });
   return {
@@ -167,8 +201,11 @@ if (engine) {
   const corpus = flag("--corpus")!;
   const queries = QUERIES.slice(0, Number(flag("--queries") ?? QUERIES.length));
   const reps = Number(flag("--reps") ?? 20);
-  const result = engine === "quiver" ? await runQuiver(corpus, queries, reps) : await runMiniSearch(corpus, queries, reps);
-  process.stdout.write(JSON.stringify(result) + "\n");
+  const result =
+    engine === "quiver"
+      ? await runQuiver(corpus, queries, reps)
+      : await runMiniSearch(corpus, queries, reps);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
 
@@ -176,14 +213,31 @@ if (engine) {
 const { smoke } = parseArgs();
 const work = mkdtempSync(join(tmpdir(), "quiver-bench-engines-corpus-"));
 try {
-  const corpus = smoke ? writeCorpus(join(work, "corpus"), 40).dir : unpackCorpus(join(work, "corpus"));
+  const corpus = smoke
+    ? writeCorpus(join(work, "corpus"), 40).dir
+    : unpackCorpus(join(work, "corpus"));
   const queries = smoke ? 5 : QUERIES.length;
   const reps = smoke ? 2 : 20;
   const results: EngineResult[] = [];
   for (const name of ["quiver", "minisearch"]) {
     progress(`search-engines: ${name}`);
-    const child = Bun.spawnSync([process.execPath, import.meta.path, "--engine", name, "--corpus", corpus, "--queries", String(queries), "--reps", String(reps)], { stderr: "pipe" });
-    if (child.exitCode !== 0) throw new Error(`${name} failed: ${child.stderr.toString().slice(-500)}`);
+    const child = Bun.spawnSync(
+      [
+        process.execPath,
+        import.meta.path,
+        "--engine",
+        name,
+        "--corpus",
+        corpus,
+        "--queries",
+        String(queries),
+        "--reps",
+        String(reps),
+      ],
+      { stderr: "pipe" },
+    );
+    if (child.exitCode !== 0)
+      throw new Error(`${name} failed: ${child.stderr.toString().slice(-500)}`);
     results.push(JSON.parse(child.stdout.toString()));
   }
   const [q, m] = results as [EngineResult, EngineResult];
@@ -202,8 +256,18 @@ ${table(
   ["", "quiver", "MiniSearch", "MiniSearch / quiver"],
   [
     ["passages indexed", String(q.passages), String(m.passages), ""],
-    ["ingest, seconds", f1(q.ingestSeconds), f1(m.ingestSeconds), x(m.ingestSeconds, q.ingestSeconds)],
-    ["RSS growth after ingest, MB", f1(q.rssGrowthMB), f1(m.rssGrowthMB), x(m.rssGrowthMB, q.rssGrowthMB)],
+    [
+      "ingest, seconds",
+      f1(q.ingestSeconds),
+      f1(m.ingestSeconds),
+      x(m.ingestSeconds, q.ingestSeconds),
+    ],
+    [
+      "RSS growth after ingest, MB",
+      f1(q.rssGrowthMB),
+      f1(m.rssGrowthMB),
+      x(m.rssGrowthMB, q.rssGrowthMB),
+    ],
     ["JS heap in use, MB", f1(q.heapMB), f1(m.heapMB), x(m.heapMB, q.heapMB)],
     ["on disk, MB (survives a restart)", f1(q.diskMB), "0 (rebuilt at every start)", ""],
     ["query p50, ms", f3(q.p50), f3(m.p50), x(m.p50, q.p50)],

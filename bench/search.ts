@@ -5,7 +5,14 @@
 //   bun bench/search.ts                          # the real corpus (unpacked to a temp dir)
 //   bun bench/search.ts --corpus DIR --queries 5 --reps 3 --out /tmp/x.md   # a smoke run
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,10 +25,16 @@ import { QUERIES } from "./lib/queries.ts";
 import { removeScratch } from "./lib/scratch.ts";
 
 // ../shared beside the project root, wherever the checkout is (CI clones it elsewhere).
-const CORPUS_TARBALL = join(import.meta.dir, "..", "..", "shared", "corpus", "linux-python-docs.tar.gz");
+const CORPUS_TARBALL = join(
+  import.meta.dir,
+  "..",
+  "..",
+  "shared",
+  "corpus",
+  "linux-python-docs.tar.gz",
+);
 const ROOT = join(import.meta.dir, "..");
 const TOKEN = "bench-token-0123456789abcdef0123";
-
 
 const { values: args } = parseArgs({
   options: {
@@ -55,7 +68,8 @@ function listFiles(dir: string): string[] {
 
 function dirSize(dir: string): number {
   let n = 0;
-  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
   return n;
 }
 
@@ -78,7 +92,9 @@ function bareInsert(path: string): { seconds: number; bytes: number } {
   const t0 = performance.now();
   const bare = new Database(path, { create: true });
   bare.run("PRAGMA journal_mode = WAL");
-  bare.run(`CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, text, tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'")`);
+  bare.run(
+    `CREATE VIRTUAL TABLE t USING fts5(path UNINDEXED, text, tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'")`,
+  );
   const ins = bare.prepare("INSERT INTO t (path, text) VALUES (?, ?)");
   let bytes = 0;
   bare.transaction(() => {
@@ -100,7 +116,10 @@ const bareRounds: number[] = [];
 let summary!: Awaited<ReturnType<typeof importTree>>;
 let bareBytes = 0;
 for (let round = 1; round <= rounds; round++) {
-  const store = round === 1 ? services : openServices(loadConfig({ data: join(work, `data-${round}`), quiet: true }, {}));
+  const store =
+    round === 1
+      ? services
+      : openServices(loadConfig({ data: join(work, `data-${round}`), quiet: true }, {}));
   // The tarball holds docs/linux and docs/python: logical paths are the relative paths.
   const result = await importTree(store.files, { root: corpus });
   if (round === 1) summary = result;
@@ -118,7 +137,10 @@ const bareDb = join(work, "bare-1.db");
 
 // 3. Size on disk: the database (metadata + passages + FTS index) and the blobs.
 services.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
-const dbBytes = ["quiver.db", "quiver.db-wal"].map((n) => join(dataDir, n)).filter(existsSync).reduce((s, p) => s + statSync(p).size, 0);
+const dbBytes = ["quiver.db", "quiver.db-wal"]
+  .map((n) => join(dataDir, n))
+  .filter(existsSync)
+  .reduce((s, p) => s + statSync(p).size, 0);
 const blobBytes = dirSize(join(dataDir, "blobs"));
 const bareSize = statSync(bareDb).size;
 
@@ -127,11 +149,23 @@ const queries = QUERIES.slice(0, nQueries);
 const probe = Bun.serve({ port: 0, fetch: () => new Response() });
 const port = probe.port;
 probe.stop(true);
-const server = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "--port", String(port), "--data", dataDir, "--quiet"], {
-  env: { ...process.env, QUIVER_TOKEN: TOKEN },
-  stdout: "ignore",
-  stderr: "inherit",
-});
+const server = Bun.spawn(
+  [
+    process.execPath,
+    join(ROOT, "src/main.ts"),
+    "serve",
+    "--port",
+    String(port),
+    "--data",
+    dataDir,
+    "--quiet",
+  ],
+  {
+    env: { ...process.env, QUIVER_TOKEN: TOKEN },
+    stdout: "ignore",
+    stderr: "inherit",
+  },
+);
 const base = `http://127.0.0.1:${port}`;
 for (let i = 0; ; i++) {
   try {
@@ -150,14 +184,20 @@ const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application
 for (const query of queries) {
   // warm-up
   await callTool(search, { query, limit: 5 }, ctx);
-  await (await fetch(`${base}/tools/search`, { method: "POST", headers, body: body(query) })).text();
+  await (
+    await fetch(`${base}/tools/search`, { method: "POST", headers, body: body(query) })
+  ).text();
   for (let r = 0; r < reps; r++) {
     let t = performance.now();
     const res = (await callTool(search, { query, limit: 5 }, ctx)) as { total?: number };
     localMs.push(performance.now() - t);
     if (r === 0) hits.push(res.total ?? 0);
     t = performance.now();
-    const http = await fetch(`${base}/tools/search`, { method: "POST", headers, body: body(query) });
+    const http = await fetch(`${base}/tools/search`, {
+      method: "POST",
+      headers,
+      body: body(query),
+    });
     await http.text();
     httpMs.push(performance.now() - t);
     if (http.status !== 200) throw new Error(`HTTP ${http.status} for ${query}`);
@@ -168,7 +208,11 @@ await server.exited;
 services.close();
 
 const table = (head: string[], rows: (string | number)[][]) =>
-  [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map(() => "---").join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 
 const md = [
   `# Search benchmark`,
@@ -181,8 +225,20 @@ const md = [
   table(
     ["", "seconds (best)", "MB/s", "ratio", "seconds per round"],
     [
-      ["quiver index (durable blobs, files + passages + FTS5, batched txns)", f(quiverSeconds), f(quiverMBs, 1), `${f(quiverMBs / bareMBs)}x`, quiverRounds.map((x) => f(x)).join(" / ")],
-      ["bare FTS5 table, one transaction, no blobs (the limit)", f(bareSeconds), f(bareMBs, 1), "1.00x", bareRounds.map((x) => f(x)).join(" / ")],
+      [
+        "quiver index (durable blobs, files + passages + FTS5, batched txns)",
+        f(quiverSeconds),
+        f(quiverMBs, 1),
+        `${f(quiverMBs / bareMBs)}x`,
+        quiverRounds.map((x) => f(x)).join(" / "),
+      ],
+      [
+        "bare FTS5 table, one transaction, no blobs (the limit)",
+        f(bareSeconds),
+        f(bareMBs, 1),
+        "1.00x",
+        bareRounds.map((x) => f(x)).join(" / "),
+      ],
     ],
   ),
   ``,
@@ -192,7 +248,11 @@ const md = [
     ["", "MB", "/ corpus"],
     [
       ["corpus", f(corpusBytes / MB, 1), "1.00"],
-      ["quiver.db (metadata, passages, FTS5 index with its text)", f(dbBytes / MB, 1), f(dbBytes / corpusBytes)],
+      [
+        "quiver.db (metadata, passages, FTS5 index with its text)",
+        f(dbBytes / MB, 1),
+        f(dbBytes / corpusBytes),
+      ],
       ["blobs (the files themselves)", f(blobBytes / MB, 1), f(blobBytes / corpusBytes)],
       ["bare FTS5 table", f(bareSize / MB, 1), f(bareSize / corpusBytes)],
     ],
@@ -203,9 +263,24 @@ const md = [
   table(
     ["", "p50 ms", "p95 ms", "p99 ms"],
     [
-      ["HTTP POST /tools/search (separate server process)", f(pct(httpMs, 50), 3), f(pct(httpMs, 95), 3), f(pct(httpMs, 99), 3)],
-      ["in-process (callTool)", f(pct(localMs, 50), 3), f(pct(localMs, 95), 3), f(pct(localMs, 99), 3)],
-      ["ratio", `${f(pct(httpMs, 50) / pct(localMs, 50))}x`, `${f(pct(httpMs, 95) / pct(localMs, 95))}x`, `${f(pct(httpMs, 99) / pct(localMs, 99))}x`],
+      [
+        "HTTP POST /tools/search (separate server process)",
+        f(pct(httpMs, 50), 3),
+        f(pct(httpMs, 95), 3),
+        f(pct(httpMs, 99), 3),
+      ],
+      [
+        "in-process (callTool)",
+        f(pct(localMs, 50), 3),
+        f(pct(localMs, 95), 3),
+        f(pct(localMs, 99), 3),
+      ],
+      [
+        "ratio",
+        `${f(pct(httpMs, 50) / pct(localMs, 50))}x`,
+        `${f(pct(httpMs, 95) / pct(localMs, 95))}x`,
+        `${f(pct(httpMs, 99) / pct(localMs, 99))}x`,
+      ],
     ],
   ),
   ``,

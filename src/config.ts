@@ -49,7 +49,11 @@ export interface ConfigFlags {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd = process.cwd()): Config {
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: Env = process.env,
+  cwd = process.cwd(),
+): Config {
   const host = flags.host ?? env.QUIVER_HOST ?? DEFAULT_HOST;
   if (!host.trim()) throw new ConfigError("host must not be empty");
 
@@ -63,21 +67,38 @@ export function loadConfig(flags: ConfigFlags = {}, env: Env = process.env, cwd 
 
   const staticToken = env.QUIVER_TOKEN?.trim() || undefined;
   if (staticToken !== undefined && staticToken.length < 16)
-    throw new ConfigError("QUIVER_TOKEN must be at least 16 characters (use `openssl rand -hex 32`)");
+    throw new ConfigError(
+      "QUIVER_TOKEN must be at least 16 characters (use `openssl rand -hex 32`)",
+    );
 
   const list = (fromFlags: string[] | undefined, fromEnv: string | undefined) =>
-    fromFlags?.length ? fromFlags : (fromEnv ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+    fromFlags?.length
+      ? fromFlags
+      : (fromEnv ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
 
   const retentionText = flags["job-retention"] ?? env.QUIVER_JOB_RETENTION ?? "7d";
   const retention = /^(\d+(?:\.\d+)?)(d|h|m|ms)?$/.exec(retentionText.trim());
-  if (!retention) throw new ConfigError(`job retention must look like 7d, 12h, 30m or a number of ms, got "${retentionText}"`);
-  const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1 }[(retention[2] ?? "ms") as "d" | "h" | "m" | "ms"];
+  if (!retention)
+    throw new ConfigError(
+      `job retention must look like 7d, 12h, 30m or a number of ms, got "${retentionText}"`,
+    );
+  const unitMs = { d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1 }[
+    (retention[2] ?? "ms") as "d" | "h" | "m" | "ms"
+  ];
 
   const rateText = flags["rate-limit"] ?? env.QUIVER_RATE_LIMIT ?? "100";
-  if (!/^\d+$/.test(rateText)) throw new ConfigError(`rate limit must be a whole number of requests per second (0 = off), got "${rateText}"`);
+  if (!/^\d+$/.test(rateText))
+    throw new ConfigError(
+      `rate limit must be a whole number of requests per second (0 = off), got "${rateText}"`,
+    );
   const timeoutText = flags["tool-timeout"] ?? env.QUIVER_TOOL_TIMEOUT ?? "60";
   if (!/^\d+(\.\d+)?$/.test(timeoutText) || Number(timeoutText) <= 0)
-    throw new ConfigError(`tool timeout must be a positive number of seconds, got "${timeoutText}"`);
+    throw new ConfigError(
+      `tool timeout must be a positive number of seconds, got "${timeoutText}"`,
+    );
 
   return {
     host,
@@ -106,5 +127,7 @@ export function parseSize(text: string): number {
 }
 
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return (
+    host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
 }

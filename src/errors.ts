@@ -34,12 +34,20 @@ export function errorBody(code: string, message: string, requestId?: string): Er
 export function storageError(err: unknown): QuiverError | undefined {
   const code = (err as { code?: string })?.code;
   if (code === "ENOSPC" || code === "EDQUOT")
-    return new QuiverError(507, "insufficient_storage", "the data directory is full; free space and retry");
+    return new QuiverError(
+      507,
+      "insufficient_storage",
+      "the data directory is full; free space and retry",
+    );
   if (code === "EROFS" || code === "EACCES" || code === "EPERM")
     return new QuiverError(503, "storage_unavailable", "the data directory is not writable");
   const msg = String((err as Error)?.message ?? "");
   if (msg.includes("SQLITE_FULL") || msg.includes("database or disk is full"))
-    return new QuiverError(507, "insufficient_storage", "the data directory is full; free space and retry");
+    return new QuiverError(
+      507,
+      "insufficient_storage",
+      "the data directory is full; free space and retry",
+    );
   if (msg.includes("SQLITE_READONLY") || msg.includes("readonly database"))
     return new QuiverError(503, "storage_unavailable", "the data directory is not writable");
   return undefined;

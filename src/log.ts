@@ -3,13 +3,14 @@
  * MCP transport and for command output). Tokens are never passed here, only token names.
  */
 export function logLine(fields: Record<string, unknown>): void {
-  process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), ...fields }) + "\n");
+  process.stderr.write(`${JSON.stringify({ ts: new Date().toISOString(), ...fields })}\n`);
 }
 
 export function logError(msg: string, fields: Record<string, unknown> = {}): void {
   const error = fields.error;
   const rest = { ...fields };
-  if (error instanceof Error) rest.error = { name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof Error)
+    rest.error = { name: error.name, message: error.message, stack: error.stack };
   logLine({ level: "error", msg, ...rest });
 }
 

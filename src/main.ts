@@ -4,8 +4,8 @@
 import { UsageError } from "./cli/args.ts";
 import { check, checkHelp } from "./cli/check.ts";
 import { indexCommand, indexHelp } from "./cli/index.ts";
-import { healthcheck, listTools, version } from "./cli/misc.ts";
 import { mcp, mcpHelp } from "./cli/mcp.ts";
+import { healthcheck, listTools, version } from "./cli/misc.ts";
 import { searchCommand, searchHelp } from "./cli/search.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
@@ -32,7 +32,11 @@ Commands:
 
 Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise.`;
 
-const commands: Record<string, { run: (argv: string[]) => Promise<number | void> | number | void; help?: string }> = {
+const commands: Record<
+  string,
+  // biome-ignore lint/suspicious/noConfusingVoidType: commands that return nothing exit 0
+  { run: (argv: string[]) => Promise<number | void> | number | void; help?: string }
+> = {
   serve: { run: serve, help: serveHelp },
   token: { run: token, help: tokenHelp },
   index: { run: indexCommand, help: indexHelp },
@@ -48,7 +52,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number | void>
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(HELP + "\n");
+    process.stdout.write(`${HELP}\n`);
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "-v") {
@@ -61,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write((command.help ?? `quiver ${name}`) + "\n");
+    process.stdout.write(`${command.help ?? `quiver ${name}`}\n`);
     return 0;
   }
   const code = await command.run(rest);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { SCOPES, scopeAllows, type Scope } from "../src/store/tokens.ts";
+import { SCOPES, type Scope, scopeAllows } from "../src/store/tokens.ts";
 import { tools } from "../src/tools/registry.ts";
 import { tempDir, testServer } from "./support/services.ts";
 
@@ -13,12 +13,21 @@ server.services.tokens.revoke(revoked.info.id);
 await server.services.files.put("m/x.txt", [new TextEncoder().encode("x")]);
 
 const MODERN = "2026-07-28";
-const meta = { "io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {} };
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
 
 type Credential = "none" | "bad" | "revoked" | Scope;
 const credentials: Credential[] = ["none", "bad", "revoked", ...SCOPES];
 const secretFor = (c: Credential): string | undefined =>
-  c === "none" ? undefined : c === "bad" ? "qv_wrong" : c === "revoked" ? revoked.secret : server.tokens[c];
+  c === "none"
+    ? undefined
+    : c === "bad"
+      ? "qv_wrong"
+      : c === "revoked"
+        ? revoked.secret
+        : server.tokens[c];
 
 interface Route {
   label: string;
@@ -26,31 +35,73 @@ interface Route {
   request: (auth: Record<string, string>) => Request;
 }
 
-const json = (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) => (auth: Record<string, string>) =>
-  new Request(`http://localhost${path}`, { method, headers: { ...auth, "content-type": "application/json", ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
+const json =
+  (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) =>
+  (auth: Record<string, string>) =>
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: { ...auth, "content-type": "application/json", ...extra },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 const mcp = (method: string, params: Record<string, unknown>, name?: string) =>
-  json("POST", "/mcp", { jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: meta } }, {
-    accept: "application/json, text/event-stream",
-    "mcp-protocol-version": MODERN,
-    "mcp-method": method,
-    ...(name ? { "mcp-name": name } : {}),
-  });
+  json(
+    "POST",
+    "/mcp",
+    { jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: meta } },
+    {
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": MODERN,
+      "mcp-method": method,
+      ...(name ? { "mcp-name": name } : {}),
+    },
+  );
 
 // Parameters that reach the scope check (they need not succeed afterwards).
-const sample: Record<string, unknown> = { search: { query: "x" }, read_file: { path: "m/x.txt" }, list_files: {}, write_file: { path: "m/y.txt", content: "y" },
-  delete_file: { path: "m/none.txt" }, import_path: { path: importRoot }, reindex: {}, job_status: { job_id: "job_x" }, list_jobs: {}, cancel_job: { job_id: "job_x" } };
+const sample: Record<string, unknown> = {
+  search: { query: "x" },
+  read_file: { path: "m/x.txt" },
+  list_files: {},
+  write_file: { path: "m/y.txt", content: "y" },
+  delete_file: { path: "m/none.txt" },
+  import_path: { path: importRoot },
+  reindex: {},
+  job_status: { job_id: "job_x" },
+  list_jobs: {},
+  cancel_job: { job_id: "job_x" },
+};
 
 const routes: Route[] = [
   { label: "GET /tools", scope: "read", request: json("GET", "/tools") },
   { label: "GET /files", scope: "read", request: json("GET", "/files") },
   { label: "GET /files/m/x.txt", scope: "read", request: json("GET", "/files/m/x.txt") },
-  { label: "PUT /files/m/z.txt", scope: "write", request: (auth) => new Request("http://localhost/files/m/z.txt", { method: "PUT", headers: auth, body: "z" }) },
-  { label: "DELETE /files/m/none.txt", scope: "write", request: json("DELETE", "/files/m/none.txt") },
+  {
+    label: "PUT /files/m/z.txt",
+    scope: "write",
+    request: (auth) =>
+      new Request("http://localhost/files/m/z.txt", { method: "PUT", headers: auth, body: "z" }),
+  },
+  {
+    label: "DELETE /files/m/none.txt",
+    scope: "write",
+    request: json("DELETE", "/files/m/none.txt"),
+  },
   { label: "MCP tools/list", scope: "read", request: mcp("tools/list", {}) },
   ...tools.flatMap((tool): Route[] => [
-    { label: `POST /tools/call ${tool.name}`, scope: tool.scope, request: json("POST", "/tools/call", { name: tool.name, parameters: sample[tool.name] }) },
-    { label: `POST /tools/${tool.name}`, scope: tool.scope, request: json("POST", `/tools/${tool.name}`, sample[tool.name]) },
-    { label: `MCP tools/call ${tool.name}`, scope: tool.scope, request: mcp("tools/call", { name: tool.name, arguments: sample[tool.name] }, tool.name) },
+    {
+      label: `POST /tools/call ${tool.name}`,
+      scope: tool.scope,
+      request: json("POST", "/tools/call", { name: tool.name, parameters: sample[tool.name] }),
+    },
+    {
+      label: `POST /tools/${tool.name}`,
+      scope: tool.scope,
+      request: json("POST", `/tools/${tool.name}`, sample[tool.name]),
+    },
+    {
+      label: `MCP tools/call ${tool.name}`,
+      scope: tool.scope,
+      request: mcp("tools/call", { name: tool.name, arguments: sample[tool.name] }, tool.name),
+    },
   ]),
 ];
 
@@ -61,7 +112,9 @@ test("every tool has sample parameters in this table", () => {
 describe.each(routes.map((r) => [r.label, r] as const))("%s", (_label, route) => {
   test.each(credentials)("with %s credentials", async (credential) => {
     const secret = secretFor(credential);
-    const res = await server.handle(route.request(secret ? { authorization: `Bearer ${secret}` } : {}));
+    const res = await server.handle(
+      route.request(secret ? { authorization: `Bearer ${secret}` } : {}),
+    );
     const body = await res.text();
     if (credential === "none" || credential === "bad" || credential === "revoked") {
       expect(res.status, body).toBe(401);

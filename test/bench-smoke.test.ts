@@ -2,19 +2,27 @@
 // every section script must start and report on tiny inputs (`--smoke`), with or without
 // wrk and the Python peers installed.
 import { expect, test } from "bun:test";
-import { spawn } from "bun";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "bun";
 import { sections } from "../bench/lib/sections.ts";
-import { parseWrk, wrkScript } from "../bench/lib/wrk.ts";
 import { ratio, table } from "../bench/lib/table.ts";
+import { parseWrk, wrkScript } from "../bench/lib/wrk.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
 async function bench(args: string[], env: Record<string, string> = {}) {
-  const proc = spawn([process.execPath, ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const proc = spawn([process.execPath, ...args], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
+  const [out, err] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
   return { code: await proc.exited, out, err };
 }
 
@@ -34,30 +42,51 @@ test("npm run bench --smoke runs every section and writes one markdown report", 
   expect(report).toMatch(/cold start to first `200 \/healthz` \(median of 3\) \| \d/);
   expect(report).toMatch(/RSS after batch 2 .* \| \d/);
   // Every contender has a row: measured, or a reason it is not.
-  for (const name of ["raw `Bun.serve`, same work", "raw `Bun.serve`, bare", "quiver `POST /tools/call`", "quiver `POST /tools/list_files`", "quiver MCP", "Starlette + Uvicorn", "MCP TypeScript SDK"])
+  for (const name of [
+    "raw `Bun.serve`, same work",
+    "raw `Bun.serve`, bare",
+    "quiver `POST /tools/call`",
+    "quiver `POST /tools/list_files`",
+    "quiver MCP",
+    "Starlette + Uvicorn",
+    "MCP TypeScript SDK",
+  ])
     expect(report).toContain(`| ${name}`);
   expect(report).not.toMatch(/failed to start|broken run|\| failed:/);
 }, 120_000);
 
 test("without wrk or the Python peers the HTTP section says why instead of failing", async () => {
-  const res = await bench(["bench/http.ts", "--smoke"], { BENCH_WRK: "none", BENCH_PYTHON: "none" });
+  const res = await bench(["bench/http.ts", "--smoke"], {
+    BENCH_WRK: "none",
+    BENCH_PYTHON: "none",
+  });
   expect(res.code, res.err).toBe(0);
-  expect(res.out).toContain("Starlette + Uvicorn (the seed's server) | unavailable: no python3 with starlette + uvicorn");
+  expect(res.out).toContain(
+    "Starlette + Uvicorn (the seed's server) | unavailable: no python3 with starlette + uvicorn",
+  );
   expect(res.out).toContain("quiver `POST /tools/call` | unavailable: wrk is not installed");
   expect(res.out).toContain("not measured");
 }, 60_000);
 
 test("wrk's done() summary is parsed into req/s and percentiles", () => {
-  const script = wrkScript({ url: "http://x/", body: '{"a":"b"}', headers: { authorization: "Bearer t" } });
+  const script = wrkScript({
+    url: "http://x/",
+    body: '{"a":"b"}',
+    headers: { authorization: "Bearer t" },
+  });
   expect(script).toContain('wrk.body = "{\\"a\\":\\"b\\"}"');
   expect(script).toContain('wrk.headers["authorization"] = "Bearer t"');
-  const r = parseWrk('Running 1s test\nBENCH {"requests":2000,"us":2000000,"p50":1500,"p99":9000,"errors":0}\n');
+  const r = parseWrk(
+    'Running 1s test\nBENCH {"requests":2000,"us":2000000,"p50":1500,"p99":9000,"errors":0}\n',
+  );
   expect(r).toEqual({ requests: 2000, seconds: 2, rps: 1000, p50ms: 1.5, p99ms: 9, errors: 0 });
   expect(() => parseWrk("garbage")).toThrow("no summary");
 });
 
 test("tables are markdown with right-aligned numbers", () => {
-  expect(table(["a", "n"], [["x|y", 1], ["z"]], ["l", "r"])).toBe("| a | n |\n|---|---:|\n| x\\|y | 1 |\n| z | — |");
+  expect(table(["a", "n"], [["x|y", 1], ["z"]], ["l", "r"])).toBe(
+    "| a | n |\n|---|---:|\n| x\\|y | 1 |\n| z | — |",
+  );
   expect(ratio(30, 1)).toBe("30.0×");
   expect(ratio(1, 0)).toBe("—");
 });

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
-import { openServices, type OpenServices } from "../src/services.ts";
+import { type OpenServices, openServices } from "../src/services.ts";
 import { BlobsGone, type FileStore } from "../src/store/files.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -22,7 +22,8 @@ afterAll(() => {
 });
 
 const bytes = (text: string) => [new TextEncoder().encode(text)];
-const readText = async (files: FileStore, path: string) => new TextDecoder().decode(await files.readBytes(files.require(path)));
+const readText = async (files: FileStore, path: string) =>
+  new TextDecoder().decode(await files.readBytes(files.require(path)));
 
 /** Runs `during` just before `files.commit` (single writes) commits, once. */
 async function putWith(files: FileStore, path: string, text: string, during: () => void) {
@@ -37,7 +38,9 @@ async function putWith(files: FileStore, path: string, text: string, during: () 
 
 test("same process: a delete of the last file with the same bytes lands between the write's blob and its row", async () => {
   const old = await server.files.put("race/a-old.txt", bytes("same bytes, one process"));
-  await putWith(server.files, "race/a-new.txt", "same bytes, one process", () => server.files.delete("race/a-old.txt"));
+  await putWith(server.files, "race/a-new.txt", "same bytes, one process", () =>
+    server.files.delete("race/a-old.txt"),
+  );
   expect(await readText(server.files, "race/a-new.txt")).toBe("same bytes, one process");
   // The blob is referenced again, and goes when its last file does.
   server.files.delete("race/a-new.txt");
@@ -46,16 +49,27 @@ test("same process: a delete of the last file with the same bytes lands between 
 
 test("another process: its delete lands in the same window", async () => {
   await other.files.put("race/b-old.txt", bytes("same bytes, two processes"));
-  await putWith(server.files, "race/b-new.txt", "same bytes, two processes", () => other.files.delete("race/b-old.txt"));
+  await putWith(server.files, "race/b-new.txt", "same bytes, two processes", () =>
+    other.files.delete("race/b-old.txt"),
+  );
   expect(await readText(other.files, "race/b-new.txt")).toBe("same bytes, two processes");
 });
 
 test("a bulk commit whose blob was collected commits nothing and says which files", async () => {
   const dirs = new Set<string>();
-  const blob = await server.files.blobs.writeBytes(new TextEncoder().encode("bulk, collected"), dirs);
+  const blob = await server.files.blobs.writeBytes(
+    new TextEncoder().encode("bulk, collected"),
+    dirs,
+  );
   await server.files.blobs.syncDirs(dirs);
   server.files.collect([blob.hash]); // nothing refers to it yet: garbage, as far as anyone can tell
-  const entry = { path: "race/c.txt", hash: blob.hash, size: blob.size, isText: true, text: "bulk, collected" };
+  const entry = {
+    path: "race/c.txt",
+    hash: blob.hash,
+    size: blob.size,
+    isText: true,
+    text: "bulk, collected",
+  };
   const err = (() => {
     try {
       server.files.commitMany([entry]);
@@ -90,7 +104,6 @@ test("an import whose blobs another process collects before the batch commits wr
   expect(server.index.search("shared").results.map((r) => r.path)).toEqual(["imported/one.md"]);
   rmSync(src, { recursive: true, force: true });
 });
-
 
 // Bulk imports write new blobs straight under their names, made durable by the batch's
 // syncfs before any row refers to them; a crash in between leaves a partial blob with no

@@ -27,7 +27,12 @@ describe("corrupt or missing blobs", () => {
     expect(read.json.error.code).toBe("blob_missing");
 
     const report = await checkStore(files, { repair: false });
-    expect(report).toMatchObject({ files: 4, missing_blobs: ["bad/lost.txt"], corrupt_blobs: ["bad/rotten.txt"], orphan_blobs: 1 });
+    expect(report).toMatchObject({
+      files: 4,
+      missing_blobs: ["bad/lost.txt"],
+      corrupt_blobs: ["bad/rotten.txt"],
+      orphan_blobs: 1,
+    });
     expect(files.count()).toBe(4); // a check without --repair changes nothing
 
     await checkStore(files, { repair: true });
@@ -37,6 +42,11 @@ describe("corrupt or missing blobs", () => {
     expect((await request(server, "/files/ok/a.txt")).text).toBe("healthy a");
     expect((await request(server, "/files/ok/b.txt")).text).toBe("healthy b");
     const after = await checkStore(files, { repair: false });
-    expect(after).toMatchObject({ files: 2, missing_blobs: [], corrupt_blobs: [], orphan_blobs: 0 });
+    expect(after).toMatchObject({
+      files: 2,
+      missing_blobs: [],
+      corrupt_blobs: [],
+      orphan_blobs: 0,
+    });
   });
 });

@@ -6,7 +6,16 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chownSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { hostPort, inspect, podman, podmanMissing, podmanTry, processIds, RUNC, waitHealthy } from "./container/podman.ts";
+import {
+  hostPort,
+  inspect,
+  podman,
+  podmanMissing,
+  podmanTry,
+  processIds,
+  RUNC,
+  waitHealthy,
+} from "./container/podman.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -54,7 +63,18 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
     if (!built) throw new Error("the image was not built (see the build test's failure)");
     containers.push(name);
     const envArgs = Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
-    await podman(["run", "--detach", "--name", name, "--publish", "127.0.0.1::8080", "--volume", `${volume}:/data`, ...envArgs, IMAGE]);
+    await podman([
+      "run",
+      "--detach",
+      "--name",
+      name,
+      "--publish",
+      "127.0.0.1::8080",
+      "--volume",
+      `${volume}:/data`,
+      ...envArgs,
+      IMAGE,
+    ]);
     const ms = await waitHealthy(name);
     const base = `http://127.0.0.1:${await hostPort(name)}`;
     console.log(`container ${name}: healthy after ${ms.toFixed(0)} ms at ${base}`);
@@ -82,14 +102,32 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
     "builds the image from the Dockerfile",
     async () => {
       const t0 = performance.now();
-      const bases = Bun.spawnSync(["bash", join(ROOT, "test/container/standin-bases.sh")], { cwd: ROOT });
-      if (bases.exitCode !== 0) throw new Error(`standin-bases.sh failed:\n${bases.stderr.toString()}`);
-      const buildArgs = bases.stdout.toString().trim().split("\n").flatMap((kv) => ["--build-arg", kv]);
+      const bases = Bun.spawnSync(["bash", join(ROOT, "test/container/standin-bases.sh")], {
+        cwd: ROOT,
+      });
+      if (bases.exitCode !== 0)
+        throw new Error(`standin-bases.sh failed:\n${bases.stderr.toString()}`);
+      const buildArgs = bases.stdout
+        .toString()
+        .trim()
+        .split("\n")
+        .flatMap((kv) => ["--build-arg", kv]);
       const t1 = performance.now();
       // --format docker: OCI image configs have no HEALTHCHECK. --layers=false: measured
       // faster here (~5 s vs ~7 s when src/ changed) since committing each intermediate
       // layer copies the ~110 MB binary, and it leaves no dangling layers behind.
-      const build = ["build", "--layers=false", "--format", "docker", "--tag", IMAGE, ...buildArgs, "--build-arg", `VERSION=${pkg.version}`, "."];
+      const build = [
+        "build",
+        "--layers=false",
+        "--format",
+        "docker",
+        "--tag",
+        IMAGE,
+        ...buildArgs,
+        "--build-arg",
+        `VERSION=${pkg.version}`,
+        ".",
+      ];
       await podman(build, { cwd: ROOT });
       built = true;
       const t2 = performance.now();
@@ -99,15 +137,37 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       expect(config.User).toBe(`${NONROOT}:${NONROOT}`);
       expect(config.Entrypoint).toEqual(["/quiver"]);
       expect(config.Cmd).toEqual(["serve"]);
-      expect(config.Env).toEqual(expect.arrayContaining(["NODE_ENV=production", "QUIVER_HOST=0.0.0.0", "QUIVER_PORT=8080", "QUIVER_DATA=/data"]));
+      expect(config.Env).toEqual(
+        expect.arrayContaining([
+          "NODE_ENV=production",
+          "QUIVER_HOST=0.0.0.0",
+          "QUIVER_PORT=8080",
+          "QUIVER_DATA=/data",
+        ]),
+      );
       expect(Object.keys(config.ExposedPorts)).toEqual(["8080/tcp"]);
       expect(Object.keys(config.Volumes)).toEqual(["/data"]);
-      expect((config.Healthcheck ?? image.Healthcheck)?.Test).toEqual(["CMD", "/quiver", "healthcheck"]);
-      expect(config.Labels).toMatchObject({ "org.opencontainers.image.version": pkg.version, "org.opencontainers.image.licenses": pkg.license });
+      expect((config.Healthcheck ?? image.Healthcheck)?.Test).toEqual([
+        "CMD",
+        "/quiver",
+        "healthcheck",
+      ]);
+      expect(config.Labels).toMatchObject({
+        "org.opencontainers.image.version": pkg.version,
+        "org.opencontainers.image.licenses": pkg.license,
+      });
       expect(config.Labels).toHaveProperty(["org.opencontainers.image.source"]);
 
       const size = Number(image.Size);
-      const baseSize = Number(await podman(["image", "inspect", "--format", "{{.Size}}", bases.stdout.toString().match(/RUNTIME_IMAGE=(\S+)/)![1]!]));
+      const baseSize = Number(
+        await podman([
+          "image",
+          "inspect",
+          "--format",
+          "{{.Size}}",
+          bases.stdout.toString().match(/RUNTIME_IMAGE=(\S+)/)![1]!,
+        ]),
+      );
       // distroless cc-debian12 is ~24 MB (Debian's installed sizes of its packages; see the
       // Dockerfile), the stand-in holds only what the binary loads.
       const mb = (n: number) => (n / 1e6).toFixed(1);
@@ -125,15 +185,27 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       base = await start(`quiver-test-${id}-a`, volume, { QUIVER_TOKEN: TOKEN });
       const pid = Number(await inspect(`quiver-test-${id}-a`, "{{.State.Pid}}"));
       const { uid, gid } = await processIds(pid);
-      expect(uid.every((u) => u === NONROOT), `uids ${uid}`).toBe(true);
-      expect(gid.every((g) => g === NONROOT), `gids ${gid}`).toBe(true);
+      expect(
+        uid.every((u) => u === NONROOT),
+        `uids ${uid}`,
+      ).toBe(true);
+      expect(
+        gid.every((g) => g === NONROOT),
+        `gids ${gid}`,
+      ).toBe(true);
       // And every other process in it (the job worker child), as podman sees them from the host.
-      const top = (await podman(["top", `quiver-test-${id}-a`, "huser", "args"])).split("\n").slice(1);
+      const top = (await podman(["top", `quiver-test-${id}-a`, "huser", "args"]))
+        .split("\n")
+        .slice(1);
       expect(top.length, top.join("\n")).toBeGreaterThanOrEqual(1);
       for (const line of top) expect(line.trim().split(/\s+/)[0], line).toBe(String(NONROOT));
 
       expect((await fetch(`${base}/files/notes/field.md`)).status).toBe(401);
-      const put = await fetch(`${base}/files/notes/field.md`, { method: "PUT", headers: auth(), body: note });
+      const put = await fetch(`${base}/files/notes/field.md`, {
+        method: "PUT",
+        headers: auth(),
+        body: note,
+      });
       expect(put.status, await put.clone().text()).toBe(201);
       const got = await fetch(`${base}/files/notes/field.md`, { headers: auth() });
       expect(await got.text()).toBe(note);
@@ -143,14 +215,10 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
     2 * 60_000,
   );
 
-  test(
-    "finds the file with the search tool",
-    async () => {
-      expect(base, "no running container (see the previous test)").not.toBe("");
-      expect(await search(base, word)).toContain("notes/field.md");
-    },
-    60_000,
-  );
+  test("finds the file with the search tool", async () => {
+    expect(base, "no running container (see the previous test)").not.toBe("");
+    expect(await search(base, word)).toContain("notes/field.md");
+  }, 60_000);
 
   test(
     "SIGTERM stops it within seconds, and a new container on the same volume reads the file back",
@@ -159,7 +227,11 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       expect(await inspect(first, "{{.State.Status}}")).toBe("running");
       // Writes in flight when SIGTERM arrives: each one acknowledged must survive.
       const burst = Array.from({ length: 30 }, (_, i) =>
-        fetch(`${base}/files/burst/${i}.txt`, { method: "PUT", headers: auth(), body: `burst ${i} ${word}\n` }).then(
+        fetch(`${base}/files/burst/${i}.txt`, {
+          method: "PUT",
+          headers: auth(),
+          body: `burst ${i} ${word}\n`,
+        }).then(
           (r) => (r.ok ? i : -1),
           () => -1,
         ),
@@ -198,7 +270,11 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       expect(logged, "no 'admin token:' line in the logs").toBeDefined();
       // As docs/container.md says: `docker cp NAME:/data/admin.token - | tar -xO` (no shell
       // or cat in the image to exec).
-      const cp = Bun.spawnSync(["bash", "-c", `podman --runtime ${RUNC} cp ${name}:/data/admin.token - | tar -xO`]);
+      const cp = Bun.spawnSync([
+        "bash",
+        "-c",
+        `podman --runtime ${RUNC} cp ${name}:/data/admin.token - | tar -xO`,
+      ]);
       expect(cp.stdout.toString().trim(), cp.stderr.toString()).toBe(logged!);
       expect((await fetch(`${fresh}/tools`, { headers: auth(logged) })).status).toBe(200);
     },

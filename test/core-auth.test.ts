@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { request, STATIC_TOKEN, testServer } from "./support/services.ts";
 
@@ -9,7 +9,15 @@ afterAll(() => server.close());
 describe("bearer authentication", () => {
   test("only /healthz is open", async () => {
     expect((await request(server, "/healthz", { token: null })).status).toBe(200);
-    for (const [method, path] of [["GET", "/tools"], ["POST", "/tools/call"], ["POST", "/tools/list_files"], ["GET", "/files"], ["GET", "/files/a.txt"], ["PUT", "/files/a.txt"], ["DELETE", "/files/a.txt"]]) {
+    for (const [method, path] of [
+      ["GET", "/tools"],
+      ["POST", "/tools/call"],
+      ["POST", "/tools/list_files"],
+      ["GET", "/files"],
+      ["GET", "/files/a.txt"],
+      ["PUT", "/files/a.txt"],
+      ["DELETE", "/files/a.txt"],
+    ]) {
       const res = await request(server, path!, { method, token: null });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
@@ -23,7 +31,9 @@ describe("bearer authentication", () => {
   });
 
   test("another scheme counts as no bearer credentials", async () => {
-    const res = await request(server, "/tools", { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+    const res = await request(server, "/tools", {
+      headers: { authorization: "Basic dXNlcjpwYXNz" },
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe('Bearer realm="quiver"');
   });
@@ -35,17 +45,24 @@ describe("bearer authentication", () => {
   ])("%s: 401 invalid_token", async (_label, header) => {
     const res = await request(server, "/tools", { headers: { authorization: header } });
     expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toBe('Bearer realm="quiver", error="invalid_token"');
+    expect(res.headers.get("www-authenticate")).toBe(
+      'Bearer realm="quiver", error="invalid_token"',
+    );
     expect(res.json.error.code).toBe("invalid_token");
   });
 
   test("scheme glued to the token is not the Bearer scheme (the plugin alone would accept a mangled token)", async () => {
-    const res = await request(server, "/tools", { headers: { authorization: `Bearer${STATIC_TOKEN}` } });
+    const res = await request(server, "/tools", {
+      headers: { authorization: `Bearer${STATIC_TOKEN}` },
+    });
     expect(res.status).toBe(401);
   });
 
   test("scheme is case-insensitive", async () => {
-    expect((await request(server, "/tools", { headers: { authorization: `bearer ${STATIC_TOKEN}` } })).status).toBe(200);
+    expect(
+      (await request(server, "/tools", { headers: { authorization: `bearer ${STATIC_TOKEN}` } }))
+        .status,
+    ).toBe(200);
   });
 
   test("a token in the query string is refused, even a valid one", async () => {
@@ -57,12 +74,17 @@ describe("bearer authentication", () => {
   });
 
   test("a token in the JSON body is not a credential", async () => {
-    const res = await request(server, "/tools/call", { token: null, body: { access_token: STATIC_TOKEN, name: "list_files", parameters: {} } });
+    const res = await request(server, "/tools/call", {
+      token: null,
+      body: { access_token: STATIC_TOKEN, name: "list_files", parameters: {} },
+    });
     expect(res.status).toBe(401);
   });
 
   test("QUIVER_TOKEN works as an admin token", async () => {
-    const res = await request(server, "/tools/call", { body: { name: "write_file", parameters: { path: "s.txt", content: "x" } } });
+    const res = await request(server, "/tools/call", {
+      body: { name: "write_file", parameters: { path: "s.txt", content: "x" } },
+    });
     expect(res.status).toBe(200);
   });
 
@@ -92,9 +114,19 @@ describe("scopes", () => {
     ["POST", "/tools/call", { name: "list_files", parameters: {} }, "read"],
     ["POST", "/tools/list_files", {}, "read"],
     ["POST", "/tools/call", { name: "read_file", parameters: { path: "scoped.txt" } }, "read"],
-    ["POST", "/tools/call", { name: "write_file", parameters: { path: "scoped.txt", content: "v" } }, "write"],
+    [
+      "POST",
+      "/tools/call",
+      { name: "write_file", parameters: { path: "scoped.txt", content: "v" } },
+      "write",
+    ],
     ["POST", "/tools/write_file", { path: "scoped.txt", content: "v" }, "write"],
-    ["POST", "/tools/call", { name: "delete_file", parameters: { path: "scoped-del.txt" } }, "write"],
+    [
+      "POST",
+      "/tools/call",
+      { name: "delete_file", parameters: { path: "scoped-del.txt" } },
+      "write",
+    ],
     ["GET", "/files", undefined, "read"],
     ["GET", "/files/scoped.txt", undefined, "read"],
     ["PUT", "/files/scoped.txt", "bytes", "write"],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawnSync } from "bun";
 import { copyFileSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "bun";
 import { buildBinary, freePort, startBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -18,7 +18,12 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const run = (args: string[], env: Record<string, string> = {}) => {
-  const res = spawnSync([binary, ...args], { cwd: "/", env: { PATH: process.env.PATH!, ...env }, stdout: "pipe", stderr: "pipe" });
+  const res = spawnSync([binary, ...args], {
+    cwd: "/",
+    env: { PATH: process.env.PATH!, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   return { code: res.exitCode, out: res.stdout.toString(), err: res.stderr.toString() };
 };
 
@@ -26,7 +31,8 @@ describe("the quiver binary", () => {
   test("--help lists the commands", () => {
     const { code, out } = run(["--help"]);
     expect(code).toBe(0);
-    for (const cmd of ["serve", "token", "tools", "healthcheck", "version"]) expect(out).toContain(cmd);
+    for (const cmd of ["serve", "token", "tools", "healthcheck", "version"])
+      expect(out).toContain(cmd);
   });
 
   test("version prints quiver's and Bun's versions", () => {
@@ -51,10 +57,20 @@ describe("the quiver binary", () => {
     expect(first.stderr()).toContain(`admin token: ${token}`);
 
     const auth = { authorization: `Bearer ${token}` };
-    const put = await fetch(`${first.url}/files/docs/hello.md`, { method: "PUT", headers: auth, body: "# Hello\nworld\n" });
+    const put = await fetch(`${first.url}/files/docs/hello.md`, {
+      method: "PUT",
+      headers: auth,
+      body: "# Hello\nworld\n",
+    });
     expect(put.status).toBe(201);
-    const call = await fetch(`${first.url}/tools/call`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ name: "list_files", parameters: {} }) });
-    expect(((await call.json()) as any).files.map((f: { path: string }) => f.path)).toEqual(["docs/hello.md"]);
+    const call = await fetch(`${first.url}/tools/call`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ name: "list_files", parameters: {} }),
+    });
+    expect(((await call.json()) as any).files.map((f: { path: string }) => f.path)).toEqual([
+      "docs/hello.md",
+    ]);
     expect(await first.stop("SIGTERM")).toBe(0);
 
     const second = await startBinary(binary, ["--data", data], {}, "/");
@@ -70,11 +86,26 @@ describe("the quiver binary", () => {
     const envData = join(work, "env-data");
     const flagData = join(work, "flag-data");
     const envPort = await freePort();
-    const server = await startBinary(binary, ["--data", flagData], { QUIVER_DATA: envData, QUIVER_PORT: String(envPort), QUIVER_TOKEN: "env-token-0123456789abcdef" }, "/");
+    const server = await startBinary(
+      binary,
+      ["--data", flagData],
+      {
+        QUIVER_DATA: envData,
+        QUIVER_PORT: String(envPort),
+        QUIVER_TOKEN: "env-token-0123456789abcdef",
+      },
+      "/",
+    );
     expect(server.url).not.toContain(`:${envPort}`);
-    const res = await fetch(`${server.url}/tools`, { headers: { authorization: "Bearer env-token-0123456789abcdef" } });
+    const res = await fetch(`${server.url}/tools`, {
+      headers: { authorization: "Bearer env-token-0123456789abcdef" },
+    });
     expect(res.status).toBe(200);
-    await fetch(`${server.url}/files/x.txt`, { method: "PUT", headers: { authorization: "Bearer env-token-0123456789abcdef" }, body: "x" });
+    await fetch(`${server.url}/files/x.txt`, {
+      method: "PUT",
+      headers: { authorization: "Bearer env-token-0123456789abcdef" },
+      body: "x",
+    });
     await server.stop();
     expect(statSync(join(flagData, "quiver.db")).isFile()).toBe(true);
     expect(() => statSync(join(envData, "quiver.db"))).toThrow();
@@ -84,7 +115,16 @@ describe("the quiver binary", () => {
 
   test("token create / list / revoke from the command line", async () => {
     const data = join(work, "tokens");
-    const created = run(["token", "create", "--name", "ci-bot", "--scope", "write", "--data", data]);
+    const created = run([
+      "token",
+      "create",
+      "--name",
+      "ci-bot",
+      "--scope",
+      "write",
+      "--data",
+      data,
+    ]);
     expect(created.code).toBe(0);
     const secret = created.out.trim();
     expect(secret).toStartWith("qv_");
@@ -92,11 +132,18 @@ describe("the quiver binary", () => {
     expect(list.out).toContain("ci-bot");
     expect(list.out).toContain("write");
     expect(list.out).not.toContain(secret);
-    const id = JSON.parse(run(["token", "list", "--json", "--data", data]).out).find((t: { name: string }) => t.name === "ci-bot").id;
+    const id = JSON.parse(run(["token", "list", "--json", "--data", data]).out).find(
+      (t: { name: string }) => t.name === "ci-bot",
+    ).id;
 
-    const server = await startBinary(binary, ["--data", data, "--quiet"], { QUIVER_TOKEN: "static-admin-token-0123456789" });
+    const server = await startBinary(binary, ["--data", data, "--quiet"], {
+      QUIVER_TOKEN: "static-admin-token-0123456789",
+    });
     const auth = { authorization: `Bearer ${secret}` };
-    expect((await fetch(`${server.url}/files/a.txt`, { method: "PUT", headers: auth, body: "a" })).status).toBe(201);
+    expect(
+      (await fetch(`${server.url}/files/a.txt`, { method: "PUT", headers: auth, body: "a" }))
+        .status,
+    ).toBe(201);
     expect(run(["token", "revoke", id, "--data", data]).code).toBe(0);
     // revocation from another process is seen by the running server at once
     const after = await fetch(`${server.url}/files/a.txt`, { headers: auth });
@@ -110,7 +157,9 @@ describe("the quiver binary", () => {
 
   test("healthcheck exits 0 against a live server and 1 otherwise", async () => {
     const data = join(work, "hc");
-    const server = await startBinary(binary, ["--data", data, "--quiet"], { QUIVER_TOKEN: "static-admin-token-0123456789" });
+    const server = await startBinary(binary, ["--data", data, "--quiet"], {
+      QUIVER_TOKEN: "static-admin-token-0123456789",
+    });
     const port = new URL(server.url).port;
     expect(run(["healthcheck", "--port", port]).code).toBe(0);
     await server.stop();

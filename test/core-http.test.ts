@@ -13,7 +13,9 @@ describe("GET /tools: Claude Messages API definitions", () => {
     const res = await request(server, "/tools");
     expect(res.status).toBe(200);
     const names = res.json.tools.map((t: { name: string }) => t.name);
-    expect(names).toEqual(expect.arrayContaining(["read_file", "write_file", "list_files", "delete_file"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["read_file", "write_file", "list_files", "delete_file"]),
+    );
     for (const tool of res.json.tools) {
       expect(Object.keys(tool).sort()).toEqual(["description", "input_schema", "name"]);
       expect(tool.name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
@@ -30,11 +32,25 @@ describe("GET /tools: Claude Messages API definitions", () => {
 
 describe("POST /tools/call and POST /tools/<name>", () => {
   test("write then read through the generic dispatcher", async () => {
-    const w = await request(server, "/tools/call", { body: { name: "write_file", parameters: { path: "notes/a.md", content: "one\ntwo\nthree\n" } } });
+    const w = await request(server, "/tools/call", {
+      body: {
+        name: "write_file",
+        parameters: { path: "notes/a.md", content: "one\ntwo\nthree\n" },
+      },
+    });
     expect(w.status).toBe(200);
     expect(w.json).toMatchObject({ path: "notes/a.md", size: 14, created: true });
-    const r = await request(server, "/tools/call", { body: { name: "read_file", parameters: { path: "notes/a.md", offset: 2, limit: 1 } } });
-    expect(r.json).toMatchObject({ content: "two", line_start: 2, line_end: 2, total_lines: 3, truncated: true, next_offset: 3 });
+    const r = await request(server, "/tools/call", {
+      body: { name: "read_file", parameters: { path: "notes/a.md", offset: 2, limit: 1 } },
+    });
+    expect(r.json).toMatchObject({
+      content: "two",
+      line_start: 2,
+      line_end: 2,
+      total_lines: 3,
+      truncated: true,
+      next_offset: 3,
+    });
   });
 
   test("the typed route takes the parameters object as body", async () => {
@@ -59,7 +75,10 @@ describe("POST /tools/call and POST /tools/<name>", () => {
     [{ name: "read_file", parameters: { path: "a", limit: "3" } }, "parameters.limit"],
     [{ name: "read_file", parameters: { path: "a", limit: 0 } }, "parameters.limit"],
     [{ name: "list_files", parameters: { limit: 1.5 } }, "parameters.limit"],
-    [{ name: "write_file", parameters: { path: "a", content: "x", encoding: "latin1" } }, "parameters.encoding"],
+    [
+      { name: "write_file", parameters: { path: "a", content: "x", encoding: "latin1" } },
+      "parameters.encoding",
+    ],
     [{ name: "list_files", parameters: { bogus: 1 } }, "parameters.bogus"],
     [{ name: "list_files", parameters: [] }, "parameters"],
   ])("bad parameters %j: 400 naming %s", async (body, field) => {
@@ -76,31 +95,57 @@ describe("POST /tools/call and POST /tools/<name>", () => {
   });
 
   test("malformed JSON: 400 invalid_json", async () => {
-    const res = await request(server, "/tools/call", { body: '{"name": "list_files", ', headers: { "content-type": "application/json" } });
+    const res = await request(server, "/tools/call", {
+      body: '{"name": "list_files", ',
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe("invalid_json");
   });
 
   test("deeply nested JSON: a 4xx, not a crash", async () => {
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
-    const res = await request(server, "/tools/call", { body: deep, headers: { "content-type": "application/json" } });
+    const res = await request(server, "/tools/call", {
+      body: deep,
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
 
   test("wrong Content-Type: 415", async () => {
-    const res = await request(server, "/tools/call", { body: "name=list_files", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await request(server, "/tools/call", {
+      body: "name=list_files",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(res.status).toBe(415);
     expect(res.json.error.code).toBe("unsupported_media_type");
   });
 
   test("body over the limit: 413, declared or streamed", async () => {
-    const big = JSON.stringify({ name: "write_file", parameters: { path: "big.txt", content: "x".repeat(70 * 1024) } });
-    const declared = await request(server, "/tools/call", { body: big, headers: { "content-type": "application/json" } });
+    const big = JSON.stringify({
+      name: "write_file",
+      parameters: { path: "big.txt", content: "x".repeat(70 * 1024) },
+    });
+    const declared = await request(server, "/tools/call", {
+      body: big,
+      headers: { "content-type": "application/json" },
+    });
     expect(declared.status).toBe(413);
     expect(declared.json.error.code).toBe("payload_too_large");
-    const stream = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode(big)); c.close(); } });
-    const res = await server.handle(new Request("http://localhost/tools/call", { method: "POST", body: stream, headers: { authorization: `Bearer ${STATIC_TOKEN}`, "content-type": "application/json" } }));
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(new TextEncoder().encode(big));
+        c.close();
+      },
+    });
+    const res = await server.handle(
+      new Request("http://localhost/tools/call", {
+        method: "POST",
+        body: stream,
+        headers: { authorization: `Bearer ${STATIC_TOKEN}`, "content-type": "application/json" },
+      }),
+    );
     expect(res.status).toBe(413);
     expect(server.services.files.get("big.txt")).toBeUndefined();
   });
@@ -121,27 +166,43 @@ describe("/files", () => {
     expect(put.json).toMatchObject({ path: "img/logo.png", size: 9, sha256: sha, is_text: false });
     expect(put.headers.get("etag")).toBe(`"${sha}"`);
 
-    const res = await server.handle(new Request("http://localhost/files/img/logo.png", { headers: { authorization: `Bearer ${STATIC_TOKEN}` } }));
+    const res = await server.handle(
+      new Request("http://localhost/files/img/logo.png", {
+        headers: { authorization: `Bearer ${STATIC_TOKEN}` },
+      }),
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/png");
     expect(res.headers.get("etag")).toBe(`"${sha}"`);
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
 
-    const again = await request(server, "/files/img/logo.png", { headers: { "if-none-match": `"${sha}"` } });
+    const again = await request(server, "/files/img/logo.png", {
+      headers: { "if-none-match": `"${sha}"` },
+    });
     expect(again.status).toBe(304);
 
-    const replaced = await request(server, "/files/img/logo.png", { method: "PUT", body: new Uint8Array([1, 2]) });
+    const replaced = await request(server, "/files/img/logo.png", {
+      method: "PUT",
+      body: new Uint8Array([1, 2]),
+    });
     expect(replaced.status).toBe(200);
 
     const del = await request(server, "/files/img/logo.png", { method: "DELETE" });
     expect(del.status).toBe(200);
     expect((await request(server, "/files/img/logo.png")).status).toBe(404);
-    expect((await request(server, "/files/img/logo.png", { method: "DELETE" })).json.error.code).toBe("file_not_found");
+    expect(
+      (await request(server, "/files/img/logo.png", { method: "DELETE" })).json.error.code,
+    ).toBe("file_not_found");
   });
 
   test("binary files are refused by read_file with a pointer to GET /files", async () => {
-    await request(server, "/files/bin/blob.dat", { method: "PUT", body: new Uint8Array([0, 0, 0, 1]) });
-    const res = await request(server, "/tools/call", { body: { name: "read_file", parameters: { path: "bin/blob.dat" } } });
+    await request(server, "/files/bin/blob.dat", {
+      method: "PUT",
+      body: new Uint8Array([0, 0, 0, 1]),
+    });
+    const res = await request(server, "/tools/call", {
+      body: { name: "read_file", parameters: { path: "bin/blob.dat" } },
+    });
     expect(res.status).toBe(415);
     expect(res.json.error.code).toBe("binary_file");
     expect(res.json.error.message).toContain("GET /files/bin/blob.dat");
@@ -152,8 +213,19 @@ describe("/files", () => {
     const big = new Uint8Array(65 * 1024).fill(65);
     const declared = await request(server, "/files/keep.txt", { method: "PUT", body: big });
     expect(declared.status).toBe(413);
-    const stream = new ReadableStream({ start(c) { for (let i = 0; i < 70; i++) c.enqueue(new Uint8Array(1024).fill(66)); c.close(); } });
-    const chunked = await server.handle(new Request("http://localhost/files/keep.txt", { method: "PUT", body: stream, headers: { authorization: `Bearer ${STATIC_TOKEN}` } }));
+    const stream = new ReadableStream({
+      start(c) {
+        for (let i = 0; i < 70; i++) c.enqueue(new Uint8Array(1024).fill(66));
+        c.close();
+      },
+    });
+    const chunked = await server.handle(
+      new Request("http://localhost/files/keep.txt", {
+        method: "PUT",
+        body: stream,
+        headers: { authorization: `Bearer ${STATIC_TOKEN}` },
+      }),
+    );
     expect(chunked.status).toBe(413);
     expect((await request(server, "/files/keep.txt")).text).toBe("original");
     // no half-written temp files left behind
@@ -161,10 +233,14 @@ describe("/files", () => {
   });
 
   test("GET /files lists with a prefix and pages", async () => {
-    for (const n of ["l/1", "l/2", "l/3"]) await request(server, `/files/${n}`, { method: "PUT", body: n });
+    for (const n of ["l/1", "l/2", "l/3"])
+      await request(server, `/files/${n}`, { method: "PUT", body: n });
     const first = await request(server, "/files?prefix=l/&limit=2");
     expect(first.json.files.map((f: { path: string }) => f.path)).toEqual(["l/1", "l/2"]);
-    const second = await request(server, `/files?prefix=l/&limit=2&cursor=${first.json.next_cursor}`);
+    const second = await request(
+      server,
+      `/files?prefix=l/&limit=2&cursor=${first.json.next_cursor}`,
+    );
     expect(second.json.files.map((f: { path: string }) => f.path)).toEqual(["l/3"]);
     expect(second.json.next_cursor).toBeUndefined();
   });
@@ -179,9 +255,13 @@ describe("responses and logs", () => {
 
   test("tool responses, answers and errors alike, carry the request id, nosniff and no-store once", async () => {
     const cases = [
-      await request(server, "/tools/call", { body: { name: "list_files", parameters: { limit: 1 } } }),
+      await request(server, "/tools/call", {
+        body: { name: "list_files", parameters: { limit: 1 } },
+      }),
       await request(server, "/tools/list_files", { body: { limit: 1 } }),
-      await request(server, "/tools/call", { body: { name: "list_files", parameters: { limit: "x" } } }),
+      await request(server, "/tools/call", {
+        body: { name: "list_files", parameters: { limit: "x" } },
+      }),
       await request(server, "/tools/call", { token: "wrong", body: { name: "list_files" } }),
       await request(server, "/tools"),
     ];
@@ -202,11 +282,20 @@ describe("responses and logs", () => {
   test("one structured log line per request, with the token's name and never the token", async () => {
     server.logs.length = 0;
     const secret = server.tokens.write;
-    await request(server, "/tools/call", { token: secret, body: { name: "list_files", parameters: {} } });
+    await request(server, "/tools/call", {
+      token: secret,
+      body: { name: "list_files", parameters: {} },
+    });
     await request(server, `/tools?access_token=${secret}`, { token: null });
-    await request(server, "/tools", { token: secret + "x" });
+    await request(server, "/tools", { token: `${secret}x` });
     expect(server.logs).toHaveLength(3);
-    expect(server.logs[0]).toMatchObject({ method: "POST", path: "/tools/call", tool: "list_files", status: 200, token: "writer" });
+    expect(server.logs[0]).toMatchObject({
+      method: "POST",
+      path: "/tools/call",
+      tool: "list_files",
+      status: 200,
+      token: "writer",
+    });
     expect(typeof server.logs[0]!.ms).toBe("number");
     expect(server.logs[1]).toMatchObject({ path: "/tools", status: 400 });
     expect(JSON.stringify(server.logs)).not.toContain(secret);

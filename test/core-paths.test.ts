@@ -39,7 +39,7 @@ const hostile: [string, string][] = [
   ["encoded NUL", "a%00b"],
   ["blank segment", "a/ /b"],
   ["only spaces", "   "],
-  ["over-long path", "a/".repeat(600) + "b"],
+  ["over-long path", `${"a/".repeat(600)}b`],
   ["over-long segment", "x".repeat(256)],
   ["over-long unicode bytes", "é".repeat(600)],
   ["dotdot after unicode", "café/../x"],
@@ -78,7 +78,16 @@ describe("path normalisation", () => {
   });
 
   test("ordinary names pass unchanged", () => {
-    for (const p of ["a.txt", "docs/guide/intro.md", "a b/c d.txt", "日本語/ファイル.txt", "x/.hidden", "a..b", "...", "100% done.txt"])
+    for (const p of [
+      "a.txt",
+      "docs/guide/intro.md",
+      "a b/c d.txt",
+      "日本語/ファイル.txt",
+      "x/.hidden",
+      "a..b",
+      "...",
+      "100% done.txt",
+    ])
       expect(normalizePath(p)).toBe(p.normalize("NFC"));
   });
 
@@ -111,14 +120,19 @@ describe("hostile paths over HTTP", () => {
 
   test("encoded dot segments are resolved by the URL parser and never reach /files", async () => {
     // WHATWG URL parsing turns /files/a/%2e%2e/%2e%2e/x into /x before routing.
-    const res = await request(server, "/files/a/%2e%2e/%2e%2e/x", { method: "PUT", body: "secret" });
+    const res = await request(server, "/files/a/%2e%2e/%2e%2e/x", {
+      method: "PUT",
+      body: "secret",
+    });
     expect(res.status).toBe(404);
     expect(res.json.error.code).toBe("not_found");
     expect(server.services.files.count()).toBe(0);
   });
 
   test("write_file refuses a traversal path", async () => {
-    const res = await request(server, "/tools/call", { body: { name: "write_file", parameters: { path: "../x", content: "y" } } });
+    const res = await request(server, "/tools/call", {
+      body: { name: "write_file", parameters: { path: "../x", content: "y" } },
+    });
     expect(res.status).toBe(400);
     expect(res.json.error.code).toBe("invalid_path");
   });

@@ -14,7 +14,8 @@ const server = testServer();
 const ctx = toolContext(server.services);
 afterAll(() => server.close());
 
-const call = (tool: Parameters<typeof callTool>[0], params: unknown) => callTool(tool, params, ctx) as Promise<any>;
+const call = (tool: Parameters<typeof callTool>[0], params: unknown) =>
+  callTool(tool, params, ctx) as Promise<any>;
 
 describe("tool declarations", () => {
   test("read-only tools say so and destructive ones say so", () => {
@@ -31,19 +32,29 @@ describe("write_file / read_file", () => {
     await call(writeFile, { path: "t/u.txt", content: "héllo\n" });
     expect((await call(readFile, { path: "t/u.txt" })).content).toBe("héllo");
     const bytes = new Uint8Array([0, 159, 146, 150]);
-    const res = await call(writeFile, { path: "t/b.bin", content: Buffer.from(bytes).toString("base64"), encoding: "base64" });
+    const res = await call(writeFile, {
+      path: "t/b.bin",
+      content: Buffer.from(bytes).toString("base64"),
+      encoding: "base64",
+    });
     expect(res.size).toBe(4);
-    expect(new Uint8Array(await server.services.files.open(server.services.files.get("t/b.bin")!).arrayBuffer())).toEqual(bytes);
+    expect(
+      new Uint8Array(
+        await server.services.files.open(server.services.files.get("t/b.bin")!).arrayBuffer(),
+      ),
+    ).toEqual(bytes);
   });
 
   test("invalid base64 is a 400, not garbage stored", async () => {
-    await expect(call(writeFile, { path: "t/bad.bin", content: "not base64!!", encoding: "base64" })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      call(writeFile, { path: "t/bad.bin", content: "not base64!!", encoding: "base64" }),
+    ).rejects.toMatchObject({ status: 400 });
     expect(server.services.files.get("t/bad.bin")).toBeUndefined();
   });
 
   test("line windows: offset, limit, next_offset until the end", async () => {
     const lines = Array.from({ length: 25 }, (_, i) => `line ${i + 1}`);
-    await call(writeFile, { path: "t/lines.txt", content: lines.join("\n") + "\n" });
+    await call(writeFile, { path: "t/lines.txt", content: `${lines.join("\n")}\n` });
     const seen: string[] = [];
     let offset: number | undefined = 1;
     while (offset) {
@@ -53,7 +64,9 @@ describe("write_file / read_file", () => {
       offset = page.next_offset;
     }
     expect(seen).toEqual(lines);
-    await expect(call(readFile, { path: "t/lines.txt", offset: 26 })).rejects.toMatchObject({ status: 400 });
+    await expect(call(readFile, { path: "t/lines.txt", offset: 26 })).rejects.toMatchObject({
+      status: 400,
+    });
   });
 
   test("a huge file comes back bounded, with a way to continue", async () => {
@@ -86,7 +99,8 @@ describe("write_file / read_file", () => {
 
 describe("list_files pagination", () => {
   test("pages are complete and stable while files are added and removed", async () => {
-    for (let i = 0; i < 30; i++) await call(writeFile, { path: `p/${String(i).padStart(2, "0")}.txt`, content: String(i) });
+    for (let i = 0; i < 30; i++)
+      await call(writeFile, { path: `p/${String(i).padStart(2, "0")}.txt`, content: String(i) });
     const seen: string[] = [];
     let cursor: string | undefined;
     let round = 0;
@@ -105,7 +119,10 @@ describe("list_files pagination", () => {
   });
 
   test("a forged cursor is a 400", async () => {
-    await expect(call(listFiles, { cursor: "garbage" })).rejects.toMatchObject({ status: 400, code: "invalid_cursor" });
+    await expect(call(listFiles, { cursor: "garbage" })).rejects.toMatchObject({
+      status: 400,
+      code: "invalid_cursor",
+    });
   });
 
   test("temp directory is empty after all writes", () => {

@@ -26,10 +26,14 @@ describe("faults with the real binary", () => {
       for (let i = 0; !stop; i++) {
         const path = `w${w}/file-${i}.txt`;
         // sizes vary so some writes span several chunks
-        const body = `writer ${w} file ${i} marker zq${w}x${i}q\n` + "lorem ipsum ".repeat((i * 37) % 4000);
+        const body = `writer ${w} file ${i} marker zq${w}x${i}q\n${"lorem ipsum ".repeat((i * 37) % 4000)}`;
         attempted.set(path, body);
         try {
-          const res = await fetch(`${server.url}/files/${path}`, { method: "PUT", headers: auth, body });
+          const res = await fetch(`${server.url}/files/${path}`, {
+            method: "PUT",
+            headers: auth,
+            body,
+          });
           if (res.status === 201) acked.set(path, body);
         } catch {
           return; // the server is gone
@@ -53,15 +57,26 @@ describe("faults with the real binary", () => {
     const sample = [...acked.keys()].filter((_, k) => k % 5 === 0);
     for (const path of sample) {
       const [, w, i] = /^w(\d)\/file-(\d+)\.txt$/.exec(path)!;
-      const res = await fetch(`${again.url}/tools/search`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ query: `zq${w}x${i}q` }) });
+      const res = await fetch(`${again.url}/tools/search`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ query: `zq${w}x${i}q` }),
+      });
       const hits = ((await res.json()) as { results: { path: string }[] }).results;
-      expect(hits.map((h) => h.path), path).toEqual([path]);
+      expect(
+        hits.map((h) => h.path),
+        path,
+      ).toEqual([path]);
     }
     // every file the server lists is complete: its bytes hash to its ETag, and are what was sent
-    const list = (await (await fetch(`${again.url}/files?limit=1000`, { headers: auth })).json()) as { files: { path: string; sha256: string }[] };
+    const list = (await (
+      await fetch(`${again.url}/files?limit=1000`, { headers: auth })
+    ).json()) as { files: { path: string; sha256: string }[] };
     expect(list.files.length).toBeGreaterThanOrEqual(acked.size);
     for (const f of list.files) {
-      const bytes = new Uint8Array(await (await fetch(`${again.url}/files/${f.path}`, { headers: auth })).arrayBuffer());
+      const bytes = new Uint8Array(
+        await (await fetch(`${again.url}/files/${f.path}`, { headers: auth })).arrayBuffer(),
+      );
       expect(sha(bytes)).toBe(f.sha256);
       expect(new TextDecoder().decode(bytes)).toBe(attempted.get(f.path)!);
     }
@@ -81,7 +96,12 @@ describe("faults with the real binary", () => {
         c.close();
       },
     });
-    const upload = fetch(`${server.url}/files/slow.txt`, { method: "PUT", headers: auth, body, duplex: "half" } as RequestInit);
+    const upload = fetch(`${server.url}/files/slow.txt`, {
+      method: "PUT",
+      headers: auth,
+      body,
+      duplex: "half",
+    } as RequestInit);
     await Bun.sleep(200);
     server.proc.kill("SIGTERM");
     await Bun.sleep(200);
@@ -91,7 +111,9 @@ describe("faults with the real binary", () => {
     expect(await server.proc.exited).toBe(0);
 
     const again = await startBinary(binary, ["--data", data, "--quiet"], { QUIVER_TOKEN: TOKEN });
-    expect(await (await fetch(`${again.url}/files/slow.txt`, { headers: auth })).text()).toBe("first half, second half");
+    expect(await (await fetch(`${again.url}/files/slow.txt`, { headers: auth })).text()).toBe(
+      "first half, second half",
+    );
     await again.stop();
   }, 30_000);
 });

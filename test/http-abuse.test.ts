@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { buildBinary, startBinary, type Running } from "./support/binary.ts";
+import { buildBinary, type Running, startBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
 // Raw HTTP abuse against the real binary: every case ends in a clear 4xx or a closed
@@ -11,7 +11,11 @@ const work = tempDir("quiver-abuse-");
 let server: Running;
 let port: number;
 beforeAll(async () => {
-  server = await startBinary(buildBinary(), ["--data", join(work, "data"), "--quiet", "--max-body", "1MiB"], { QUIVER_TOKEN: TOKEN });
+  server = await startBinary(
+    buildBinary(),
+    ["--data", join(work, "data"), "--quiet", "--max-body", "1MiB"],
+    { QUIVER_TOKEN: TOKEN },
+  );
   port = Number(new URL(server.url).port);
 });
 afterAll(async () => {
@@ -20,7 +24,10 @@ afterAll(async () => {
 });
 
 /** Sends raw bytes, returns what came back before the server answered or closed (or the timeout). */
-async function raw(chunks: (string | Uint8Array)[], opts: { gapMs?: number; waitMs?: number } = {}): Promise<string> {
+async function raw(
+  chunks: (string | Uint8Array)[],
+  opts: { gapMs?: number; waitMs?: number } = {},
+): Promise<string> {
   let received = "";
   let closed!: () => void;
   const done = new Promise<void>((r) => (closed = r));
@@ -54,7 +61,12 @@ const healthy = async () => (await fetch(`${server.url}/healthz`)).status === 20
 
 describe("raw HTTP abuse", () => {
   test("truncated body (Content-Length larger than sent, then silence): no hang for others", async () => {
-    const pending = raw([`POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "list_`], { waitMs: 500 });
+    const pending = raw(
+      [
+        `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "list_`,
+      ],
+      { waitMs: 500 },
+    );
     expect(await healthy()).toBe(true);
     const answer = await pending;
     const status = statusOf(answer);
@@ -63,7 +75,9 @@ describe("raw HTTP abuse", () => {
 
   test("Content-Length shorter than the body: the extra bytes are not a second valid request", async () => {
     const body = '{"name":"list_files","parameters":{}}';
-    const answer = await raw([`POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 10\r\nConnection: close\r\n\r\n${body}`]);
+    const answer = await raw([
+      `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 10\r\nConnection: close\r\n\r\n${body}`,
+    ]);
     const status = statusOf(answer);
     expect(status).toBeGreaterThanOrEqual(400);
     expect(status).toBeLessThan(500);
@@ -71,14 +85,18 @@ describe("raw HTTP abuse", () => {
   });
 
   test("invalid Content-Length: 400", async () => {
-    const answer = await raw([`POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: banana\r\n\r\n`]);
+    const answer = await raw([
+      `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: banana\r\n\r\n`,
+    ]);
     const status = statusOf(answer);
     expect(status === 0 || status === 400).toBe(true);
     expect(await healthy()).toBe(true);
   });
 
   test("huge headers: refused (431/400) or closed", async () => {
-    const answer = await raw([`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(200_000)}\r\n\r\n`]);
+    const answer = await raw([
+      `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(200_000)}\r\n\r\n`,
+    ]);
     const status = statusOf(answer);
     expect(status === 0 || status === 431 || status === 400).toBe(true);
     expect(await healthy()).toBe(true);
@@ -96,7 +114,9 @@ describe("raw HTTP abuse", () => {
       expect(((await res.json()) as any).error.code).toBe("payload_too_large");
     } // else: the server closed the connection mid-upload, which is also a refusal
     expect(performance.now() - started).toBeLessThan(30_000);
-    const list = await fetch(`${server.url}/files?prefix=huge`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const list = await fetch(`${server.url}/files?prefix=huge`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(((await list.json()) as any).files).toEqual([]);
   }, 60_000);
 
@@ -104,7 +124,7 @@ describe("raw HTTP abuse", () => {
     const res = await fetch(`${server.url}/tools/call`, {
       method: "POST",
       headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: "{\"name\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}",
+      body: `{"name":${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
     });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
@@ -112,7 +132,10 @@ describe("raw HTTP abuse", () => {
 
   test("slow clients dribbling headers do not block other clients", async () => {
     const slow = Array.from({ length: 20 }, () =>
-      raw(["GET /healthz HTTP/1.1\r\n", "Host: 127.0.0.1\r\n", "X-Slow: 1\r\n", "X-Slow: 2\r\n"], { gapMs: 300, waitMs: 200 }),
+      raw(["GET /healthz HTTP/1.1\r\n", "Host: 127.0.0.1\r\n", "X-Slow: 1\r\n", "X-Slow: 2\r\n"], {
+        gapMs: 300,
+        waitMs: 200,
+      }),
     );
     await Bun.sleep(100);
     for (let i = 0; i < 10; i++) expect(await healthy()).toBe(true);
@@ -123,12 +146,19 @@ describe("raw HTTP abuse", () => {
     const body = '{"name":"list_files","parameters":{"limit":1}}';
     const head = `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
     const chunk = (text: string) => `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`;
-    const ok = await raw([head, chunk(body.slice(0, 20)), chunk(body.slice(20)), "0\r\n\r\n"], { gapMs: 20 });
+    const ok = await raw([head, chunk(body.slice(0, 20)), chunk(body.slice(20)), "0\r\n\r\n"], {
+      gapMs: 20,
+    });
     expect(statusOf(ok)).toBe(200);
     expect(ok).toContain('{"files":[');
     // 1 MiB limit (beforeAll): 2 MiB in 64 KiB chunks, never declared up front.
     const piece = chunk(`"${"x".repeat(64 * 1024 - 2)}"`);
-    const big = await raw([head, chunk('{"name":"list_files","parameters":{"pad":['), ...Array.from({ length: 32 }, () => piece), "0\r\n\r\n"]);
+    const big = await raw([
+      head,
+      chunk('{"name":"list_files","parameters":{"pad":['),
+      ...Array.from({ length: 32 }, () => piece),
+      "0\r\n\r\n",
+    ]);
     expect(statusOf(big)).toBe(413);
     expect(big).toContain('"code":"payload_too_large"');
     expect(await healthy()).toBe(true);

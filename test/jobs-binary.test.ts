@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { spawnSync } from "bun";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
 import { openServices } from "../src/services.ts";
-import { buildBinary, startBinary, type Running } from "./support/binary.ts";
+import { buildBinary, type Running, startBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
 // Background jobs through the real binary: the server, its worker process, and the tools.
@@ -23,7 +23,9 @@ function generate(dir: string, count: number, bytes = 600): void {
   for (let i = 0; i < count; i++) {
     const sub = join(dir, `part${i % 25}`);
     mkdirSync(sub, { recursive: true });
-    const body = `# Document ${i}\n\nThe unique marker is zqx${i}marker.\n\n` + `Paragraph about topic ${i % 7} and more words.\n`.repeat(Math.ceil(bytes / 45));
+    const body =
+      `# Document ${i}\n\nThe unique marker is zqx${i}marker.\n\n` +
+      `Paragraph about topic ${i % 7} and more words.\n`.repeat(Math.ceil(bytes / 45));
     writeFileSync(join(sub, `doc-${i}.md`), body);
   }
 }
@@ -37,7 +39,12 @@ async function tool(server: Running, name: string, parameters: unknown) {
   return { status: res.status, json: (await res.json()) as any };
 }
 
-async function waitFor(server: Running, jobId: string, done: (job: any) => boolean, timeoutMs = 60_000) {
+async function waitFor(
+  server: Running,
+  jobId: string,
+  done: (job: any) => boolean,
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { json } = await tool(server, "job_status", { job_id: jobId });
@@ -60,7 +67,10 @@ function endState(dataDir: string): string[] {
   return rows.map((r) => `${r.path} ${r.hash} ${r.n} ${r.fts}`);
 }
 
-const serve = (data: string, extra: string[] = []) => startBinary(binary, ["--data", data, "--quiet", "--import-root", roots, ...extra], { QUIVER_TOKEN: TOKEN });
+const serve = (data: string, extra: string[] = []) =>
+  startBinary(binary, ["--data", data, "--quiet", "--import-root", roots, ...extra], {
+    QUIVER_TOKEN: TOKEN,
+  });
 
 describe("import_path and the job tools, with the real binary", () => {
   test("an import of 2,000 files runs in the background to succeeded; files are stored and searchable", async () => {
@@ -79,7 +89,11 @@ describe("import_path and the job tools, with the real binary", () => {
     const page = await tool(server, "list_files", { prefix: "kb/part0/", limit: 1000 });
     expect(page.json.files).toHaveLength(80);
     // idempotent: the same import again changes nothing
-    const again = await waitFor(server, (await tool(server, "import_path", { path: dir, prefix: "kb" })).json.job_id, finished);
+    const again = await waitFor(
+      server,
+      (await tool(server, "import_path", { path: dir, prefix: "kb" })).json.job_id,
+      finished,
+    );
     expect(again.result).toMatchObject({ added: 0, updated: 0, unchanged: 2000 });
     await server.stop();
   }, 120_000);
@@ -91,7 +105,12 @@ describe("import_path and the job tools, with the real binary", () => {
     const server = await serve(data);
     const { json } = await tool(server, "import_path", { path: dir, prefix: "c" });
     await waitFor(server, json.job_id, (j) => j.status === "running" && j.progress.done > 0);
-    const worker = spawnSync(["pgrep", "-P", String(server.proc.pid)]).stdout.toString().trim().split("\n").filter(Boolean).map(Number);
+    const worker = spawnSync(["pgrep", "-P", String(server.proc.pid)])
+      .stdout.toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
     expect(worker.length).toBeGreaterThan(0);
     for (const pid of worker) process.kill(pid, "SIGKILL");
     server.proc.kill("SIGKILL");
@@ -107,7 +126,10 @@ describe("import_path and the job tools, with the real binary", () => {
 
     // the same tree imported cleanly, by the CLI (one implementation for both)
     const clean = join(work, "d-clean");
-    const cli = spawnSync([binary, "index", dir, "--prefix", "c/", "--data", clean], { stdout: "pipe", stderr: "pipe" });
+    const cli = spawnSync([binary, "index", dir, "--prefix", "c/", "--data", clean], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     expect(cli.exitCode).toBe(0);
     // the binary carries the import worker thread (a build without it falls back, and says so)
     expect(cli.stderr.toString()).not.toContain("import worker thread did not start");
@@ -115,7 +137,12 @@ describe("import_path and the job tools, with the real binary", () => {
     expect(crashed).toHaveLength(6000);
     expect(crashed).toEqual(endState(clean));
     // every file searchable exactly once: one passage row per FTS row, none orphaned
-    expect(crashed.every((line) => { const [, , n, fts] = line.split(" "); return Number(n) > 0 && n === fts; })).toBe(true);
+    expect(
+      crashed.every((line) => {
+        const [, , n, fts] = line.split(" ");
+        return Number(n) > 0 && n === fts;
+      }),
+    ).toBe(true);
   }, 180_000);
 
   test("SIGTERM mid-import: exits 0, the job goes back to the queue unspent and finishes after restart", async () => {
@@ -153,7 +180,11 @@ describe("import_path and the job tools, with the real binary", () => {
     const data = join(work, "d-fail");
     // enqueued while no server runs: the queue is durable, the worker picks it up at start
     const services = openServices(loadConfig({ data, quiet: true }, {}));
-    const job = services.jobs.enqueue("import", { path: join(roots, "vanished") }, { maxAttempts: 2 });
+    const job = services.jobs.enqueue(
+      "import",
+      { path: join(roots, "vanished") },
+      { maxAttempts: 2 },
+    );
     services.close();
     const server = await serve(data);
     const done = await waitFor(server, job.job_id, finished, 30_000);
@@ -177,7 +208,9 @@ describe("import_path and the job tools, with the real binary", () => {
     expect(viaLink.status).toBe(403);
     await server.stop();
 
-    const closed = await startBinary(binary, ["--data", join(work, "d-noroots"), "--quiet"], { QUIVER_TOKEN: TOKEN });
+    const closed = await startBinary(binary, ["--data", join(work, "d-noroots"), "--quiet"], {
+      QUIVER_TOKEN: TOKEN,
+    });
     const refused = await tool(closed, "import_path", { path: roots });
     expect(refused.status).toBe(403);
     expect(refused.json.error.code).toBe("import_disabled");
@@ -195,7 +228,11 @@ describe("import_path and the job tools, with the real binary", () => {
     symlinkSync(join(work, "outside-dir"), join(dir, "linked-dir"));
     symlinkSync(join(work, "outside.md"), join(dir, "linked-file.md"));
     const server = await serve(join(work, "d-links"));
-    const job = await waitFor(server, (await tool(server, "import_path", { path: dir })).json.job_id, finished);
+    const job = await waitFor(
+      server,
+      (await tool(server, "import_path", { path: dir })).json.job_id,
+      finished,
+    );
     expect(job.status).toBe("succeeded");
     const stored = await tool(server, "list_files", {});
     expect(stored.json.files.map((f: { path: string }) => f.path)).toEqual(["inside.md"]);
@@ -215,9 +252,10 @@ describe("import_path and the job tools, with the real binary", () => {
     expect(job.status).toBe("succeeded");
     expect(job.result.files).toBe(300);
     const after = await tool(server, "search", { query: "zqx42marker", limit: 3 });
-    expect(after.json.results.map((r: any) => r.path)).toEqual(before.json.results.map((r: any) => r.path));
+    expect(after.json.results.map((r: any) => r.path)).toEqual(
+      before.json.results.map((r: any) => r.path),
+    );
     expect(endState(data).length).toBe(before_state);
     await server.stop();
   }, 60_000);
 });
-

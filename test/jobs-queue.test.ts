@@ -36,7 +36,12 @@ describe("the job queue", () => {
     expect(job.status).toBe("enqueued");
     await drainJobs(server.services, { kinds, backoffMs: noBackoff });
     const done = jobs.view(job.job_id);
-    expect(done).toMatchObject({ status: "succeeded", progress: { done: 3, total: 3 }, attempts: 1, result: { counted: 3 } });
+    expect(done).toMatchObject({
+      status: "succeeded",
+      progress: { done: 3, total: 3 },
+      attempts: 1,
+      result: { counted: 3 },
+    });
     expect(done.finished_at).toBeDefined();
   });
 
@@ -45,13 +50,21 @@ describe("the job queue", () => {
     const job = jobs.enqueue("flaky", {}, { maxAttempts: 3 });
     // the first failure schedules a retry in the future: not due yet
     await runOneJob(server.services, { kinds, backoffMs: () => 60_000 });
-    expect(jobs.view(job.job_id)).toMatchObject({ status: "enqueued", attempts: 1, last_error: "disk on fire (call 1)" });
+    expect(jobs.view(job.job_id)).toMatchObject({
+      status: "enqueued",
+      attempts: 1,
+      last_error: "disk on fire (call 1)",
+    });
     expect(await runOneJob(server.services, { kinds })).toBeUndefined();
     // make it due again, then let it exhaust its attempts
     server.services.db.run("UPDATE jobs SET run_after = 0 WHERE id = ?", [job.job_id]);
     await drainJobs(server.services, { kinds, backoffMs: noBackoff });
     expect(flakyCalls).toBe(3);
-    expect(jobs.view(job.job_id)).toMatchObject({ status: "failed", attempts: 3, last_error: "disk on fire (call 3)" });
+    expect(jobs.view(job.job_id)).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      last_error: "disk on fire (call 3)",
+    });
   });
 
   test("an enqueued job is canceled at once; a finished one cannot be", async () => {
@@ -124,18 +137,32 @@ describe("job tools over HTTP", () => {
     const a = jobs.enqueue("count", { n: 1 });
     const b = jobs.enqueue("count", { n: 1 });
     const status = await request(server, "/tools/job_status", { body: { job_id: a.job_id } });
-    expect(status.json).toMatchObject({ job_id: a.job_id, status: "enqueued", progress: { done: 0 } });
+    expect(status.json).toMatchObject({
+      job_id: a.job_id,
+      status: "enqueued",
+      progress: { done: 0 },
+    });
 
-    const canceled = await request(server, "/tools/cancel_job", { token: server.tokens.write, body: { job_id: b.job_id } });
+    const canceled = await request(server, "/tools/cancel_job", {
+      token: server.tokens.write,
+      body: { job_id: b.job_id },
+    });
     expect(canceled.json.status).toBe("canceled");
-    const readerCancel = await request(server, "/tools/cancel_job", { token: server.tokens.read, body: { job_id: a.job_id } });
+    const readerCancel = await request(server, "/tools/cancel_job", {
+      token: server.tokens.read,
+      body: { job_id: a.job_id },
+    });
     expect(readerCancel.status).toBe(403);
 
-    const list = await request(server, "/tools/list_jobs", { body: { status: "canceled", limit: 1 } });
+    const list = await request(server, "/tools/list_jobs", {
+      body: { status: "canceled", limit: 1 },
+    });
     expect(list.json.jobs).toHaveLength(1);
     expect(list.json.jobs[0].job_id).toBe(b.job_id); // newest first
     expect(list.json.next_cursor).toBeString();
-    const next = await request(server, "/tools/list_jobs", { body: { status: "canceled", limit: 50, cursor: list.json.next_cursor } });
+    const next = await request(server, "/tools/list_jobs", {
+      body: { status: "canceled", limit: 50, cursor: list.json.next_cursor },
+    });
     expect(next.json.jobs.map((j: { job_id: string }) => j.job_id)).toEqual([older.job_id]);
 
     const missing = await request(server, "/tools/job_status", { body: { job_id: "job_nope" } });

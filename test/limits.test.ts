@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { t } from "../src/tools/schema.ts";
 import { callTool } from "../src/tools/call.ts";
 import { defineTool } from "../src/tools/define.ts";
+import { t } from "../src/tools/schema.ts";
 import { request, testServer, toolContext } from "./support/services.ts";
 
 describe("per-token rate limit", () => {
@@ -10,7 +10,8 @@ describe("per-token rate limit", () => {
 
   test("a token past its burst gets 429 with Retry-After; other tokens are unaffected", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 25; i++) statuses.push((await request(server, "/tools", { token: server.tokens.read })).status);
+    for (let i = 0; i < 25; i++)
+      statuses.push((await request(server, "/tools", { token: server.tokens.read })).status);
     expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
     const limited = await request(server, "/tools", { token: server.tokens.read });
@@ -20,7 +21,8 @@ describe("per-token rate limit", () => {
   });
 
   test("unauthenticated requests do not spend a token's budget", async () => {
-    for (let i = 0; i < 30; i++) expect((await request(server, "/tools", { token: "wrong" })).status).toBe(401);
+    for (let i = 0; i < 30; i++)
+      expect((await request(server, "/tools", { token: "wrong" })).status).toBe(401);
     expect((await request(server, "/tools", { token: server.tokens.admin })).status).toBe(200);
   });
 });

@@ -1,13 +1,13 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport as LegacyStdio } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport as LegacyHttp } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { spawn } from "bun";
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
 import { tools as registry } from "../src/tools/registry.ts";
-import { buildBinary, MODERN, startBinary, tempDir, TOKEN, type Running } from "./mcp-support.ts";
+import { buildBinary, MODERN, type Running, startBinary, TOKEN, tempDir } from "./mcp-support.ts";
 
 // The official SDK clients (v2: both eras; v1: legacy) against the compiled binary,
 // over Streamable HTTP with a bearer token and over stdio (`quiver mcp`).
@@ -44,11 +44,16 @@ async function exercise(client: AnyClient) {
 
   const results: Record<string, any> = {};
   for (const tool of [...listed].sort((a, b) => ORDER(a.name) - ORDER(b.name))) {
-    const result = await client.callTool({ name: tool.name, arguments: SAMPLE_ARGS[tool.name] ?? {} });
+    const result = await client.callTool({
+      name: tool.name,
+      arguments: SAMPLE_ARGS[tool.name] ?? {},
+    });
     expect(Array.isArray(result.content)).toBe(true);
     expect(result.content[0].type).toBe("text");
-    if (tool.outputSchema) expect(result.isError ? undefined : result.structuredContent).toBeDefined();
-    results[tool.name] = result.structuredContent ?? (result.isError ? result : JSON.parse(result.content[0].text));
+    if (tool.outputSchema)
+      expect(result.isError ? undefined : result.structuredContent).toBeDefined();
+    results[tool.name] =
+      result.structuredContent ?? (result.isError ? result : JSON.parse(result.content[0].text));
   }
   expect(results.write_file.path).toBe("notes/hello.md");
   expect(results.read_file.content).toBe("# Hello\nquiver over MCP");
@@ -105,16 +110,30 @@ describe("Streamable HTTP against the binary", () => {
 
   test("raw: 401 challenge, foreign Origin, rebinding Host, GET", async () => {
     const post = (headers: Record<string, string>) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) });
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
     const unauth = await post({});
     expect(unauth.status).toBe(401);
-    expect(unauth.headers.get("www-authenticate")).toContain(`resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`);
-    const meta = (await (await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)).json()) as { resource: string };
+    expect(unauth.headers.get("www-authenticate")).toContain(
+      `resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`,
+    );
+    const meta = (await (
+      await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`)
+    ).json()) as { resource: string };
     expect(meta.resource).toBe(`${server.url}/mcp`);
-    expect((await post({ authorization: `Bearer ${TOKEN}`, origin: "https://evil.example" })).status).toBe(403);
-    expect((await post({ authorization: `Bearer ${TOKEN}`, host: "evil.example" })).status).toBe(403);
+    expect(
+      (await post({ authorization: `Bearer ${TOKEN}`, origin: "https://evil.example" })).status,
+    ).toBe(403);
+    expect((await post({ authorization: `Bearer ${TOKEN}`, host: "evil.example" })).status).toBe(
+      403,
+    );
     expect((await post({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
-    const get = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}`, accept: "text/event-stream" } });
+    const get = await fetch(url, {
+      headers: { authorization: `Bearer ${TOKEN}`, accept: "text/event-stream" },
+    });
     expect(get.status).toBe(405);
     expect(get.headers.get("allow")).toBe("POST");
   });
@@ -127,7 +146,11 @@ describe("stdio: quiver mcp", () => {
     binary = buildBinary();
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-  const params = () => ({ command: binary, args: ["mcp", "--data", dataDir], stderr: "ignore" as const });
+  const params = () => ({
+    command: binary,
+    args: ["mcp", "--data", dataDir],
+    stderr: "ignore" as const,
+  });
 
   test("v2 client, modern era", async () => {
     const client = new Client(info, modernOptions);
@@ -150,16 +173,39 @@ describe("stdio: quiver mcp", () => {
   });
 
   test("stdout carries only protocol; exits promptly on EOF and on SIGTERM", async () => {
-    const proc = spawn([binary, "mcp", "--data", dataDir], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: info } }) + "\n");
-    proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n");
-    proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "list_files", arguments: { limit: 1 } } }) + "\n");
+    const proc = spawn([binary, "mcp", "--data", dataDir], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    proc.stdin.write(
+      `${JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: info },
+      })}\n`,
+    );
+    proc.stdin.write(
+      `${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`,
+    );
+    proc.stdin.write(
+      `${JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "list_files", arguments: { limit: 1 } },
+      })}\n`,
+    );
     proc.stdin.write("not json\n");
     proc.stdin.end();
     const started = Date.now();
     expect(await proc.exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(3000);
-    const lines = (await new Response(proc.stdout).text()).trim().split("\n").map((l) => JSON.parse(l));
+    const lines = (await new Response(proc.stdout).text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     // Answered as they finish: the parse error (synchronous) may come first.
     const byId = new Map(lines.map((l) => [l.id, l]));
     expect(lines).toHaveLength(3);
@@ -167,7 +213,11 @@ describe("stdio: quiver mcp", () => {
     expect(JSON.parse(byId.get(2).result.content[0].text)).toEqual({ files: [] });
     expect(byId.get(null).error.code).toBe(-32700);
 
-    const idle = spawn([binary, "mcp", "--data", dataDir], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const idle = spawn([binary, "mcp", "--data", dataDir], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     await Bun.sleep(300);
     const t0 = Date.now();
     idle.kill("SIGTERM");
@@ -177,9 +227,22 @@ describe("stdio: quiver mcp", () => {
   });
 
   test("large answers are flushed in full before exit", async () => {
-    const proc = spawn([binary, "mcp", "--data", dataDir], { stdin: "pipe", stdout: "pipe", stderr: "ignore" });
-    const content = Array.from({ length: 1500 }, (_, i) => `line ${i} ${"x".repeat(30)}`).join("\n");
-    proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "write_file", arguments: { path: "big.txt", content } } }) + "\n");
+    const proc = spawn([binary, "mcp", "--data", dataDir], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "ignore",
+    });
+    const content = Array.from({ length: 1500 }, (_, i) => `line ${i} ${"x".repeat(30)}`).join(
+      "\n",
+    );
+    proc.stdin.write(
+      `${JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "write_file", arguments: { path: "big.txt", content } },
+      })}\n`,
+    );
     proc.stdin.flush();
     // Wait for the write's answer before reading the file back.
     const reader = proc.stdout.getReader();
@@ -190,7 +253,14 @@ describe("stdio: quiver mcp", () => {
       out += new TextDecoder().decode(value);
     }
     for (let id = 2; id < 12; id++)
-      proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "read_file", arguments: { path: "big.txt" } } }) + "\n");
+      proc.stdin.write(
+        `${JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "tools/call",
+          params: { name: "read_file", arguments: { path: "big.txt" } },
+        })}\n`,
+      );
     proc.stdin.end();
     for (;;) {
       const { value, done } = await reader.read();
@@ -198,15 +268,35 @@ describe("stdio: quiver mcp", () => {
       out += new TextDecoder().decode(value);
     }
     expect(await proc.exited).toBe(0);
-    const lines = out.trim().split("\n").map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(11);
     expect(lines[0].result.isError).toBeUndefined();
-    for (const l of lines.slice(1)) expect(JSON.parse(l.result.content[0].text).content).toBe(content);
+    for (const l of lines.slice(1))
+      expect(JSON.parse(l.result.content[0].text).content).toBe(content);
   });
 
   test("a first server/discover is answered", async () => {
-    const proc = spawn([binary, "mcp", "--data", dataDir], { stdin: "pipe", stdout: "pipe", stderr: "ignore" });
-    proc.stdin.write(JSON.stringify({ jsonrpc: "2.0", id: "d", method: "server/discover", params: { _meta: { "io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {} } } }) + "\n");
+    const proc = spawn([binary, "mcp", "--data", dataDir], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "ignore",
+    });
+    proc.stdin.write(
+      `${JSON.stringify({
+        jsonrpc: "2.0",
+        id: "d",
+        method: "server/discover",
+        params: {
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      })}\n`,
+    );
     proc.stdin.end();
     await proc.exited;
     const answer = JSON.parse(await new Response(proc.stdout).text());

@@ -1,14 +1,14 @@
+import { describe, expect, test } from "bun:test";
 import { Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { describe, expect, test } from "bun:test";
 import { loadConfig } from "../src/config.ts";
 import { QuiverError } from "../src/errors.ts";
 import { classifyEra, classifyHttp, decodeHeaderValue } from "../src/mcp/era.ts";
 import { RpcError } from "../src/mcp/jsonrpc.ts";
-import { handleMessage, parseMessage, type McpCall, type McpDeps } from "../src/mcp/protocol.ts";
+import { handleMessage, type McpCall, type McpDeps, parseMessage } from "../src/mcp/protocol.ts";
 import { MAX_RESULT_CHARS } from "../src/mcp/tool-result.ts";
 import { buildToolSet, registryToolSet } from "../src/mcp/tools-list.ts";
-import { defineTool, type AnyTool, type Services } from "../src/tools/define.ts";
+import { type AnyTool, defineTool, type Services } from "../src/tools/define.ts";
 import { tools } from "../src/tools/registry.ts";
 import { ENVELOPE, MODERN, testServer } from "./mcp-support.ts";
 
@@ -31,11 +31,18 @@ const failing = defineTool({
   input: Type.Object({ how: Type.String() }),
   scope: "read",
   run: ({ how }) => {
-    if (how === "expected") throw new QuiverError(404, "not_found", 'no file named "x"; list_files shows the files');
+    if (how === "expected")
+      throw new QuiverError(404, "not_found", 'no file named "x"; list_files shows the files');
     throw new Error("secret internal detail");
   },
 });
-const huge = defineTool({ name: "huge", description: "Returns too much.", input: Type.Object({}), scope: "read", run: () => ({ blob: "x".repeat(MAX_RESULT_CHARS * 3) }) });
+const huge = defineTool({
+  name: "huge",
+  description: "Returns too much.",
+  input: Type.Object({}),
+  scope: "read",
+  run: () => ({ blob: "x".repeat(MAX_RESULT_CHARS * 3) }),
+});
 const slow = defineTool({
   name: "slow",
   description: "Reports progress.",
@@ -51,18 +58,33 @@ const slow = defineTool({
 const stubs = buildToolSet([echo, failing, huge, slow] as unknown as AnyTool[]);
 const deps = { services: noServices, toolSet: stubs };
 
-const req = (id: number, method: string, params?: Record<string, unknown>) => ({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
-const call = async (body: unknown, d: McpDeps = deps, c: McpCall = admin) => (await handleMessage(body, d, c)) as any;
+const req = (id: number, method: string, params?: Record<string, unknown>) => ({
+  jsonrpc: "2.0",
+  id,
+  method,
+  ...(params ? { params } : {}),
+});
+const call = async (body: unknown, d: McpDeps = deps, c: McpCall = admin) =>
+  (await handleMessage(body, d, c)) as any;
 
 describe("legacy era (initialize handshake)", () => {
   test("initialize echoes a supported version and offers the newest for others", async () => {
     for (const v of ["2025-11-25", "2025-06-18", "2025-03-26"]) {
-      const res = await call(req(1, "initialize", { protocolVersion: v, capabilities: {}, clientInfo: { name: "c", version: "1" } }));
+      const res = await call(
+        req(1, "initialize", {
+          protocolVersion: v,
+          capabilities: {},
+          clientInfo: { name: "c", version: "1" },
+        }),
+      );
       expect(res.result.protocolVersion).toBe(v);
       expect(res.result.capabilities).toEqual({ tools: { listChanged: false } });
       expect(res.result.serverInfo.name).toBe("quiver");
     }
-    expect((await call(req(2, "initialize", { protocolVersion: "2024-11-05", capabilities: {} }))).result.protocolVersion).toBe("2025-11-25");
+    expect(
+      (await call(req(2, "initialize", { protocolVersion: "2024-11-05", capabilities: {} }))).result
+        .protocolVersion,
+    ).toBe("2025-11-25");
   });
 
   test("ping answers {}; notifications get no response; unknown methods -32601", async () => {
@@ -79,12 +101,18 @@ describe("legacy era (initialize handshake)", () => {
 });
 
 describe("modern era (2026-07-28, per-request _meta)", () => {
-  const m = (id: number, method: string, params: Record<string, unknown> = {}) => req(id, method, { ...params, _meta: ENVELOPE });
+  const m = (id: number, method: string, params: Record<string, unknown> = {}) =>
+    req(id, method, { ...params, _meta: ENVELOPE });
 
   test("server/discover lists versions, capabilities, serverInfo", async () => {
     const res = await call(m(1, "server/discover"));
     expect(res.result.resultType).toBe("complete");
-    expect(res.result.supportedVersions).toEqual([MODERN, "2025-11-25", "2025-06-18", "2025-03-26"]);
+    expect(res.result.supportedVersions).toEqual([
+      MODERN,
+      "2025-11-25",
+      "2025-06-18",
+      "2025-03-26",
+    ]);
     expect(res.result.capabilities).toEqual({ tools: { listChanged: false } });
     expect(res.result._meta["io.modelcontextprotocol/serverInfo"].name).toBe("quiver");
   });
@@ -93,7 +121,10 @@ describe("modern era (2026-07-28, per-request _meta)", () => {
     const list = await call(m(1, "tools/list"));
     expect(list.result).toMatchObject({ resultType: "complete", cacheScope: "public" });
     expect(list.result.ttlMs).toBeGreaterThan(0);
-    expect((await call(m(2, "tools/call", { name: "echo_structured", arguments: { word: "hi" } }))).result.resultType).toBe("complete");
+    expect(
+      (await call(m(2, "tools/call", { name: "echo_structured", arguments: { word: "hi" } })))
+        .result.resultType,
+    ).toBe("complete");
   });
 
   test("ping and initialize do not exist in the modern era", async () => {
@@ -102,7 +133,11 @@ describe("modern era (2026-07-28, per-request _meta)", () => {
   });
 
   test("an unsupported version is -32022 with the supported list", () => {
-    const bad = { ...req(1, "tools/list", { _meta: { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": "2099-01-01" } }) } as any;
+    const bad = {
+      ...req(1, "tools/list", {
+        _meta: { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": "2099-01-01" },
+      }),
+    } as any;
     try {
       classifyEra(bad);
       throw new Error("no error");
@@ -110,19 +145,34 @@ describe("modern era (2026-07-28, per-request _meta)", () => {
       expect(err).toBeInstanceOf(RpcError);
       expect((err as RpcError).code).toBe(-32022);
       expect((err as RpcError).httpStatus).toBe(400);
-      expect((err as any).data).toEqual({ supported: [MODERN, "2025-11-25", "2025-06-18", "2025-03-26"], requested: "2099-01-01" });
+      expect((err as any).data).toEqual({
+        supported: [MODERN, "2025-11-25", "2025-06-18", "2025-03-26"],
+        requested: "2099-01-01",
+      });
     }
   });
 
   test("an envelope without clientCapabilities is invalid params", async () => {
-    const res = await call(req(1, "tools/list", { _meta: { "io.modelcontextprotocol/protocolVersion": MODERN } }));
+    const res = await call(
+      req(1, "tools/list", { _meta: { "io.modelcontextprotocol/protocolVersion": MODERN } }),
+    );
     expect(res.error.code).toBe(-32602);
   });
 });
 
 describe("HTTP header cross-checks", () => {
-  const body = req(1, "tools/call", { name: "echo_structured", arguments: {}, _meta: ENVELOPE }) as any;
-  const headers = (h: Record<string, string>) => new Headers({ "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": "echo_structured", ...h });
+  const body = req(1, "tools/call", {
+    name: "echo_structured",
+    arguments: {},
+    _meta: ENVELOPE,
+  }) as any;
+  const headers = (h: Record<string, string>) =>
+    new Headers({
+      "mcp-protocol-version": MODERN,
+      "mcp-method": "tools/call",
+      "mcp-name": "echo_structured",
+      ...h,
+    });
   const codeOf = (h: Headers, b = body) => {
     try {
       classifyHttp(b, h);
@@ -145,9 +195,13 @@ describe("HTTP header cross-checks", () => {
   });
 
   test("Mcp-Name may be base64-wrapped", () => {
-    expect(decodeHeaderValue("=?base64?" + Buffer.from("naïve").toString("base64") + "?=")).toBe("naïve");
+    expect(decodeHeaderValue(`=?base64?${Buffer.from("naïve").toString("base64")}?=`)).toBe(
+      "naïve",
+    );
     const b = req(1, "tools/call", { name: "naïve", _meta: ENVELOPE }) as any;
-    expect(codeOf(headers({ "mcp-name": "=?base64?" + Buffer.from("naïve").toString("base64") + "?=" }), b)).toBe(0);
+    expect(
+      codeOf(headers({ "mcp-name": `=?base64?${Buffer.from("naïve").toString("base64")}?=` }), b),
+    ).toBe(0);
   });
 
   test("legacy requests: a modern version header without an envelope, or an unknown version, is refused", () => {
@@ -161,21 +215,30 @@ describe("HTTP header cross-checks", () => {
 
 describe("tools/call results", () => {
   test("structuredContent validates against the declared output schema, text mirrors it", async () => {
-    const res = await call(req(1, "tools/call", { name: "echo_structured", arguments: { word: "quiver" } }));
+    const res = await call(
+      req(1, "tools/call", { name: "echo_structured", arguments: { word: "quiver" } }),
+    );
     expect(Value.Check(echo.output!, res.result.structuredContent)).toBe(true);
     expect(JSON.parse(res.result.content[0].text)).toEqual({ word: "quiver", length: 6 });
     expect(res.result.isError).toBeUndefined();
   });
 
   test("bad arguments are an isError result naming the field", async () => {
-    const res = await call(req(1, "tools/call", { name: "echo_structured", arguments: { word: 5 } }));
+    const res = await call(
+      req(1, "tools/call", { name: "echo_structured", arguments: { word: 5 } }),
+    );
     expect(res.result.isError).toBe(true);
     expect(res.result.content[0].text).toContain("parameters.word");
   });
 
   test("expected failures keep their message; bugs hide theirs", async () => {
-    const expected = await call(req(1, "tools/call", { name: "fails", arguments: { how: "expected" } }));
-    expect(expected.result).toEqual({ content: [{ type: "text", text: 'not_found: no file named "x"; list_files shows the files' }], isError: true });
+    const expected = await call(
+      req(1, "tools/call", { name: "fails", arguments: { how: "expected" } }),
+    );
+    expect(expected.result).toEqual({
+      content: [{ type: "text", text: 'not_found: no file named "x"; list_files shows the files' }],
+      isError: true,
+    });
     const bug = await call(req(2, "tools/call", { name: "fails", arguments: { how: "bug" } }));
     expect(bug.result.isError).toBe(true);
     expect(bug.result.content[0].text).not.toContain("secret");
@@ -195,17 +258,33 @@ describe("tools/call results", () => {
 
   test("progress goes out as notifications/progress with the request's token, increasing", async () => {
     const sent: any[] = [];
-    const res = await call(req(1, "tools/call", { name: "slow", arguments: {}, _meta: { progressToken: "p1" } }), deps, { ...admin, notify: (n) => sent.push(n) });
+    const res = await call(
+      req(1, "tools/call", { name: "slow", arguments: {}, _meta: { progressToken: "p1" } }),
+      deps,
+      { ...admin, notify: (n) => sent.push(n) },
+    );
     expect(JSON.parse(res.result.content[0].text)).toEqual({ done: true });
     expect(sent).toEqual([
-      { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: "p1", progress: 1, total: 3, message: "one" } },
-      { jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: "p1", progress: 2, total: 3 } },
+      {
+        jsonrpc: "2.0",
+        method: "notifications/progress",
+        params: { progressToken: "p1", progress: 1, total: 3, message: "one" },
+      },
+      {
+        jsonrpc: "2.0",
+        method: "notifications/progress",
+        params: { progressToken: "p1", progress: 2, total: 3 },
+      },
     ]);
   });
 
   test("scope is enforced by the shared callTool (stdio callers are admins; HTTP checks earlier)", async () => {
     const server = testServer();
-    const res = await call(req(1, "tools/call", { name: "write_file", arguments: { path: "a", content: "b" } }), { services: server.services, toolSet: registryToolSet() }, { caller: { id: "r", name: "r", scope: "read" } });
+    const res = await call(
+      req(1, "tools/call", { name: "write_file", arguments: { path: "a", content: "b" } }),
+      { services: server.services, toolSet: registryToolSet() },
+      { caller: { id: "r", name: "r", scope: "read" } },
+    );
     expect(res.result.isError).toBe(true);
     expect(res.result.content[0].text).toStartWith("insufficient_scope");
     server.close();
@@ -229,18 +308,30 @@ describe("tools/list", () => {
 
   test("numbers are plain numbers (Elysia's string-or-integer unions collapsed)", async () => {
     const res = await call(req(1, "tools/list"), { services: noServices });
-    const limit = res.result.tools.find((t: any) => t.name === "list_files").inputSchema.properties.limit;
-    expect(limit).toEqual({ type: "integer", minimum: 1, maximum: 1000, description: expect.any(String) });
+    const limit = res.result.tools.find((t: any) => t.name === "list_files").inputSchema.properties
+      .limit;
+    expect(limit).toEqual({
+      type: "integer",
+      minimum: 1,
+      maximum: 1000,
+      description: expect.any(String),
+    });
     expect(JSON.stringify(res.result.tools)).not.toContain('"format":"integer"');
   });
 
   test("declared output schemas are listed", async () => {
     const res = await call(req(1, "tools/list"));
-    expect(res.result.tools.find((t: any) => t.name === "echo_structured").outputSchema.properties.length.type).toBe("integer");
+    expect(
+      res.result.tools.find((t: any) => t.name === "echo_structured").outputSchema.properties.length
+        .type,
+    ).toBe("integer");
   });
 
   test("pages chain by cursor; a made-up cursor is invalid params", async () => {
-    const many = Array.from({ length: 120 }, (_, i) => ({ ...echo, name: `tool_${String(i).padStart(3, "0")}` })) as unknown as AnyTool[];
+    const many = Array.from({ length: 120 }, (_, i) => ({
+      ...echo,
+      name: `tool_${String(i).padStart(3, "0")}`,
+    })) as unknown as AnyTool[];
     const d = { services: noServices, toolSet: buildToolSet(many) };
     const names: string[] = [];
     let cursor: string | undefined;
@@ -259,10 +350,14 @@ describe("tools/list", () => {
 
 describe("message shape", () => {
   test("batches, non-2.0 messages and bad ids are invalid requests", () => {
-    for (const bad of [[req(1, "ping")], { id: 1, method: "ping" }, { jsonrpc: "2.0", id: 1.5, method: "ping" }, { jsonrpc: "2.0", id: 1 }]) {
+    for (const bad of [
+      [req(1, "ping")],
+      { id: 1, method: "ping" },
+      { jsonrpc: "2.0", id: 1.5, method: "ping" },
+      { jsonrpc: "2.0", id: 1 },
+    ]) {
       expect(() => parseMessage(bad)).toThrow(RpcError);
     }
     expect(parseMessage({ jsonrpc: "2.0", id: 1, result: {} }).kind).toBe("response");
   });
 });
-

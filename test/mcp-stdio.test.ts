@@ -1,9 +1,9 @@
-import { Type } from "@sinclair/typebox";
 import { expect, test } from "bun:test";
+import { Type } from "@sinclair/typebox";
 import { loadConfig } from "../src/config.ts";
 import { serveStdio } from "../src/mcp/stdio.ts";
 import { buildToolSet } from "../src/mcp/tools-list.ts";
-import { defineTool, type AnyTool, type Services } from "../src/tools/define.ts";
+import { type AnyTool, defineTool, type Services } from "../src/tools/define.ts";
 
 // The stdio transport in-process, with stub tools: cancellation and shutdown timing.
 const services = { config: loadConfig({ data: "/nonexistent", quiet: true }, {}) } as Services;
@@ -12,14 +12,19 @@ const hang = defineTool({
   description: "Waits until cancelled.",
   input: Type.Object({}),
   scope: "read",
-  run: (_args, ctx) => new Promise((_, reject) => ctx.signal?.addEventListener("abort", () => reject(Object.assign(new Error("aborted"), { name: "AbortError" })))),
+  run: (_args, ctx) =>
+    new Promise((_, reject) =>
+      ctx.signal?.addEventListener("abort", () =>
+        reject(Object.assign(new Error("aborted"), { name: "AbortError" })),
+      ),
+    ),
 });
 const toolSet = buildToolSet([hang] as unknown as AnyTool[]);
 
 function input(lines: unknown[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
-      for (const l of lines) controller.enqueue(new TextEncoder().encode(JSON.stringify(l) + "\n"));
+      for (const l of lines) controller.enqueue(new TextEncoder().encode(`${JSON.stringify(l)}\n`));
       controller.close();
     },
   });
@@ -29,10 +34,19 @@ test("notifications/cancelled aborts the request and no response is sent for it"
   const out: string[] = [];
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (m: unknown) => controller.enqueue(new TextEncoder().encode(JSON.stringify(m) + "\n"));
-      send({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "hang", arguments: {} } });
+      const send = (m: unknown) =>
+        controller.enqueue(new TextEncoder().encode(`${JSON.stringify(m)}\n`));
+      send({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "hang", arguments: {} },
+      });
       send({ jsonrpc: "2.0", id: 8, method: "ping" });
-      setTimeout(() => send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 7 } }), 20);
+      setTimeout(
+        () => send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 7 } }),
+        20,
+      );
       setTimeout(() => controller.close(), 60);
     },
   });
@@ -43,7 +57,16 @@ test("notifications/cancelled aborts the request and no response is sent for it"
 test("on end of input, work still running is cancelled after the drain period", async () => {
   const out: string[] = [];
   const started = Date.now();
-  await serveStdio({ services, toolSet }, { input: input([{ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "hang", arguments: {} } }]), write: (l) => out.push(l), drainMs: 100 });
+  await serveStdio(
+    { services, toolSet },
+    {
+      input: input([
+        { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "hang", arguments: {} } },
+      ]),
+      write: (l) => out.push(l),
+      drainMs: 100,
+    },
+  );
   expect(Date.now() - started).toBeLessThan(1000);
   expect(out).toEqual([]);
 });

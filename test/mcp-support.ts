@@ -1,11 +1,11 @@
 // Helpers for the MCP tests (test/mcp-*.test.ts): an in-process server, the compiled
 // binary, raw /mcp requests. Not a test file itself.
-import { spawn, type Subprocess } from "bun";
+
 import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { loadConfig, type Config } from "../src/config.ts";
+import { type Subprocess, spawn } from "bun";
+import { type Config, loadConfig } from "../src/config.ts";
 import { createHandler, type Handler } from "../src/server/handler.ts";
-import { openServices, type OpenServices } from "../src/services.ts";
+import { type OpenServices, openServices } from "../src/services.ts";
 import { BINARY, buildBinary, freePort, ROOT, waitForHealthy } from "./support/binary.ts";
 import { tempDir as sharedTempDir } from "./support/services.ts";
 
@@ -14,7 +14,10 @@ export const tempDir = (prefix = "quiver-mcp-") => sharedTempDir(prefix);
 
 export const TOKEN = "mcp-test-static-token-0123456789abcdef";
 export const MODERN = "2026-07-28";
-export const ENVELOPE = { "io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {} };
+export const ENVELOPE = {
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
 
 export interface TestServer {
   services: OpenServices;
@@ -25,7 +28,10 @@ export interface TestServer {
 
 export function testServer(overrides: Partial<Config> = {}): TestServer {
   const dataDir = tempDir();
-  const config = { ...loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }), ...overrides };
+  const config = {
+    ...loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }),
+    ...overrides,
+  };
   const services = openServices(config);
   return {
     services,
@@ -39,8 +45,16 @@ export function testServer(overrides: Partial<Config> = {}): TestServer {
 }
 
 /** A POST to /mcp with the headers a modern client derives from the body. */
-export function mcpRequest(body: any, headers: Record<string, string | null> = {}, init: { method?: string; url?: string } = {}): Request {
-  const h: Record<string, string> = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
+export function mcpRequest(
+  body: any,
+  headers: Record<string, string | null> = {},
+  init: { method?: string; url?: string } = {},
+): Request {
+  const h: Record<string, string> = {
+    authorization: `Bearer ${TOKEN}`,
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+  };
   const version = body?.params?._meta?.["io.modelcontextprotocol/protocolVersion"];
   if (typeof version === "string" && "id" in body) {
     h["mcp-protocol-version"] = version;
@@ -49,7 +63,11 @@ export function mcpRequest(body: any, headers: Record<string, string | null> = {
   }
   for (const [k, v] of Object.entries(headers)) v === null ? delete h[k] : (h[k] = v);
   const method = init.method ?? "POST";
-  return new Request(init.url ?? "http://localhost:8080/mcp", { method, headers: h, body: method === "POST" ? JSON.stringify(body) : undefined });
+  return new Request(init.url ?? "http://localhost:8080/mcp", {
+    method,
+    headers: h,
+    body: method === "POST" ? JSON.stringify(body) : undefined,
+  });
 }
 
 export interface Running {
@@ -64,11 +82,19 @@ export async function startBinary(args: string[] = []): Promise<Running> {
   const binary = buildBinary();
   const dataDir = tempDir();
   const port = await freePort();
-  const proc = spawn([binary, "serve", "--port", String(port), "--data", dataDir, "--quiet", ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
-    stdout: "ignore",
-    stderr: "pipe",
-  });
+  const proc = spawn(
+    [binary, "serve", "--port", String(port), "--data", dataDir, "--quiet", ...args],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        QUIVER_TOKEN: TOKEN,
+        NODE_ENV: "production",
+      },
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHealthy(url, proc, () => new Response(proc.stderr).text());
   return {

@@ -17,7 +17,12 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
   return server.handle(
     new Request(`http://localhost${path}`, {
       method: "POST",
-      headers: { authorization: `Bearer ${STATIC_TOKEN}`, "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+      headers: {
+        authorization: `Bearer ${STATIC_TOKEN}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        ...headers,
+      },
       body: JSON.stringify(body),
     }),
   );
@@ -41,9 +46,17 @@ describe.each(tools.map((t) => [t.name, t] as const))("%s", (name, tool) => {
     for (let i = 0; i < ITERATIONS; i++) {
       const params = arbitraryParams(schema, next);
       const a = await post("/tools/call", { name, parameters: params });
-      expectCleanFailure(a.status, await a.text(), `/tools/call ${JSON.stringify(params).slice(0, 200)}`);
+      expectCleanFailure(
+        a.status,
+        await a.text(),
+        `/tools/call ${JSON.stringify(params).slice(0, 200)}`,
+      );
       const b = await post(`/tools/${name}`, params);
-      expectCleanFailure(b.status, await b.text(), `/tools/${name} ${JSON.stringify(params).slice(0, 200)}`);
+      expectCleanFailure(
+        b.status,
+        await b.text(),
+        `/tools/${name} ${JSON.stringify(params).slice(0, 200)}`,
+      );
     }
   }, 60_000);
 
@@ -51,8 +64,24 @@ describe.each(tools.map((t) => [t.name, t] as const))("%s", (name, tool) => {
     const next = rng(name.length * 104729);
     for (let i = 0; i < ITERATIONS; i++) {
       const args = arbitraryParams(schema, next);
-      const body = { jsonrpc: "2.0", id: i, method: "tools/call", params: { name, arguments: args, _meta: { "io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {} } } };
-      const res = await post("/mcp", body, { "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": name });
+      const body = {
+        jsonrpc: "2.0",
+        id: i,
+        method: "tools/call",
+        params: {
+          name,
+          arguments: args,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": MODERN,
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      };
+      const res = await post("/mcp", body, {
+        "mcp-protocol-version": MODERN,
+        "mcp-method": "tools/call",
+        "mcp-name": name,
+      });
       const text = await res.text();
       expect(res.status, text.slice(0, 300)).toBeLessThan(500);
       expect(text).not.toMatch(/\n\s+at /);

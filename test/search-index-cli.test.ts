@@ -40,9 +40,25 @@ describe("importTree", () => {
     symlinkSync(outside, join(root, "link-dir"));
     const progress: number[] = [];
     let checkpoints = 0;
-    const s = await importTree(files, { root, prefix: "t1", onProgress: (p) => progress.push(p.files_done), checkpoint: () => void checkpoints++ });
-    expect(s).toMatchObject({ added: 5, updated: 0, unchanged: 0, skipped_binary: 2, removed: 0, aborted: false });
-    expect(s.skipped_list.map((k) => k.rel).sort()).toEqual(["bad%41name.txt", "link-dir", "link-file.txt"]);
+    const s = await importTree(files, {
+      root,
+      prefix: "t1",
+      onProgress: (p) => progress.push(p.files_done),
+      checkpoint: () => void checkpoints++,
+    });
+    expect(s).toMatchObject({
+      added: 5,
+      updated: 0,
+      unchanged: 0,
+      skipped_binary: 2,
+      removed: 0,
+      aborted: false,
+    });
+    expect(s.skipped_list.map((k) => k.rel).sort()).toEqual([
+      "bad%41name.txt",
+      "link-dir",
+      "link-file.txt",
+    ]);
     expect(s.skipped_list.find((k) => k.rel === "link-dir")!.reason).toContain("symbolic link");
     expect(files.get("t1/guide/install.md")?.is_text).toBe(true);
     expect(files.get("t1/image.png")?.is_text).toBe(false);
@@ -77,14 +93,29 @@ describe("importTree", () => {
   });
 
   test("the search index's bulk-load settings hold during an import and are restored after it, even a failed one", async () => {
-    const setting = (k: string) => (server.services.db.query("SELECT v FROM passages_fts_config WHERE k = ?").get(k) as { v: number } | null)?.v;
+    const setting = (k: string) =>
+      (
+        server.services.db.query("SELECT v FROM passages_fts_config WHERE k = ?").get(k) as {
+          v: number;
+        } | null
+      )?.v;
     const before = [setting("automerge"), setting("hashsize")];
     const during: (number | undefined)[][] = [];
-    await importTree(files, { root: tree(), prefix: "bulk/", checkpoint: () => void during.push([setting("automerge"), setting("hashsize")]) });
+    await importTree(files, {
+      root: tree(),
+      prefix: "bulk/",
+      checkpoint: () => void during.push([setting("automerge"), setting("hashsize")]),
+    });
     expect(during[0]).toEqual([16, 16 * 1024 * 1024]);
     const after = [setting("automerge"), setting("hashsize")];
     expect(after).toEqual([before[0] ?? 4, before[1] ?? 1024 * 1024]);
-    const failing = importTree(files, { root: tree(), prefix: "bulk2/", checkpoint: () => { throw new Error("stop here"); } });
+    const failing = importTree(files, {
+      root: tree(),
+      prefix: "bulk2/",
+      checkpoint: () => {
+        throw new Error("stop here");
+      },
+    });
     await expect(failing).rejects.toThrow("stop here");
     expect([setting("automerge"), setting("hashsize")]).toEqual(after);
     // Nothing about the results changes: what was imported is found.
@@ -102,7 +133,13 @@ describe("importTree", () => {
     const root = tempDir("quiver-tree-");
     for (let i = 0; i < 200; i++) writeFileSync(join(root, `f${i}.txt`), `file ${i}\n`);
     const controller = new AbortController();
-    const s = await importTree(files, { root, prefix: "t4/", batchFiles: 5, signal: controller.signal, checkpoint: () => controller.abort() });
+    const s = await importTree(files, {
+      root,
+      prefix: "t4/",
+      batchFiles: 5,
+      signal: controller.signal,
+      checkpoint: () => controller.abort(),
+    });
     expect(s.aborted).toBe(true);
     expect(s.added).toBeGreaterThanOrEqual(5);
     // The batch that was committing, plus those already prepared ahead (their blobs are
@@ -112,9 +149,13 @@ describe("importTree", () => {
   });
 
   test("a missing directory or a file as root is a clear 400; a symlinked root is followed", async () => {
-    await expect(importTree(files, { root: "/nonexistent/quiver" })).rejects.toMatchObject({ status: 400 });
+    await expect(importTree(files, { root: "/nonexistent/quiver" })).rejects.toMatchObject({
+      status: 400,
+    });
     const root = tree();
-    await expect(importTree(files, { root: join(root, "notes.txt") })).rejects.toMatchObject({ status: 400 });
+    await expect(importTree(files, { root: join(root, "notes.txt") })).rejects.toMatchObject({
+      status: 400,
+    });
     const link = join(tempDir("quiver-link-"), "docs");
     symlinkSync(root, link);
     expect(await importTree(files, { root: link, prefix: "t5/" })).toMatchObject({ added: 5 });
@@ -126,7 +167,9 @@ describe("quiver index / quiver search (CLI)", () => {
   afterAll(() => rmSync(data, { recursive: true, force: true }));
   const run = (...args: string[]) => runEnv({}, ...args);
   const runEnv = (env: Record<string, string>, ...args: string[]) => {
-    const p = Bun.spawnSync([BUN, MAIN, ...args], { env: { ...process.env, QUIVER_TOKEN: "", ...env } });
+    const p = Bun.spawnSync([BUN, MAIN, ...args], {
+      env: { ...process.env, QUIVER_TOKEN: "", ...env },
+    });
     return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
   };
 
@@ -157,17 +200,27 @@ describe("quiver index / quiver search (CLI)", () => {
     // A write through the server holds no lock between requests; the CLI's batches wait
     // on busy_timeout if they collide with one.
     const writes = Array.from({ length: 20 }, (_, i) =>
-      request(server, "/tools/call", { body: { name: "write_file", parameters: { path: `live/${i}.txt`, content: `live write ${i} aardvark` } } }),
+      request(server, "/tools/call", {
+        body: {
+          name: "write_file",
+          parameters: { path: `live/${i}.txt`, content: `live write ${i} aardvark` },
+        },
+      }),
     );
-    const cli = Bun.spawn([BUN, MAIN, "index", tree(), "--prefix", "cli/", "--data", server.config.dataDir, "--json"], {
-      env: { ...process.env, QUIVER_TOKEN: "" },
-      stdout: "pipe",
-      stderr: "pipe",
-    });
+    const cli = Bun.spawn(
+      [BUN, MAIN, "index", tree(), "--prefix", "cli/", "--data", server.config.dataDir, "--json"],
+      {
+        env: { ...process.env, QUIVER_TOKEN: "" },
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+    );
     expect((await Promise.all(writes)).every((r) => r.status === 200)).toBe(true);
     expect(await cli.exited).toBe(0);
     expect(JSON.parse(await new Response(cli.stdout).text())).toMatchObject({ added: 5 });
-    const res = await request(server, "/tools/search", { body: { query: "wombat OR aardvark", limit: 50 } });
+    const res = await request(server, "/tools/search", {
+      body: { query: "wombat OR aardvark", limit: 50 },
+    });
     expect(res.json.total).toBe(21);
     expect(res.json.results.map((r: any) => r.path)).toContain("cli/guide/install.md");
     server.close();
@@ -176,8 +229,12 @@ describe("quiver index / quiver search (CLI)", () => {
   test("search prints path:lines, score and a marked snippet; exit 1 when nothing matches", () => {
     const hit = run("search", "wombat", "--data", data);
     expect(hit.code).toBe(0);
-    expect(hit.out).toMatch(/^docs\/guide\/install\.md:1-3 {2}\(score [\d.e+-]+\)\n {4}.*«wombat»/m);
-    const json = JSON.parse(run("search", "quiver OR wombat", "--limit", "1", "--json", "--data", data).out);
+    expect(hit.out).toMatch(
+      /^docs\/guide\/install\.md:1-3 {2}\(score [\d.e+-]+\)\n {4}.*«wombat»/m,
+    );
+    const json = JSON.parse(
+      run("search", "quiver OR wombat", "--limit", "1", "--json", "--data", data).out,
+    );
     expect(json.results).toHaveLength(1);
     expect(json.total).toBe(2);
     const none = run("search", "nothingmatchesthis", "--data", data);
@@ -195,9 +252,20 @@ describe("importTree failures", () => {
     for (let i = 0; i < 12; i++) writeFileSync(join(root, `f${i}.txt`), `file ${i}\n`);
     const stop = new Error("job lease lost");
     await expect(
-      importTree(server.services.files, { root, batchFiles: 4, checkpoint: () => { throw stop; } }),
+      importTree(server.services.files, {
+        root,
+        batchFiles: 4,
+        checkpoint: () => {
+          throw stop;
+        },
+      }),
     ).rejects.toBe(stop);
-    expect(server.services.files.list("", 100).files.map((f) => f.path)).toEqual(["f0.txt", "f1.txt", "f10.txt", "f11.txt"]);
+    expect(server.services.files.list("", 100).files.map((f) => f.path)).toEqual([
+      "f0.txt",
+      "f1.txt",
+      "f10.txt",
+      "f11.txt",
+    ]);
     server.close();
   });
 });

@@ -42,7 +42,9 @@ describe("parseQuery: the query language", () => {
   });
   test("nothing searchable, or too much, is a 400", () => {
     for (const q of ["", "   ", "***", "( )", '""', "-", "path:docs/"])
-      expect(() => parseQuery(q), q).toThrow(expect.objectContaining({ status: 400, code: "invalid_query" }));
+      expect(() => parseQuery(q), q).toThrow(
+        expect.objectContaining({ status: 400, code: "invalid_query" }),
+      );
     const many = Array.from({ length: MAX_QUERY_TERMS + 1 }, (_, i) => `w${i}`).join(" ");
     expect(() => parseQuery(many)).toThrow(expect.objectContaining({ status: 400 }));
   });
@@ -51,7 +53,9 @@ describe("parseQuery: the query language", () => {
 describe("parseQuery fuzz: every output is a valid FTS5 expression", () => {
   const db = new Database(":memory:");
   for (const m of migrations) db.run(m); // the real schema, with our tokenizer
-  db.run("INSERT INTO passages_fts (rowid, text) VALUES (1, 'word x café 東\u200b京 NEAR and or not')");
+  db.run(
+    "INSERT INTO passages_fts (rowid, text) VALUES (1, 'word x café 東\u200b京 NEAR and or not')",
+  );
   const match = db.prepare("SELECT count(*) AS n FROM passages_fts WHERE passages_fts MATCH ?");
 
   test("5,000 random strings: a parsed query runs, or parseQuery says 400", () => {
@@ -59,7 +63,7 @@ describe("parseQuery fuzz: every output is a valid FTS5 expression", () => {
     let ran = 0;
     for (let i = 0; i < 5000; i++) {
       const q = randomQuery(next);
-      let parsed;
+      let parsed: ReturnType<typeof parseQuery>;
       try {
         parsed = parseQuery(q);
       } catch (err) {
@@ -70,7 +74,9 @@ describe("parseQuery fuzz: every output is a valid FTS5 expression", () => {
         match.get(parsed.match);
         ran++;
       } catch (err) {
-        throw new Error(`FTS5 rejected ${JSON.stringify(parsed.match)} from ${JSON.stringify(q)}: ${(err as Error).message}`);
+        throw new Error(
+          `FTS5 rejected ${JSON.stringify(parsed.match)} from ${JSON.stringify(q)}: ${(err as Error).message}`,
+        );
       }
     }
     expect(ran).toBeGreaterThan(3000); // most strings are searches, not rejections
@@ -93,10 +99,15 @@ describe("chunkText: passages with line ranges", () => {
   test("reStructuredText underlined and overlined titles start passages", () => {
     const text = "=====\nTitle\n=====\n\nbody one\n\nSection\n-------\nbody two\n";
     const ps = chunkText(text);
-    expect(ps.map((p) => [p.line_start, p.line_end])).toEqual([[1, 5], [7, 9]]);
+    expect(ps.map((p) => [p.line_start, p.line_end])).toEqual([
+      [1, 5],
+      [7, 9],
+    ]);
   });
   test("long text is bounded; every line is covered once, in order", () => {
-    const lines = Array.from({ length: 1000 }, (_, i) => (i % 7 === 6 ? "" : `line ${i + 1} ` + "lorem ipsum ".repeat(8)));
+    const lines = Array.from({ length: 1000 }, (_, i) =>
+      i % 7 === 6 ? "" : `line ${i + 1} ${"lorem ipsum ".repeat(8)}`,
+    );
     const ps = chunkText(lines.join("\n"));
     expect(ps.length).toBeGreaterThan(10);
     let expectNext = 1;
@@ -109,7 +120,7 @@ describe("chunkText: passages with line ranges", () => {
     expect(ps[ps.length - 1]!.line_end).toBe(1000);
   });
   test("one giant line is cut into pieces that keep its line number", () => {
-    const ps = chunkText("a\n" + "x".repeat(10_000) + "\nb");
+    const ps = chunkText(`a\n${"x".repeat(10_000)}\nb`);
     expect(ps.filter((p) => p.line_start === 2).length).toBe(4);
     expect(ps[ps.length - 1]).toEqual({ line_start: 3, line_end: 3, text: "b" });
   });

@@ -11,7 +11,8 @@ const server = testServer();
 const ctx = toolContext(server.services);
 afterAll(() => server.close());
 
-const call = (tool: Parameters<typeof callTool>[0], params: unknown) => callTool(tool, params, ctx) as Promise<any>;
+const call = (tool: Parameters<typeof callTool>[0], params: unknown) =>
+  callTool(tool, params, ctx) as Promise<any>;
 const find = (params: Record<string, unknown>) => call(search, params);
 const write = (path: string, content: string) => call(writeFile, { path, content });
 
@@ -20,10 +21,27 @@ const write = (path: string, content: string) => call(writeFile, { path, content
 const filler = (i: number) =>
   `# Notes ${i}\n\nThe quick brown fox jumps over the lazy dog. Configuration files live in etc.\n\n` +
   `## Details\n\nEach server reads its configuration at start and logs a line per request.\n`;
-await Promise.all(Array.from({ length: 30 }, (_, i) => write(`corpus/note-${String(i).padStart(2, "0")}.md`, filler(i))));
+await Promise.all(
+  Array.from({ length: 30 }, (_, i) =>
+    write(`corpus/note-${String(i).padStart(2, "0")}.md`, filler(i)),
+  ),
+);
 const GUIDE = [
-  "Guide", "=====", "", "Intro paragraph about servers.", "", "Installing", "----------", "",
-  "Run the zanzibar-quokka installer twice.", "It is idempotent.", "", "Removing", "--------", "", "Delete the folder.",
+  "Guide",
+  "=====",
+  "",
+  "Intro paragraph about servers.",
+  "",
+  "Installing",
+  "----------",
+  "",
+  "Run the zanzibar-quokka installer twice.",
+  "It is idempotent.",
+  "",
+  "Removing",
+  "--------",
+  "",
+  "Delete the folder.",
 ].join("\n");
 await write("corpus/guide.rst", GUIDE);
 await write("other/readme.md", "# Other\n\nThe quick brown fox visits another folder.\n");
@@ -36,8 +54,14 @@ describe("search tool", () => {
     expect(res.results[0].snippet).toContain("«zanzibar-quokka installer»");
     // The range is the "Installing" section: read_file shows the heading and the match.
     const hit = res.results[0];
-    const window = await call(readFile, { path: hit.path, offset: hit.line_start, limit: hit.line_end - hit.line_start + 1 });
-    expect(window.content).toBe("Installing\n----------\n\nRun the zanzibar-quokka installer twice.\nIt is idempotent.");
+    const window = await call(readFile, {
+      path: hit.path,
+      offset: hit.line_start,
+      limit: hit.line_end - hit.line_start + 1,
+    });
+    expect(window.content).toBe(
+      "Installing\n----------\n\nRun the zanzibar-quokka installer twice.\nIt is idempotent.",
+    );
   });
 
   test("more specific matches score higher", async () => {
@@ -49,7 +73,9 @@ describe("search tool", () => {
 
   test("an overwrite replaces passages at once; a delete removes them", async () => {
     await write("tmp/live.txt", "the first marmalade version");
-    expect((await find({ query: "marmalade" })).results.map((r: any) => r.path)).toEqual(["tmp/live.txt"]);
+    expect((await find({ query: "marmalade" })).results.map((r: any) => r.path)).toEqual([
+      "tmp/live.txt",
+    ]);
     await write("tmp/live.txt", "now about pineapples");
     expect((await find({ query: "marmalade" })).results).toEqual([]);
     expect((await find({ query: "pineapples" })).results).toHaveLength(1);
@@ -58,7 +84,13 @@ describe("search tool", () => {
   });
 
   test("pagination is stable and complete", async () => {
-    const all = { ...(await find({ query: "configuration", limit: 50 })), results: [...(await find({ query: "configuration", limit: 50 })).results, ...(await find({ query: "configuration", limit: 50, offset: 50 })).results] };
+    const all = {
+      ...(await find({ query: "configuration", limit: 50 })),
+      results: [
+        ...(await find({ query: "configuration", limit: 50 })).results,
+        ...(await find({ query: "configuration", limit: 50, offset: 50 })).results,
+      ],
+    };
     expect(all.total).toBe(60); // two passages in each of the 30 notes
     const seen: string[] = [];
     for (let offset = 0; offset < all.total; offset += 7) {
@@ -71,12 +103,15 @@ describe("search tool", () => {
   });
 
   test("path_prefix and path: filter, alone or together", async () => {
-    const paths = async (params: Record<string, unknown>) => (await find({ limit: 50, ...params })).results.map((r: any) => r.path);
+    const paths = async (params: Record<string, unknown>) =>
+      (await find({ limit: 50, ...params })).results.map((r: any) => r.path);
     expect(await paths({ query: "quick fox", path_prefix: "other/" })).toEqual(["other/readme.md"]);
     expect(await paths({ query: "path:other/ quick fox" })).toEqual(["other/readme.md"]);
     expect((await paths({ query: "quick fox", path_prefix: "corpus/" })).length).toBe(30);
     expect(await paths({ query: "path:corpus/ fox", path_prefix: "other/" })).toEqual([]);
-    await expect(find({ query: "fox", path_prefix: "../etc" })).rejects.toMatchObject({ status: 400 });
+    await expect(find({ query: "fox", path_prefix: "../etc" })).rejects.toMatchObject({
+      status: 400,
+    });
   });
 
   test("accents fold both ways", async () => {
@@ -87,7 +122,10 @@ describe("search tool", () => {
   });
 
   test("non-Latin text is found: Greek, Cyrillic, Devanagari, and CJK inside a sentence", async () => {
-    await write("intl/mixed.txt", "Ωμέγα κείμενο\n\nПривет мир\n\nहिन्दी भाषा\n\n私は東京都に住んでいます\n\n한국어텍스트입니다");
+    await write(
+      "intl/mixed.txt",
+      "Ωμέγα κείμενο\n\nПривет мир\n\nहिन्दी भाषा\n\n私は東京都に住んでいます\n\n한국어텍스트입니다",
+    );
     for (const q of ["κείμενο", "мир", "हिन्दी", "東京", "住んで", "텍스트"]) {
       const res = await find({ query: q });
       expect(res.results[0]?.path, q).toBe("intl/mixed.txt");
@@ -106,7 +144,11 @@ describe("search tool", () => {
 
   test("binary files are stored but not searchable", async () => {
     const bytes = new Uint8Array([0x00, 0x01, ...new TextEncoder().encode("hiddenword")]);
-    await call(writeFile, { path: "bin/blob.dat", content: Buffer.from(bytes).toString("base64"), encoding: "base64" });
+    await call(writeFile, {
+      path: "bin/blob.dat",
+      content: Buffer.from(bytes).toString("base64"),
+      encoding: "base64",
+    });
     expect(server.services.files.get("bin/blob.dat")?.is_text).toBe(false);
     expect((await find({ query: "hiddenword" })).results).toEqual([]);
   });
@@ -141,7 +183,9 @@ describe("search fuzz", () => {
       const query = randomQuery(next);
       const params: Record<string, unknown> = { query };
       if (next() < 0.1) params.path_prefix = randomQuery(next);
-      const res = await request(server, "/tools/call", { body: { name: "search", parameters: params } });
+      const res = await request(server, "/tools/call", {
+        body: { name: "search", parameters: params },
+      });
       statuses.add(res.status);
       if (res.status === 200) expect(Array.isArray(res.json.results)).toBe(true);
       else {
@@ -175,14 +219,18 @@ describe("upgrading a data directory from before search", () => {
     const bin = await blobs.write([new Uint8Array([0, 1, 2, 99])]);
     text.release();
     bin.release();
-    const ins = db.prepare("INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)");
+    const ins = db.prepare(
+      "INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 0)",
+    );
     ins.run("old/note.md", text.hash, text.size, "text/markdown", 1);
     ins.run("old/blob.bin", bin.hash, bin.size, "application/octet-stream", 0);
     db.close();
 
     const config = loadConfig({ data: dir, quiet: true }, {});
     let services = openServices(config);
-    expect(services.index.search("capybara").results).toMatchObject([{ path: "old/note.md", line_start: 1, line_end: 3 }]);
+    expect(services.index.search("capybara").results).toMatchObject([
+      { path: "old/note.md", line_start: 1, line_end: 3 },
+    ]);
     expect(services.index.passageCount()).toBe(1);
     services.close();
     services = openServices(config); // no second copy of the passages

@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { AUTH, CALL, ROOT, startQuiver, tempDir, TOKEN, treeHas } from "./quiver.ts";
-import { startServer, type Server } from "./server.ts";
+import { AUTH, CALL, ROOT, startQuiver, TOKEN, tempDir, treeHas } from "./quiver.ts";
+import { type Server, startServer } from "./server.ts";
 import { run, which } from "./tools.ts";
 import type { Target } from "./wrk.ts";
 
@@ -20,8 +20,17 @@ export interface Contender {
 }
 
 const JSON_AUTH = { ...AUTH, "content-type": "application/json" };
-const MCP_HEADERS = { ...JSON_AUTH, accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" };
-const MCP_CALL = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: CALL.name, arguments: CALL.parameters } });
+const MCP_HEADERS = {
+  ...JSON_AUTH,
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": "2025-06-18",
+};
+const MCP_CALL = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name: CALL.name, arguments: CALL.parameters },
+});
 
 /**
  * A python3 that has Debian's starlette and uvicorn (pyenv shims may shadow /usr/bin).
@@ -43,16 +52,46 @@ export function contenders(): Contender[] {
       key: "raw",
       server: "raw",
       unavailable: () => undefined,
-      start: () => startServer({ name: "raw Bun.serve", cmd: [process.execPath, join(ROOT, "bench/peers/raw-bun-server.ts"), "{port}", tempDir("raw"), "same"], env: { QUIVER_TOKEN: TOKEN } }),
-      target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
+      start: () =>
+        startServer({
+          name: "raw Bun.serve",
+          cmd: [
+            process.execPath,
+            join(ROOT, "bench/peers/raw-bun-server.ts"),
+            "{port}",
+            tempDir("raw"),
+            "same",
+          ],
+          env: { QUIVER_TOKEN: TOKEN },
+        }),
+      target: (s) => ({
+        url: `${s.url}/tools/call`,
+        body: JSON.stringify(CALL),
+        headers: JSON_AUTH,
+      }),
     },
     {
       name: "raw `Bun.serve`, bare (no validation, no checks, no headers)",
       key: "bare",
       server: "bare",
       unavailable: () => undefined,
-      start: () => startServer({ name: "bare Bun.serve", cmd: [process.execPath, join(ROOT, "bench/peers/raw-bun-server.ts"), "{port}", tempDir("bare"), "bare"], env: { QUIVER_TOKEN: TOKEN } }),
-      target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
+      start: () =>
+        startServer({
+          name: "bare Bun.serve",
+          cmd: [
+            process.execPath,
+            join(ROOT, "bench/peers/raw-bun-server.ts"),
+            "{port}",
+            tempDir("bare"),
+            "bare",
+          ],
+          env: { QUIVER_TOKEN: TOKEN },
+        }),
+      target: (s) => ({
+        url: `${s.url}/tools/call`,
+        body: JSON.stringify(CALL),
+        headers: JSON_AUTH,
+      }),
     },
     {
       name: "quiver `POST /tools/call`",
@@ -60,7 +99,11 @@ export function contenders(): Contender[] {
       server: "quiver",
       unavailable: () => undefined,
       start: () => startQuiver(),
-      target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
+      target: (s) => ({
+        url: `${s.url}/tools/call`,
+        body: JSON.stringify(CALL),
+        headers: JSON_AUTH,
+      }),
     },
     {
       name: "quiver `POST /tools/list_files`",
@@ -68,13 +111,18 @@ export function contenders(): Contender[] {
       server: "quiver",
       unavailable: () => undefined,
       start: () => startQuiver(),
-      target: (s) => ({ url: `${s.url}/tools/${CALL.name}`, body: JSON.stringify(CALL.parameters), headers: JSON_AUTH }),
+      target: (s) => ({
+        url: `${s.url}/tools/${CALL.name}`,
+        body: JSON.stringify(CALL.parameters),
+        headers: JSON_AUTH,
+      }),
     },
     {
       name: "quiver MCP `tools/call` over `/mcp`",
       key: "mcp",
       server: "quiver",
-      unavailable: () => (treeHas("src/mcp") ? undefined : "not yet available (no src/mcp in this tree)"),
+      unavailable: () =>
+        treeHas("src/mcp") ? undefined : "not yet available (no src/mcp in this tree)",
       start: () => startQuiver(),
       target: (s) => ({ url: `${s.url}/mcp`, body: MCP_CALL, headers: MCP_HEADERS }),
     },
@@ -82,10 +130,26 @@ export function contenders(): Contender[] {
       name: "Starlette + Uvicorn (the seed's server)",
       key: "starlette",
       server: "starlette",
-      unavailable: () => (pythonWithStarlette() ? undefined : "unavailable: no python3 with starlette + uvicorn (bench/setup.sh installs python3-starlette python3-uvicorn)"),
+      unavailable: () =>
+        pythonWithStarlette()
+          ? undefined
+          : "unavailable: no python3 with starlette + uvicorn (bench/setup.sh installs python3-starlette python3-uvicorn)",
       start: () =>
-        startServer({ name: "starlette", cmd: [pythonWithStarlette()!, join(ROOT, "bench/peers/starlette_server.py"), "{port}", join(tempDir("starlette"), "files.db")], env: { QUIVER_TOKEN: TOKEN } }),
-      target: (s) => ({ url: `${s.url}/tools/call`, body: JSON.stringify(CALL), headers: JSON_AUTH }),
+        startServer({
+          name: "starlette",
+          cmd: [
+            pythonWithStarlette()!,
+            join(ROOT, "bench/peers/starlette_server.py"),
+            "{port}",
+            join(tempDir("starlette"), "files.db"),
+          ],
+          env: { QUIVER_TOKEN: TOKEN },
+        }),
+      target: (s) => ({
+        url: `${s.url}/tools/call`,
+        body: JSON.stringify(CALL),
+        headers: JSON_AUTH,
+      }),
     },
     {
       name: "MCP TypeScript SDK on Node (stateless Streamable HTTP)",
@@ -93,10 +157,17 @@ export function contenders(): Contender[] {
       server: "sdk",
       unavailable: () => {
         if (!which("node")) return "unavailable: node is not installed";
-        if (!treeHas("node_modules/@modelcontextprotocol/sdk")) return "unavailable: @modelcontextprotocol/sdk is not installed (npm install)";
+        if (!treeHas("node_modules/@modelcontextprotocol/sdk"))
+          return "unavailable: @modelcontextprotocol/sdk is not installed (npm install)";
         return undefined;
       },
-      start: () => startServer({ name: "mcp sdk", cmd: [which("node")!, join(ROOT, "bench/peers/mcp-sdk-server.mjs"), "{port}"], env: { QUIVER_TOKEN: TOKEN }, cwd: ROOT }),
+      start: () =>
+        startServer({
+          name: "mcp sdk",
+          cmd: [which("node")!, join(ROOT, "bench/peers/mcp-sdk-server.mjs"), "{port}"],
+          env: { QUIVER_TOKEN: TOKEN },
+          cwd: ROOT,
+        }),
       target: (s) => ({ url: `${s.url}/mcp`, body: MCP_CALL, headers: MCP_HEADERS }),
     },
   ];

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { spawnSync } from "bun";
 import { join } from "node:path";
+import { spawnSync } from "bun";
 
 const WORDS = (
   "quiver tool server bearer token index search passage chunk sqlite binary request latency " +
@@ -11,13 +11,20 @@ const WORDS = (
 /** `count` markdown files of about 3 KiB of deterministic pseudo-text, in 20 folders. */
 export function writeCorpus(dir: string, count: number): { dir: string; bytes: number } {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const sentence = () => Array.from({ length: 8 + Math.floor(rand() * 10) }, () => WORDS[Math.floor(rand() * WORDS.length)]).join(" ") + ".";
+  const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const sentence = () =>
+    `${Array.from(
+      { length: 8 + Math.floor(rand() * 10) },
+      () => WORDS[Math.floor(rand() * WORDS.length)],
+    ).join(" ")}.`;
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const folder = join(dir, `part-${i % 20}`);
     mkdirSync(folder, { recursive: true });
-    const sections = Array.from({ length: 6 }, (_, s) => `## Section ${s + 1}\n\n${Array.from({ length: 6 }, sentence).join(" ")}\n`);
+    const sections = Array.from(
+      { length: 6 },
+      (_, s) => `## Section ${s + 1}\n\n${Array.from({ length: 6 }, sentence).join(" ")}\n`,
+    );
     // One word only this document has, so a search can ask for a single hit (marker<i>).
     const text = `# Document ${i}: marker${i}\n\n${sections.join("\n")}`;
     writeFileSync(join(folder, `doc-${i}.md`), text);
@@ -27,12 +34,21 @@ export function writeCorpus(dir: string, count: number): { dir: string; bytes: n
 }
 
 /** The real corpus: ../shared/corpus/linux-python-docs.tar.gz beside the project root, unpacked into `dir`. */
-export const CORPUS_TARBALL = join(import.meta.dir, "..", "..", "..", "shared", "corpus", "linux-python-docs.tar.gz");
+export const CORPUS_TARBALL = join(
+  import.meta.dir,
+  "..",
+  "..",
+  "..",
+  "shared",
+  "corpus",
+  "linux-python-docs.tar.gz",
+);
 
 export function unpackCorpus(dir: string): string {
   mkdirSync(dir, { recursive: true });
   const tar = spawnSync(["tar", "-xzf", CORPUS_TARBALL, "-C", dir], { stderr: "pipe" });
-  if (tar.exitCode !== 0) throw new Error(`could not unpack ${CORPUS_TARBALL}: ${tar.stderr.toString()}`);
+  if (tar.exitCode !== 0)
+    throw new Error(`could not unpack ${CORPUS_TARBALL}: ${tar.stderr.toString()}`);
   return dir;
 }
 

@@ -1,5 +1,5 @@
-import { cpus, loadavg, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { pythonWithStarlette } from "./contenders.ts";
 import { run } from "./tools.ts";
@@ -11,7 +11,9 @@ export function machineInfo(root: string, loadAtStart: number[] = loadavg()): st
   const kernel = run(["uname", "-sr"]) ?? "unknown kernel";
   const os = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(safeRead("/etc/os-release"))?.[1] ?? "unknown OS";
   const commit = run(["git", "rev-parse", "--short", "HEAD"], { cwd: root }) ?? "unknown";
-  const dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: root }) ? " (uncommitted changes)" : "";
+  const dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], { cwd: root })
+    ? " (uncommitted changes)"
+    : "";
   return [
     `- started: ${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
     `- machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM; ${os}; ${kernel}`,
@@ -32,12 +34,22 @@ function safeRead(path: string): string {
 
 function peers(): string {
   const py = pythonWithStarlette();
-  const versions = py && run([py, "-c", "import sys, starlette, uvicorn; print(sys.version.split()[0], starlette.__version__, uvicorn.__version__)"]);
+  const versions =
+    py &&
+    run([
+      py,
+      "-c",
+      "import sys, starlette, uvicorn; print(sys.version.split()[0], starlette.__version__, uvicorn.__version__)",
+    ]);
   const [pyv, st, uv] = versions ? versions.split(" ") : [];
-  const python = versions ? `Python ${pyv}, Starlette ${st}, Uvicorn ${uv}` : "no python3 with Starlette + Uvicorn";
+  const python = versions
+    ? `Python ${pyv}, Starlette ${st}, Uvicorn ${uv}`
+    : "no python3 with Starlette + Uvicorn";
   let sdk = "not installed";
   try {
-    sdk = JSON.parse(safeRead(join(import.meta.dir, "../../node_modules/@modelcontextprotocol/sdk/package.json"))).version;
+    sdk = JSON.parse(
+      safeRead(join(import.meta.dir, "../../node_modules/@modelcontextprotocol/sdk/package.json")),
+    ).version;
   } catch {}
   return `${python}; @modelcontextprotocol/sdk ${sdk}`;
 }

@@ -12,22 +12,31 @@ export interface Translated {
   pathPrefix?: string;
 }
 
-type Token = { kind: "word" | "phrase"; text: string } | { kind: "op"; text: "AND" | "OR" | "NOT" | "(" | ")" };
+type Token =
+  | { kind: "word" | "phrase"; text: string }
+  | { kind: "op"; text: "AND" | "OR" | "NOT" | "(" | ")" };
 
 function tokenize(input: string): { tokens: Token[]; pathPrefix?: string } {
   const tokens: Token[] = [];
   let pathPrefix: string | undefined;
   const re = /"([^"]*)"|(\()|(\))|(\S+)/g;
-  for (let m; (m = re.exec(input)); ) {
+  for (let m: RegExpExecArray | null; (m = re.exec(input)); ) {
     if (m[1] !== undefined) tokens.push({ kind: "phrase", text: m[1] });
     else if (m[2] || m[3]) tokens.push({ kind: "op", text: (m[2] ?? m[3]) as "(" | ")" });
     else {
       let word = m[4]!;
       // Parentheses glued to a word: "(pickle" / "marshal)".
-      while (word.startsWith("(")) (tokens.push({ kind: "op", text: "(" }), (word = word.slice(1)));
+      while (word.startsWith("(")) {
+        tokens.push({ kind: "op", text: "(" });
+        word = word.slice(1);
+      }
       let closing = 0;
-      while (word.endsWith(")")) (closing++, (word = word.slice(0, -1)));
-      if (word === "AND" || word === "OR" || word === "NOT") tokens.push({ kind: "op", text: word });
+      while (word.endsWith(")")) {
+        closing++;
+        word = word.slice(0, -1);
+      }
+      if (word === "AND" || word === "OR" || word === "NOT")
+        tokens.push({ kind: "op", text: word });
       else if (word.startsWith("path:")) pathPrefix = word.slice(5);
       else if (word) tokens.push({ kind: "word", text: word });
       for (; closing > 0; closing--) tokens.push({ kind: "op", text: ")" });
@@ -75,7 +84,8 @@ export function toMiniSearch(input: string): Translated {
       if (q) positive.push(q);
     }
     if (!positive.length) return undefined;
-    const all: Query = positive.length === 1 ? positive[0]! : { combineWith: "AND", queries: positive };
+    const all: Query =
+      positive.length === 1 ? positive[0]! : { combineWith: "AND", queries: positive };
     return negative.length ? { combineWith: "AND_NOT", queries: [all, ...negative] } : all;
   };
   const or = (): Query | undefined => {

@@ -1,9 +1,9 @@
-import { spawnSync } from "bun";
 import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, type Server } from "./server.ts";
+import { spawnSync } from "bun";
 import { removeScratch } from "./scratch.ts";
+import { type Server, startServer } from "./server.ts";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BINARY = join(ROOT, "dist", "quiver");
@@ -51,7 +51,17 @@ export function tempDir(prefix: string): string {
 export async function startQuiver(dataDir = tempDir("data")): Promise<Server> {
   const server = await startServer({
     name: "quiver",
-    cmd: [ensureBinary(), "serve", "--port", "{port}", "--data", dataDir, "--quiet", "--rate-limit", "0"],
+    cmd: [
+      ensureBinary(),
+      "serve",
+      "--port",
+      "{port}",
+      "--data",
+      dataDir,
+      "--quiet",
+      "--rate-limit",
+      "0",
+    ],
     env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
   });
   await seed(server.url);
@@ -60,8 +70,13 @@ export async function startQuiver(dataDir = tempDir("data")): Promise<Server> {
 
 /** One small file, so list_files has a row to return. */
 export async function seed(url: string): Promise<void> {
-  const res = await fetch(`${url}/files/${SEED_FILE.path}`, { method: "PUT", headers: AUTH, body: SEED_FILE.content });
-  if (res.status !== 200 && res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+  const res = await fetch(`${url}/files/${SEED_FILE.path}`, {
+    method: "PUT",
+    headers: AUTH,
+    body: SEED_FILE.content,
+  });
+  if (res.status !== 200 && res.status !== 201)
+    throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
 }
 
 /** Whether this tree has a feature yet (the MCP transport, `quiver index`, ...). */

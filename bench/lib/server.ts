@@ -1,5 +1,5 @@
-import { spawn, type Subprocess } from "bun";
 import { readFileSync } from "node:fs";
+import { type Subprocess, spawn } from "bun";
 import { pin, SERVER_CORE } from "./tools.ts";
 
 /** A server under test: started pinned to the server core, ready when GET /healthz is 200. */
@@ -34,7 +34,10 @@ export interface StartOptions {
 
 export async function startServer(opts: StartOptions): Promise<Server> {
   const port = await freePort();
-  const cmd = [...(opts.pinned === false ? [] : pin(SERVER_CORE)), ...opts.cmd.map((a) => a.replaceAll("{port}", String(port)))];
+  const cmd = [
+    ...(opts.pinned === false ? [] : pin(SERVER_CORE)),
+    ...opts.cmd.map((a) => a.replaceAll("{port}", String(port))),
+  ];
   const proc: Subprocess<"ignore", "ignore", "pipe"> = spawn(cmd, {
     cwd: opts.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env },
@@ -44,7 +47,8 @@ export async function startServer(opts: StartOptions): Promise<Server> {
   });
   let err = "";
   (async () => {
-    for await (const chunk of proc.stderr) err = (err + new TextDecoder().decode(chunk)).slice(-4000);
+    for await (const chunk of proc.stderr)
+      err = (err + new TextDecoder().decode(chunk)).slice(-4000);
   })();
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
@@ -54,7 +58,9 @@ export async function startServer(opts: StartOptions): Promise<Server> {
     } catch {}
     if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill("SIGKILL");
-      throw new Error(`${opts.name} did not start: ${err.trim().split("\n").slice(-3).join(" / ") || "no output"}`);
+      throw new Error(
+        `${opts.name} did not start: ${err.trim().split("\n").slice(-3).join(" / ") || "no output"}`,
+      );
     }
     await Bun.sleep(20);
   }
@@ -81,7 +87,11 @@ export function rssOf(pid: number): number {
 /** Direct children of a process (quiver serve supervises a job worker process). */
 export function childrenOf(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }

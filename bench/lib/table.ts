@@ -2,7 +2,10 @@
 export type Cell = string | number | undefined;
 
 export function table(headers: string[], rows: Cell[][], align?: ("l" | "r")[]): string {
-  const out = [`| ${headers.join(" | ")} |`, `|${headers.map((_, i) => ((align?.[i] ?? "l") === "r" ? "---:" : "---")).join("|")}|`];
+  const out = [
+    `| ${headers.join(" | ")} |`,
+    `|${headers.map((_, i) => ((align?.[i] ?? "l") === "r" ? "---:" : "---")).join("|")}|`,
+  ];
   for (const row of rows) out.push(`| ${headers.map((_, i) => fmtCell(row[i])).join(" | ")} |`);
   return out.join("\n");
 }

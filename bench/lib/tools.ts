@@ -1,6 +1,6 @@
-import { spawnSync } from "bun";
 import { existsSync } from "node:fs";
 import { cpus } from "node:os";
+import { spawnSync } from "bun";
 
 /** Locating external programs. The bench installs nothing itself (bench/setup.sh does). */
 export function which(cmd: string): string | undefined {
@@ -35,7 +35,11 @@ export function pin(core: number): string[] {
 /** Moves this process onto one core (the client's), so its own work stays off the server's. */
 export function pinSelf(core: number): void {
   const taskset = which("taskset");
-  if (taskset && CORES >= 2) spawnSync([taskset, "-p", "-c", String(core % CORES), String(process.pid)], { stdout: "ignore", stderr: "ignore" });
+  if (taskset && CORES >= 2)
+    spawnSync([taskset, "-p", "-c", String(core % CORES), String(process.pid)], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
 }
 
 export const SERVER_CORE = 0;

@@ -1,7 +1,7 @@
-import { spawn } from "bun";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "bun";
 import { CLIENT_CORE, pin, which } from "./tools.ts";
 
 /** One POST endpoint as wrk will hammer it. */
@@ -32,7 +32,9 @@ const lua = (s: string) => JSON.stringify(s); // a JSON string literal is a vali
 
 /** The Lua script: the POST, and a done() hook printing exact figures as one JSON line. */
 export function wrkScript(target: Target): string {
-  const headers = Object.entries(target.headers).map(([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`);
+  const headers = Object.entries(target.headers).map(
+    ([k, v]) => `wrk.headers[${lua(k)}] = ${lua(v)}`,
+  );
   return [
     `wrk.method = "POST"`,
     `wrk.body = ${lua(target.body)}`,
@@ -49,22 +51,52 @@ export function wrkScript(target: Target): string {
 export function parseWrk(output: string): WrkResult {
   const line = /^BENCH (\{.*\})$/m.exec(output);
   if (!line) throw new Error(`wrk printed no summary: ${output.trim().slice(-300)}`);
-  const j = JSON.parse(line[1]!) as { requests: number; us: number; p50: number; p99: number; errors: number };
+  const j = JSON.parse(line[1]!) as {
+    requests: number;
+    us: number;
+    p50: number;
+    p99: number;
+    errors: number;
+  };
   const seconds = j.us / 1e6;
-  return { requests: j.requests, seconds, rps: j.requests / seconds, p50ms: j.p50 / 1000, p99ms: j.p99 / 1000, errors: j.errors };
+  return {
+    requests: j.requests,
+    seconds,
+    rps: j.requests / seconds,
+    p50ms: j.p50 / 1000,
+    p99ms: j.p99 / 1000,
+    errors: j.errors,
+  };
 }
 
 /** Runs wrk pinned to the client core: `-t1 -c<connections> -d<seconds>s`. */
-export async function runWrk(target: Target, opts: { seconds: number; connections: number }): Promise<WrkResult> {
+export async function runWrk(
+  target: Target,
+  opts: { seconds: number; connections: number },
+): Promise<WrkResult> {
   const wrk = wrkPath();
   if (!wrk) throw new Error("wrk is not installed (bench/setup.sh installs it)");
   const dir = mkdtempSync(join(tmpdir(), "quiver-wrk-"));
   try {
     const script = join(dir, "post.lua");
     writeFileSync(script, wrkScript(target));
-    const cmd = [...pin(CLIENT_CORE), wrk, "-t1", `-c${opts.connections}`, `-d${opts.seconds}s`, "--timeout", "5s", "-s", script, target.url];
+    const cmd = [
+      ...pin(CLIENT_CORE),
+      wrk,
+      "-t1",
+      `-c${opts.connections}`,
+      `-d${opts.seconds}s`,
+      "--timeout",
+      "5s",
+      "-s",
+      script,
+      target.url,
+    ];
     const proc = spawn(cmd, { stdout: "pipe", stderr: "pipe" });
-    const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+    const [out, err] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ]);
     if ((await proc.exited) !== 0) throw new Error(`wrk failed: ${err.trim() || out.trim()}`);
     return parseWrk(out);
   } finally {

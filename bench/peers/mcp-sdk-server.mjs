@@ -11,7 +11,9 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import * as z from "zod/v4";
 
 const port = Number(process.argv[2]);
-const tokenDigest = createHash("sha256").update(process.env.QUIVER_TOKEN ?? "").digest();
+const tokenDigest = createHash("sha256")
+  .update(process.env.QUIVER_TOKEN ?? "")
+  .digest();
 const content = "hello, bench\n";
 const rows = [
   {
@@ -30,7 +32,11 @@ function mcpServer() {
     "list_files",
     {
       description: "List stored files in path order.",
-      inputSchema: { prefix: z.string().optional(), limit: z.number().int().min(1).max(1000).optional(), cursor: z.string().optional() },
+      inputSchema: {
+        prefix: z.string().optional(),
+        limit: z.number().int().min(1).max(1000).optional(),
+        cursor: z.string().optional(),
+      },
       annotations: { readOnlyHint: true },
     },
     async ({ prefix = "", limit = 100 }) => {
@@ -48,11 +54,13 @@ function authorized(req) {
   return timingSafeEqual(createHash("sha256").update(header.slice(7)).digest(), tokenDigest);
 }
 
-const send = (res, status, body) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+const send = (res, status, body) =>
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 
 createServer(async (req, res) => {
   if (req.url === "/healthz") return send(res, 200, { status: "ok" });
-  if (req.url !== "/mcp" || req.method !== "POST") return send(res, 405, { error: "method not allowed" });
+  if (req.url !== "/mcp" || req.method !== "POST")
+    return send(res, 405, { error: "method not allowed" });
   if (!authorized(req)) return send(res, 401, { error: "unauthorized" });
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
@@ -60,10 +68,17 @@ createServer(async (req, res) => {
   try {
     body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch {
-    return send(res, 400, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error" }, id: null });
+    return send(res, 400, {
+      jsonrpc: "2.0",
+      error: { code: -32700, message: "Parse error" },
+      id: null,
+    });
   }
   const server = mcpServer();
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
   res.on("close", () => {
     transport.close();
     server.close();

@@ -11,9 +11,9 @@
 // `bare` skips the work a production server must do (no validation, no content-type or
 // size check, no response headers); it is listed so the cost of that work is visible too.
 import { loadConfig } from "../../src/config.ts";
-import { errorResponse } from "../../src/server/errors.ts";
 import { authenticate } from "../../src/server/auth.ts";
 import { readJsonBody } from "../../src/server/body.ts";
+import { errorResponse } from "../../src/server/errors.ts";
 import { startRequest } from "../../src/server/request-info.ts";
 import { presetHeaders, stampHeaders } from "../../src/server/response-headers.ts";
 import { openServices } from "../../src/services.ts";
@@ -21,9 +21,15 @@ import { callTool } from "../../src/tools/call.ts";
 import { requireTool } from "../../src/tools/registry.ts";
 
 const [port, dataDir, mode = "same"] = process.argv.slice(2);
-const services = openServices(loadConfig({ data: dataDir!, quiet: true, "rate-limit": "0" }, { QUIVER_TOKEN: process.env.QUIVER_TOKEN }));
+const services = openServices(
+  loadConfig(
+    { data: dataDir!, quiet: true, "rate-limit": "0" },
+    { QUIVER_TOKEN: process.env.QUIVER_TOKEN },
+  ),
+);
 const { files, tokens, config } = services;
-if (files.list("", 1).files.length === 0) await files.put("a.txt", [new TextEncoder().encode("hello, bench\n")]);
+if (files.list("", 1).files.length === 0)
+  await files.put("a.txt", [new TextEncoder().encode("hello, bench\n")]);
 
 const pathOf = (url: string) => {
   const q = url.indexOf("?", 8);
@@ -34,10 +40,14 @@ async function same(req: Request): Promise<Response> {
   startRequest(req);
   try {
     if (pathOf(req.url) === "/healthz") return Response.json({ status: "ok" });
-    if (req.method !== "POST" || pathOf(req.url) !== "/tools/call") return errorResponse(req, undefined, "NOT_FOUND");
+    if (req.method !== "POST" || pathOf(req.url) !== "/tools/call")
+      return errorResponse(req, undefined, "NOT_FOUND");
     const caller = authenticate(req, tokens, "read");
-    const body = (await readJsonBody(req, config.maxBodyBytes)) as { name?: unknown; parameters?: unknown } | undefined;
-    if (!body || typeof body !== "object" || Array.isArray(body) || typeof body.name !== "string") return errorResponse(req, undefined, "VALIDATION");
+    const body = (await readJsonBody(req, config.maxBodyBytes)) as
+      | { name?: unknown; parameters?: unknown }
+      | undefined;
+    if (!body || typeof body !== "object" || Array.isArray(body) || typeof body.name !== "string")
+      return errorResponse(req, undefined, "VALIDATION");
     const result = await callTool(requireTool(body.name), body.parameters, { ...services, caller });
     const headers: Record<string, string> = { "content-type": "application/json;charset=utf-8" };
     presetHeaders(req, headers);
@@ -69,9 +79,21 @@ async function bare(req: Request): Promise<Response> {
   const limit = typeof body.parameters?.limit === "number" ? body.parameters.limit : 100;
   const page = files.list("", limit);
   return json({
-    files: page.files.map(({ path, size, sha256, content_type, is_text, updated_at }) => ({ path, size, sha256, content_type, is_text, updated_at })),
+    files: page.files.map(({ path, size, sha256, content_type, is_text, updated_at }) => ({
+      path,
+      size,
+      sha256,
+      content_type,
+      is_text,
+      updated_at,
+    })),
     ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
   });
 }
 
-Bun.serve({ port: Number(port), hostname: "127.0.0.1", maxRequestBodySize: Number.MAX_SAFE_INTEGER, fetch: mode === "bare" ? bare : same });
+Bun.serve({
+  port: Number(port),
+  hostname: "127.0.0.1",
+  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+  fetch: mode === "bare" ? bare : same,
+});

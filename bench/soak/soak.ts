@@ -10,7 +10,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { progress } from "../lib/args.ts";
 import { writeCorpus } from "../lib/corpus.ts";
-import { AUTH, ensureBinary, ROOT, tempDir, TOKEN } from "../lib/quiver.ts";
+import { AUTH, ensureBinary, ROOT, TOKEN, tempDir } from "../lib/quiver.ts";
 import { childrenOf, rssOf, startServer } from "../lib/server.ts";
 import { median, mib, ms, table } from "../lib/table.ts";
 
@@ -33,7 +33,19 @@ if (!smoke && existsSync(TARBALL)) {
 
 const server = await startServer({
   name: "quiver",
-  cmd: [ensureBinary(), "serve", "--port", "{port}", "--data", join(work, "data"), "--quiet", "--rate-limit", "0", "--import-root", corpusRoot],
+  cmd: [
+    ensureBinary(),
+    "serve",
+    "--port",
+    "{port}",
+    "--data",
+    join(work, "data"),
+    "--quiet",
+    "--rate-limit",
+    "0",
+    "--import-root",
+    corpusRoot,
+  ],
   env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
   pinned: false,
 });
@@ -45,9 +57,22 @@ const latencies: Record<Op, number[]> = { search: [], read: [], write: [], list:
 const statuses = new Map<number, number>();
 let networkErrors = 0;
 const acked = new Map<string, string>();
-const QUERIES = ["dma mapping", "spinlock", "asyncio loop", '"page cache"', "thread*", "memory AND barrier", "socket NOT unix", "marker1*", "quiver token"];
+const QUERIES = [
+  "dma mapping",
+  "spinlock",
+  "asyncio loop",
+  '"page cache"',
+  "thread*",
+  "memory AND barrier",
+  "socket NOT unix",
+  "marker1*",
+  "quiver token",
+];
 
-async function timed(op: Op, run: () => Promise<Response>): Promise<{ status: number; text: string } | undefined> {
+async function timed(
+  op: Op,
+  run: () => Promise<Response>,
+): Promise<{ status: number; text: string } | undefined> {
   const t0 = performance.now();
   try {
     const res = await run();
@@ -66,17 +91,35 @@ async function client(id: number, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     const r = Math.random();
     n++;
-    if (r < 0.5) await timed("search", () => fetch(`${url}/tools/search`, { method: "POST", headers: json, body: JSON.stringify({ query: QUERIES[n % QUERIES.length] }) }));
+    if (r < 0.5)
+      await timed("search", () =>
+        fetch(`${url}/tools/search`, {
+          method: "POST",
+          headers: json,
+          body: JSON.stringify({ query: QUERIES[n % QUERIES.length] }),
+        }),
+      );
     else if (r < 0.7) {
       const keys = [...acked.keys()];
       const path = keys.length ? keys[Math.floor(Math.random() * keys.length)]! : "missing.txt";
       await timed("read", () => fetch(`${url}/files/${path}`, { headers: AUTH }));
     } else if (r < 0.9) {
       const path = `soak/c${id}/w${n}.txt`;
-      const body = `client ${id} write ${n} ${crypto.randomUUID()}\n` + "soak ".repeat(Math.floor(Math.random() * 2000));
-      const res = await timed("write", () => fetch(`${url}/files/${path}`, { method: "PUT", headers: AUTH, body }));
+      const body =
+        `client ${id} write ${n} ${crypto.randomUUID()}\n` +
+        "soak ".repeat(Math.floor(Math.random() * 2000));
+      const res = await timed("write", () =>
+        fetch(`${url}/files/${path}`, { method: "PUT", headers: AUTH, body }),
+      );
       if (res && (res.status === 200 || res.status === 201)) acked.set(path, body);
-    } else await timed("list", () => fetch(`${url}/tools/list_files`, { method: "POST", headers: json, body: JSON.stringify({ prefix: `soak/c${id}/`, limit: 50 }) }));
+    } else
+      await timed("list", () =>
+        fetch(`${url}/tools/list_files`, {
+          method: "POST",
+          headers: json,
+          body: JSON.stringify({ prefix: `soak/c${id}/`, limit: 50 }),
+        }),
+      );
   }
 }
 
@@ -84,12 +127,22 @@ async function client(id: number, deadline: number): Promise<void> {
 async function importer(deadline: number): Promise<number> {
   let runs = 0;
   while (Date.now() < deadline) {
-    const res = await timed("job", () => fetch(`${url}/tools/import_path`, { method: "POST", headers: json, body: JSON.stringify({ path: corpusRoot, prefix: `import-${runs % 2}/` }) }));
-    if (!res || res.status !== 200) return runs;
+    const res = await timed("job", () =>
+      fetch(`${url}/tools/import_path`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ path: corpusRoot, prefix: `import-${runs % 2}/` }),
+      }),
+    );
+    if (res?.status !== 200) return runs;
     runs++;
     const { job_id } = JSON.parse(res.text) as { job_id: string };
     for (;;) {
-      const st = await fetch(`${url}/tools/job_status`, { method: "POST", headers: json, body: JSON.stringify({ job_id }) }).then((r) => r.json() as Promise<{ status: string }>);
+      const st = await fetch(`${url}/tools/job_status`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ job_id }),
+      }).then((r) => r.json() as Promise<{ status: string }>);
       if (["succeeded", "failed", "canceled"].includes(st.status) || Date.now() > deadline) break;
       await Bun.sleep(500);
     }
@@ -100,12 +153,22 @@ async function importer(deadline: number): Promise<number> {
 const rssSamples: { t: number; server: number; worker: number }[] = [];
 const started = Date.now();
 const deadline = started + durationMs;
-const sampler = setInterval(() => {
-  const worker = childrenOf(server.pid)[0];
-  rssSamples.push({ t: Date.now() - started, server: rssOf(server.pid), worker: worker ? rssOf(worker) : NaN });
-}, smoke ? 1000 : 10_000);
+const sampler = setInterval(
+  () => {
+    const worker = childrenOf(server.pid)[0];
+    rssSamples.push({
+      t: Date.now() - started,
+      server: rssOf(server.pid),
+      worker: worker ? rssOf(worker) : NaN,
+    });
+  },
+  smoke ? 1000 : 10_000,
+);
 progress(`soaking for ${minutes} min with ${CLIENTS} clients and an import job`);
-const [imports] = await Promise.all([importer(deadline), ...Array.from({ length: CLIENTS }, (_, i) => client(i, deadline))]);
+const [imports] = await Promise.all([
+  importer(deadline),
+  ...Array.from({ length: CLIENTS }, (_, i) => client(i, deadline)),
+]);
 clearInterval(sampler);
 const elapsed = (Date.now() - started) / 1000;
 
@@ -129,14 +192,19 @@ console.log(`## Soak: ${minutes} min of mixed load
 
 ${CLIENTS} clients in one process (50 % search, 20 % file reads, 20 % writes, 10 % list_files) plus import jobs run back to back
 (${imports} started), against the compiled binary (unpinned, access log and rate limit off). ${total} requests in ${elapsed.toFixed(0)} s
-(${(total / elapsed).toFixed(0)} req/s); status counts: ${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(", ")}; network errors: ${networkErrors}.
+(${(total / elapsed).toFixed(0)} req/s); status counts: ${[...statuses]
+  .sort()
+  .map(([s, n]) => `${s}: ${n}`)
+  .join(", ")}; network errors: ${networkErrors}.
 
 ${table(
   ["operation", "requests", "p50", "p99"],
-  (Object.keys(latencies) as Op[]).filter((op) => latencies[op].length).map((op) => {
-    const v = [...latencies[op]].sort((a, b) => a - b);
-    return [op, v.length, ms(median(v)), ms(v[Math.floor(v.length * 0.99)] ?? NaN)];
-  }),
+  (Object.keys(latencies) as Op[])
+    .filter((op) => latencies[op].length)
+    .map((op) => {
+      const v = [...latencies[op]].sort((a, b) => a - b);
+      return [op, v.length, ms(median(v)), ms(v[Math.floor(v.length * 0.99)] ?? NaN)];
+    }),
   ["l", "r", "r", "r"],
 )}
 

@@ -1,9 +1,13 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 export class UsageError extends Error {}
 
 /** node:util parseArgs with errors a person can act on. */
-export function parse<T extends ParseArgsConfig["options"]>(argv: string[], options: T, allowPositionals = false) {
+export function parse<T extends ParseArgsConfig["options"]>(
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+) {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {

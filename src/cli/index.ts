@@ -1,5 +1,5 @@
 import { loadConfig } from "../config.ts";
-import { importTree, type ImportProgress, type ImportSummary } from "../importer/import-tree.ts";
+import { type ImportProgress, type ImportSummary, importTree } from "../importer/import-tree.ts";
 import { openServices } from "../services.ts";
 import { dataOptions, parse, UsageError } from "./args.ts";
 
@@ -17,10 +17,17 @@ are never followed. Safe to run while a server uses the same data directory.`;
 export async function indexCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { ...dataOptions, prefix: { type: "string" }, sync: { type: "boolean" }, "include-hidden": { type: "boolean" }, json: { type: "boolean" } },
+    {
+      ...dataOptions,
+      prefix: { type: "string" },
+      sync: { type: "boolean" },
+      "include-hidden": { type: "boolean" },
+      json: { type: "boolean" },
+    },
     true,
   );
-  if (positionals.length !== 1) throw new UsageError(`index needs exactly one directory\n\n${indexHelp}`);
+  if (positionals.length !== 1)
+    throw new UsageError(`index needs exactly one directory\n\n${indexHelp}`);
   const services = openServices(loadConfig({ data: values.data }));
   const controller = new AbortController();
   // Ctrl-C: finish the batch in flight (it commits), then stop; nothing half-written.
@@ -35,7 +42,9 @@ export async function indexCommand(argv: string[]): Promise<number> {
       signal: controller.signal,
       onProgress: progressReporter(process.stderr),
     });
-    process.stdout.write(values.json ? JSON.stringify(summary, null, 2) + "\n" : formatSummary(summary));
+    process.stdout.write(
+      values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary),
+    );
     return summary.aborted ? 130 : 0;
   } finally {
     process.off("SIGINT", onSigint);
@@ -47,7 +56,9 @@ const MB = 1024 * 1024;
 const mb = (bytes: number) => (bytes / MB).toFixed(1);
 
 /** A redrawn bar on a terminal; otherwise a plain line at most once a second. */
-export function progressReporter(out: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): unknown }) {
+export function progressReporter(
+  out: NodeJS.WriteStream | { isTTY?: boolean; write(s: string): unknown },
+) {
   let last = 0;
   return (p: ImportProgress) => {
     const done = p.files_done === p.files_total;
@@ -59,7 +70,9 @@ export function progressReporter(out: NodeJS.WriteStream | { isTTY?: boolean; wr
     if (out.isTTY) {
       const width = 30;
       const fill = Math.round((width * pct) / 100);
-      out.write(`\r[${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${text}\x1b[K${done ? "\n" : ""}`);
+      out.write(
+        `\r[${"#".repeat(fill)}${"-".repeat(width - fill)}] ${String(pct).padStart(3)}% ${text}\x1b[K${done ? "\n" : ""}`,
+      );
     } else out.write(`indexing: ${pct}% ${text}\n`);
   };
 }
@@ -79,5 +92,5 @@ export function formatSummary(s: ImportSummary): string {
     for (const k of s.skipped_list.slice(0, 20)) lines.push(`    ${k.rel}: ${k.reason}`);
     if (s.skipped > 20) lines.push(`    … and ${s.skipped - 20} more (--json lists up to 100)`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -13,7 +13,9 @@ process is trusted as a local admin. Logs go to stderr; stdout carries only prot
 
 export async function mcp(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...dataOptions, "import-root": serverOptions["import-root"] });
-  const services = openServices(loadConfig({ data: values.data, "import-root": values["import-root"], quiet: true }));
+  const services = openServices(
+    loadConfig({ data: values.data, "import-root": values["import-root"], quiet: true }),
+  );
   // Jobs started over stdio (import_path, reindex) need a worker here too.
   const supervisor = startSupervisor(services.config, services.jobs);
   // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable; the
@@ -26,7 +28,10 @@ export async function mcp(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   logInfo("mcp stdio ready", { data: services.config.dataDir });
-  await serveStdio({ services }, { input: Bun.stdin.stream(), write: (line) => void process.stdout.write(line) });
+  await serveStdio(
+    { services },
+    { input: Bun.stdin.stream(), write: (line) => void process.stdout.write(line) },
+  );
   // Let stdout drain before main() exits: a pipe may still hold the last answers.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   await supervisor.stop();

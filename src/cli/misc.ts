@@ -11,13 +11,15 @@ export function version(): void {
 export function listTools(argv: string[]): void {
   const { values } = parse(argv, { json: { type: "boolean" } });
   if (values.json) {
-    process.stdout.write(JSON.stringify({ tools: claudeToolDefinitions() }, null, 2) + "\n");
+    process.stdout.write(`${JSON.stringify({ tools: claudeToolDefinitions() }, null, 2)}\n`);
     return;
   }
   const width = Math.max(...tools.map((t) => t.name.length));
   for (const tool of tools) {
     const firstSentence = tool.description.split(/(?<=\.)\s/)[0];
-    process.stdout.write(`${tool.name.padEnd(width)}  ${`[${tool.scope}]`.padEnd(7)}  ${firstSentence}\n`);
+    process.stdout.write(
+      `${tool.name.padEnd(width)}  ${`[${tool.scope}]`.padEnd(7)}  ${firstSentence}\n`,
+    );
   }
 }
 
@@ -26,8 +28,18 @@ export function listTools(argv: string[]): void {
  * where the image has no shell and no curl.
  */
 export async function healthcheck(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { host: { type: "string" }, port: { type: "string", short: "p" }, timeout: { type: "string" } });
-  const host = values.host ?? (process.env.QUIVER_HOST && process.env.QUIVER_HOST !== "0.0.0.0" && process.env.QUIVER_HOST !== "::" ? process.env.QUIVER_HOST : "127.0.0.1");
+  const { values } = parse(argv, {
+    host: { type: "string" },
+    port: { type: "string", short: "p" },
+    timeout: { type: "string" },
+  });
+  const host =
+    values.host ??
+    (process.env.QUIVER_HOST &&
+    process.env.QUIVER_HOST !== "0.0.0.0" &&
+    process.env.QUIVER_HOST !== "::"
+      ? process.env.QUIVER_HOST
+      : "127.0.0.1");
   const port = values.port ?? process.env.QUIVER_PORT ?? String(DEFAULT_PORT);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/healthz`;
   try {

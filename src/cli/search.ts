@@ -10,7 +10,13 @@ Searches the stored text files (same query language as the search tool):
 export function searchCommand(argv: string[]): number {
   const { values, positionals } = parse(
     argv,
-    { ...dataOptions, limit: { type: "string", short: "n" }, offset: { type: "string" }, prefix: { type: "string" }, json: { type: "boolean" } },
+    {
+      ...dataOptions,
+      limit: { type: "string", short: "n" },
+      offset: { type: "string" },
+      prefix: { type: "string" },
+      json: { type: "boolean" },
+    },
     true,
   );
   if (positionals.length === 0) throw new UsageError(`search needs a query\n\n${searchHelp}`);
@@ -18,27 +24,42 @@ export function searchCommand(argv: string[]): number {
   const offset = intFlag(values.offset, "offset", 0, 0, 10000);
   const services = openServices(loadConfig({ data: values.data }));
   try {
-    const res = services.index.search(positionals.join(" "), { limit, offset, pathPrefix: values.prefix });
+    const res = services.index.search(positionals.join(" "), {
+      limit,
+      offset,
+      pathPrefix: values.prefix,
+    });
     if (values.json) {
-      process.stdout.write(JSON.stringify(res, null, 2) + "\n");
+      process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
       return 0;
     }
     if (res.results.length === 0) process.stdout.write("no matches\n");
     for (const r of res.results) {
       const snippet = r.snippet.replace(/\s*\n\s*/g, " ⏎ ");
-      process.stdout.write(`${r.path}:${r.line_start}-${r.line_end}  (score ${r.score.toPrecision(3)})\n    ${snippet}\n`);
+      process.stdout.write(
+        `${r.path}:${r.line_start}-${r.line_end}  (score ${r.score.toPrecision(3)})\n    ${snippet}\n`,
+      );
     }
     if (res.total !== undefined && res.total > offset + res.results.length)
-      process.stdout.write(`… ${res.total - offset - res.results.length} more (--offset ${offset + res.results.length})\n`);
+      process.stdout.write(
+        `… ${res.total - offset - res.results.length} more (--offset ${offset + res.results.length})\n`,
+      );
     return res.results.length ? 0 : 1;
   } finally {
     services.close();
   }
 }
 
-function intFlag(text: string | undefined, name: string, def: number, min: number, max: number): number {
+function intFlag(
+  text: string | undefined,
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+): number {
   if (text === undefined) return def;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${min}-${max}`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer ${min}-${max}`);
   return n;
 }

@@ -12,16 +12,23 @@ Tokens are stored as SHA-256 hashes: a secret is shown once, at creation.`;
 export async function token(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
   if (action === "create") {
-    const { values } = parse(rest, { ...dataOptions, name: { type: "string", short: "n" }, scope: { type: "string", short: "s" } });
+    const { values } = parse(rest, {
+      ...dataOptions,
+      name: { type: "string", short: "n" },
+      scope: { type: "string", short: "s" },
+    });
     const name = values.name?.trim();
     if (!name) throw new UsageError("token create needs --name NAME");
     const scope = (values.scope ?? "read") as Scope;
-    if (!SCOPES.includes(scope)) throw new UsageError(`--scope must be one of ${SCOPES.join(", ")}`);
+    if (!SCOPES.includes(scope))
+      throw new UsageError(`--scope must be one of ${SCOPES.join(", ")}`);
     const services = openServices(loadConfig({ data: values.data }));
     const { info, secret } = services.tokens.create(name, scope);
     services.close();
-    process.stderr.write(`created token ${info.id} "${info.name}" (scope ${info.scope}); the secret is shown only now:\n`);
-    process.stdout.write(secret + "\n");
+    process.stderr.write(
+      `created token ${info.id} "${info.name}" (scope ${info.scope}); the secret is shown only now:\n`,
+    );
+    process.stdout.write(`${secret}\n`);
     return;
   }
   if (action === "list") {
@@ -29,15 +36,31 @@ export async function token(argv: string[]): Promise<void> {
     const services = openServices(loadConfig({ data: values.data }));
     const list = services.tokens.list();
     services.close();
-    if (values.json) return void process.stdout.write(JSON.stringify(list, null, 2) + "\n");
-    const rows = [["ID", "NAME", "SCOPE", "CREATED", "STATUS"], ...list.map((t) => [t.id, t.name, t.scope, t.created_at, t.revoked_at ? `revoked ${t.revoked_at}` : "active"])];
+    if (values.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    const rows = [
+      ["ID", "NAME", "SCOPE", "CREATED", "STATUS"],
+      ...list.map((t) => [
+        t.id,
+        t.name,
+        t.scope,
+        t.created_at,
+        t.revoked_at ? `revoked ${t.revoked_at}` : "active",
+      ]),
+    ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+    for (const r of rows)
+      process.stdout.write(
+        `${r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd()}\n`,
+      );
     return;
   }
   if (action === "revoke") {
     const { values, positionals } = parse(rest, dataOptions, true);
-    if (positionals.length !== 1) throw new UsageError("token revoke needs exactly one token ID (see quiver token list)");
+    if (positionals.length !== 1)
+      throw new UsageError("token revoke needs exactly one token ID (see quiver token list)");
     const services = openServices(loadConfig({ data: values.data }));
     try {
       const info = services.tokens.revoke(positionals[0]!);

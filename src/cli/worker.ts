@@ -37,7 +37,11 @@ export async function worker(argv: string[]): Promise<void> {
     setPriority(WORKER_NICENESS);
   } catch {}
   logInfo("job worker started", { pid: process.pid, niceness: getPriority() });
-  await runWorker(services, { kinds: jobKinds, retentionMs: config.jobRetentionMs, signal: abort.signal });
+  await runWorker(services, {
+    kinds: jobKinds,
+    retentionMs: config.jobRetentionMs,
+    signal: abort.signal,
+  });
   services.close();
   process.exit(0);
 }

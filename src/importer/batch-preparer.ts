@@ -1,6 +1,11 @@
 import { logLine } from "../log.ts";
 import type { BlobStore } from "../store/blobs.ts";
-import { prepareBatch, type Prepared, type PrepareItem, type PrepareOptions } from "./prepare-file.ts";
+import {
+  type Prepared,
+  type PrepareItem,
+  type PrepareOptions,
+  prepareBatch,
+} from "./prepare-file.ts";
 import type { PrepareRequest } from "./prepare-worker.ts";
 import { decodeBatch, type WireBatch } from "./prepared-wire.ts";
 
@@ -37,7 +42,11 @@ export async function startPreparer(
     try {
       return await startWorker(blobs, opts, opts.workerUrl ?? WORKER_URL);
     } catch (err) {
-      logLine({ level: "warn", msg: "import worker thread did not start; preparing files in the main thread", error: String((err as Error)?.message ?? err) });
+      logLine({
+        level: "warn",
+        msg: "import worker thread did not start; preparing files in the main thread",
+        error: String((err as Error)?.message ?? err),
+      });
     }
   }
   return inThread(blobs, opts);
@@ -45,10 +54,19 @@ export async function startPreparer(
 
 function inThread(blobs: BlobStore, opts: PrepareOptions): BatchPreparer {
   // One batch ahead: the next batch's I/O overlaps this one's commit, as it always did.
-  return { where: "thread", ahead: 1, prepare: (items) => prepareBatch(blobs, items, opts), close() {} };
+  return {
+    where: "thread",
+    ahead: 1,
+    prepare: (items) => prepareBatch(blobs, items, opts),
+    close() {},
+  };
 }
 
-async function startWorker(blobs: BlobStore, opts: PrepareOptions, url: URL | string): Promise<BatchPreparer> {
+async function startWorker(
+  blobs: BlobStore,
+  opts: PrepareOptions,
+  url: URL | string,
+): Promise<BatchPreparer> {
   const worker = new Worker(url);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -73,7 +91,10 @@ async function startWorker(blobs: BlobStore, opts: PrepareOptions, url: URL | st
     throw err;
   }
 
-  const waiting = new Map<number, { items: PrepareItem[]; resolve: (p: Prepared[]) => void; reject: (e: Error) => void }>();
+  const waiting = new Map<
+    number,
+    { items: PrepareItem[]; resolve: (p: Prepared[]) => void; reject: (e: Error) => void }
+  >();
   let nextId = 0;
   let failed: Error | undefined;
   const failAll = (err: Error) => {
@@ -81,7 +102,9 @@ async function startWorker(blobs: BlobStore, opts: PrepareOptions, url: URL | st
     for (const w of waiting.values()) w.reject(err);
     waiting.clear();
   };
-  worker.onmessage = (ev: MessageEvent<{ id: number; batch?: WireBatch; error?: { message: string; code?: string } }>) => {
+  worker.onmessage = (
+    ev: MessageEvent<{ id: number; batch?: WireBatch; error?: { message: string; code?: string } }>,
+  ) => {
     const m = ev.data;
     const w = waiting.get(m.id);
     if (!w) return;
@@ -102,7 +125,14 @@ async function startWorker(blobs: BlobStore, opts: PrepareOptions, url: URL | st
       const id = nextId++;
       return new Promise((resolve, reject) => {
         waiting.set(id, { items, resolve, reject });
-        const req: PrepareRequest = { id, dataDir: blobs.dataDir, items, concurrency: opts.concurrency, index: opts.index, blocking: true };
+        const req: PrepareRequest = {
+          id,
+          dataDir: blobs.dataDir,
+          items,
+          concurrency: opts.concurrency,
+          index: opts.index,
+          blocking: true,
+        };
         worker.postMessage(req);
       });
     },

@@ -3,10 +3,10 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { badRequest } from "../errors.ts";
 import { BlobsGone, type CommitEntry, type FileStore, type PutResult } from "../store/files.ts";
-import { ftsBulkSettings } from "../store/search.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
+import { ftsBulkSettings } from "../store/search.ts";
 import { type BatchPreparer, startPreparer } from "./batch-preparer.ts";
-import { prepareBatch, type Prepared, type PrepareItem } from "./prepare-file.ts";
+import { type Prepared, type PrepareItem, prepareBatch } from "./prepare-file.ts";
 import { type FoundFile, type Skipped, walkTree } from "./walk.ts";
 
 /**
@@ -83,14 +83,16 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
   const root = resolve(opts.root);
   // The root is what the caller named, so a symlinked root is followed (once, here);
   // links found inside it are not.
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(root);
   } catch {
     throw badRequest("invalid_path", `${opts.root}: no such directory`);
   }
   if (!st.isDirectory()) throw badRequest("invalid_path", `${opts.root}: not a directory`);
-  const prefix = opts.prefix ? normalizePrefix(opts.prefix.endsWith("/") ? opts.prefix : opts.prefix + "/", "prefix") : "";
+  const prefix = opts.prefix
+    ? normalizePrefix(opts.prefix.endsWith("/") ? opts.prefix : `${opts.prefix}/`, "prefix")
+    : "";
   // 1,000 files (~5 MB of docs) per transaction: on the benchmark corpus, 10x fewer
   // commits and syncfs calls than 100 cut ~10% of the import's CPU time and ~15% of its
   // writes (FTS5 writes a new segment at every commit, later merged again).
@@ -98,7 +100,11 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
   const batchBytes = opts.batchBytes ?? 32 * 1024 * 1024;
   const concurrency = opts.concurrency ?? 16;
   // Started first: the worker thread loads while this one walks the tree.
-  const starting = startPreparer(files.blobs, { concurrency, index: files.indexer !== undefined, worker: opts.worker });
+  const starting = startPreparer(files.blobs, {
+    concurrency,
+    index: files.indexer !== undefined,
+    worker: opts.worker,
+  });
   try {
     return await importWalked(files, opts, root, prefix, batchFiles, batchBytes, starting, started);
   } finally {
@@ -107,16 +113,31 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
 }
 
 async function importWalked(
-  files: FileStore, opts: ImportOptions, root: string, prefix: string, batchFiles: number, batchBytes: number,
-  starting: Promise<BatchPreparer>, started: number,
+  files: FileStore,
+  opts: ImportOptions,
+  root: string,
+  prefix: string,
+  batchFiles: number,
+  batchBytes: number,
+  starting: Promise<BatchPreparer>,
+  started: number,
 ): Promise<ImportSummary> {
   const walked = walkTree(root, opts.includeHidden ?? false);
   const skippedAll: Skipped[] = [...walked.skipped];
   const existing = files.hashesUnder(prefix);
   const seen = new Set<string>();
   const summary: ImportSummary = {
-    added: 0, updated: 0, unchanged: 0, skipped_binary: 0, removed: 0,
-    skipped: 0, skipped_list: [], files: 0, bytes: 0, seconds: 0, aborted: false,
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    skipped_binary: 0,
+    removed: 0,
+    skipped: 0,
+    skipped_list: [],
+    files: 0,
+    bytes: 0,
+    seconds: 0,
+    aborted: false,
   };
   const progress: ImportProgress = {
     files_done: 0,
@@ -150,7 +171,11 @@ async function importWalked(
     const batch: PrepareItem[] = [];
     const rel: string[] = [];
     let bytes = 0;
-    while (i < todo.length && batch.length < limit && (batch.length === 0 || bytes + todo[i]!.file.size <= batchBytes)) {
+    while (
+      i < todo.length &&
+      batch.length < limit &&
+      (batch.length === 0 || bytes + todo[i]!.file.size <= batchBytes)
+    ) {
       const { file, path } = todo[i++]!;
       bytes += file.size;
       batch.push({ abs: file.abs, size: file.size, path, storedHash: existing.get(path) });
@@ -170,17 +195,26 @@ async function importWalked(
   // Blobs of this batch that another process collected (same bytes, its last file deleted)
   // between their write and this commit: write those again, once — here, in this thread
   // (it is rare) — and commit.
-  const commitBatch = async (entries: CommitEntry[], batch: PrepareItem[]): Promise<PutResult[]> => {
+  const commitBatch = async (
+    entries: CommitEntry[],
+    batch: PrepareItem[],
+  ): Promise<PutResult[]> => {
     try {
       return files.commitMany(entries);
     } catch (err) {
       if (!(err instanceof BlobsGone)) throw err;
       const gone = new Set(err.paths);
-      const again = await prepareBatch(files.blobs, batch.filter((item) => gone.has(item.path)), {
-        concurrency: opts.concurrency ?? 16,
-        index: files.indexer !== undefined,
-      });
-      const rewritten = new Map(again.flatMap((p) => (p.kind === "write" ? [[p.entry.path, p.entry] as const] : [])));
+      const again = await prepareBatch(
+        files.blobs,
+        batch.filter((item) => gone.has(item.path)),
+        {
+          concurrency: opts.concurrency ?? 16,
+          index: files.indexer !== undefined,
+        },
+      );
+      const rewritten = new Map(
+        again.flatMap((p) => (p.kind === "write" ? [[p.entry.path, p.entry] as const] : [])),
+      );
       return files.commitMany(entries.map((e) => rewritten.get(e.path) ?? e));
     }
   };
@@ -194,7 +228,9 @@ async function importWalked(
       // Always the next batch; more (up to preparer.ahead) while what is in flight stays
       // under MAX_AHEAD_BYTES, so a tree of big files does not fill memory.
       while (
-        !summary.aborted && requested < batches.length && requested <= k + preparer.ahead &&
+        !summary.aborted &&
+        requested < batches.length &&
+        requested <= k + preparer.ahead &&
         (requested <= k + 1 || aheadBytes + sizes[requested]! <= MAX_AHEAD_BYTES)
       ) {
         aheadBytes += sizes[requested]!;
@@ -241,7 +277,8 @@ async function importWalked(
   // Only a complete walk may decide what disappeared.
   if (opts.sync && !summary.aborted) {
     const gone = [...existing.keys()].filter((path) => !seen.has(path));
-    for (let k = 0; k < gone.length; k += batchFiles) summary.removed += files.deleteMany(gone.slice(k, k + batchFiles)).length;
+    for (let k = 0; k < gone.length; k += batchFiles)
+      summary.removed += files.deleteMany(gone.slice(k, k + batchFiles)).length;
   }
   summary.files = progress.files_done;
   summary.bytes = progress.bytes_done;
@@ -262,7 +299,8 @@ async function importWalked(
  */
 function bulkPragmas(db: Database, fts: boolean): () => void {
   const cache = (db.query("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
-  const ckpt = (db.query("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number }).wal_autocheckpoint;
+  const ckpt = (db.query("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number })
+    .wal_autocheckpoint;
   db.run("PRAGMA cache_size = -65536");
   db.run("PRAGMA wal_autocheckpoint = 10000");
   const restoreFts = fts ? ftsBulkSettings(db) : undefined;

@@ -44,16 +44,28 @@ export interface PrepareOptions {
  * fsync fallback) before resolving: the caller may commit the rows as soon as it has them.
  * Rejects only on errors that must stop the import (disk full, read-only store).
  */
-export async function prepareBatch(blobs: BlobStore, items: PrepareItem[], opts: PrepareOptions): Promise<Prepared[]> {
+export async function prepareBatch(
+  blobs: BlobStore,
+  items: PrepareItem[],
+  opts: PrepareOptions,
+): Promise<Prepared[]> {
   const dirs = new Set<string>();
   const blocking = opts.blocking === true && blobs.canWriteBytesSync();
-  const prepared = await mapConcurrent(items, blocking ? 1 : opts.concurrency, (item) => prepareFile(blobs, item, dirs, opts.index, blocking));
+  const prepared = await mapConcurrent(items, blocking ? 1 : opts.concurrency, (item) =>
+    prepareFile(blobs, item, dirs, opts.index, blocking),
+  );
   await blobs.syncDirs(dirs);
   return prepared;
 }
 
 /** Reads and hashes one file; writes its blob unless the path already holds these bytes. */
-async function prepareFile(blobs: BlobStore, item: PrepareItem, dirs: Set<string>, index: boolean, blocking: boolean): Promise<Prepared> {
+async function prepareFile(
+  blobs: BlobStore,
+  item: PrepareItem,
+  dirs: Set<string>,
+  index: boolean,
+  blocking: boolean,
+): Promise<Prepared> {
   try {
     const source = Bun.file(item.abs);
     if (item.size > MAX_INDEXED_TEXT_BYTES) {
@@ -62,10 +74,22 @@ async function prepareFile(blobs: BlobStore, item: PrepareItem, dirs: Set<string
       for await (const chunk of source.stream()) hasher.update(chunk);
       if (hasher.digest("hex") === item.storedHash) return { kind: "unchanged" };
       const blob = await blobs.write(source.stream(), Infinity, dirs);
-      return { kind: "write", entry: { path: item.path, hash: blob.hash, size: blob.size, isText: looksLikeText(blob.head) } };
+      return {
+        kind: "write",
+        entry: {
+          path: item.path,
+          hash: blob.hash,
+          size: blob.size,
+          isText: looksLikeText(blob.head),
+        },
+      };
     }
     const bytes = blocking ? readFileSync(item.abs) : await source.bytes();
-    if (item.storedHash !== undefined && Bun.CryptoHasher.hash("sha256", bytes, "hex") === item.storedHash) return { kind: "unchanged" };
+    if (
+      item.storedHash !== undefined &&
+      Bun.CryptoHasher.hash("sha256", bytes, "hex") === item.storedHash
+    )
+      return { kind: "unchanged" };
     const blob = blocking ? blobs.writeBytesSync(bytes, dirs) : await blobs.writeBytes(bytes, dirs);
     const isText = looksLikeText(blob.head);
     const entry: CommitEntry = { path: item.path, hash: blob.hash, size: blob.size, isText };
@@ -87,7 +111,11 @@ function utf8(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
 }
 
-async function mapConcurrent<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapConcurrent<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

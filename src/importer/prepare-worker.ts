@@ -9,7 +9,7 @@
  * or the compiled binary cannot start it (it then falls back to preparing in-thread).
  */
 import { BlobStore } from "../store/blobs.ts";
-import { prepareBatch, type PrepareItem, type PrepareOptions } from "./prepare-file.ts";
+import { type PrepareItem, type PrepareOptions, prepareBatch } from "./prepare-file.ts";
 import { encodeBatch } from "./prepared-wire.ts";
 
 declare const self: Worker;

@@ -24,7 +24,8 @@ type WireFile =
 
 export function encodeBatch(prepared: Prepared[]): WireBatch {
   let count = 0;
-  for (const p of prepared) if (p.kind === "write" && p.entry.passages) count += p.entry.passages.length;
+  for (const p of prepared)
+    if (p.kind === "write" && p.entry.passages) count += p.entry.passages.length;
   const nums = new Int32Array(count * 3);
   const texts: string[] = new Array(count);
   let k = 0;
@@ -51,12 +52,19 @@ export function decodeBatch(wire: WireBatch, items: PrepareItem[]): Prepared[] {
   let start = 0;
   return wire.files.map((f, j): Prepared => {
     if (f.kind !== "write") return f;
-    const entry = { path: items[j]!.path, hash: f.hash, size: f.size, isText: f.isText } as Extract<Prepared, { kind: "write" }>["entry"];
+    const entry = { path: items[j]!.path, hash: f.hash, size: f.size, isText: f.isText } as Extract<
+      Prepared,
+      { kind: "write" }
+    >["entry"];
     if (f.passages >= 0) {
       const passages: Passage[] = new Array(f.passages);
       for (let i = 0; i < f.passages; i++, k++) {
         const end = nums[k * 3 + 2]!;
-        passages[i] = { line_start: nums[k * 3]!, line_end: nums[k * 3 + 1]!, text: texts.slice(start, end) };
+        passages[i] = {
+          line_start: nums[k * 3]!,
+          line_end: nums[k * 3 + 1]!,
+          text: texts.slice(start, end),
+        };
         start = end;
       }
       entry.passages = passages;

@@ -10,7 +10,11 @@ import { QuiverError } from "../errors.ts";
  */
 export function resolveImportPath(requested: string, roots: readonly string[]): string {
   if (roots.length === 0)
-    throw new QuiverError(403, "import_disabled", "import_path is disabled: start quiver with --import-root DIR (or QUIVER_IMPORT_ROOTS=DIR1,DIR2) to allow imports from DIR");
+    throw new QuiverError(
+      403,
+      "import_disabled",
+      "import_path is disabled: start quiver with --import-root DIR (or QUIVER_IMPORT_ROOTS=DIR1,DIR2) to allow imports from DIR",
+    );
   if (typeof requested !== "string" || requested.length === 0 || requested.includes("\0"))
     throw new QuiverError(400, "invalid_path", "path must be a directory on the server");
   const candidate = isAbsolute(requested) ? requested : resolve(roots[0]!, requested);
@@ -28,10 +32,15 @@ export function resolveImportPath(requested: string, roots: readonly string[]): 
       continue; // a root that does not exist (yet) allows nothing
     }
     const rel = relative(realRoot, real);
-    if (rel === "" || (!rel.startsWith(".." + sep) && rel !== ".." && !isAbsolute(rel))) {
-      if (!statSync(real).isDirectory()) throw new QuiverError(400, "invalid_path", `not a directory: ${requested}`);
+    if (rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel))) {
+      if (!statSync(real).isDirectory())
+        throw new QuiverError(400, "invalid_path", `not a directory: ${requested}`);
       return real;
     }
   }
-  throw new QuiverError(403, "outside_import_roots", `${requested} is outside the import roots (${roots.join(", ")})`);
+  throw new QuiverError(
+    403,
+    "outside_import_roots",
+    `${requested} is outside the import roots (${roots.join(", ")})`,
+  );
 }

@@ -24,15 +24,21 @@ export const ALWAYS_SKIPPED = new Set([".git", "node_modules"]);
  * path if it lies inside the root anyway. Hidden entries (".name") are skipped unless
  * `includeHidden`; `.git` and `node_modules` always are.
  */
-export function walkTree(root: string, includeHidden: boolean): { files: FoundFile[]; skipped: Skipped[] } {
+export function walkTree(
+  root: string,
+  includeHidden: boolean,
+): { files: FoundFile[]; skipped: Skipped[] } {
   const files: FoundFile[] = [];
   const skipped: Skipped[] = [];
   const visit = (dir: string, relDir: string) => {
-    let entries;
+    let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch (err) {
-      skipped.push({ rel: relDir || ".", reason: `unreadable directory (${(err as NodeJS.ErrnoException).code ?? "error"})` });
+      skipped.push({
+        rel: relDir || ".",
+        reason: `unreadable directory (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+      });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -47,7 +53,10 @@ export function walkTree(root: string, includeHidden: boolean): { files: FoundFi
         try {
           files.push({ rel, abs, size: statSync(abs).size });
         } catch (err) {
-          skipped.push({ rel, reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? "error"})` });
+          skipped.push({
+            rel,
+            reason: `unreadable (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+          });
         }
       } else skipped.push({ rel, reason: "not a regular file" });
     }

@@ -24,7 +24,11 @@ export const reindexJob: JobKind = {
       for (const f of page) {
         if (f.size > MAX_INDEXED_TEXT_BYTES) continue;
         try {
-          batch.push({ id: f.id, path: f.path, text: decodeText(await files.blobs.file(f.hash).bytes()) });
+          batch.push({
+            id: f.id,
+            path: f.path,
+            text: decodeText(await files.blobs.file(f.hash).bytes()),
+          });
         } catch {
           // bytes missing: quiver check reports it; the file keeps its old passages
         }

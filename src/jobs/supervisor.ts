@@ -1,4 +1,4 @@
-import { spawn, type Subprocess } from "bun";
+import { type Subprocess, spawn } from "bun";
 import type { Config } from "../config.ts";
 import { logError, logInfo } from "../log.ts";
 import type { JobQueue } from "../store/jobs.ts";
@@ -16,14 +16,18 @@ export interface Supervisor {
 
 /** How to start this same program again: the compiled binary, or bun + the entry script. */
 export function selfCommand(): string[] {
-  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/") ? [process.execPath] : [process.execPath, Bun.main];
+  return Bun.main.startsWith("/$bunfs/") || Bun.main.startsWith("B:/~BUN/")
+    ? [process.execPath]
+    : [process.execPath, Bun.main];
 }
 
 export function workerArgs(config: Config): string[] {
   return [
     "worker",
-    "--data", config.dataDir,
-    "--job-retention", `${config.jobRetentionMs}ms`,
+    "--data",
+    config.dataDir,
+    "--job-retention",
+    `${config.jobRetentionMs}ms`,
     ...config.importRoots.flatMap((root) => ["--import-root", root]),
   ];
 }
@@ -51,7 +55,12 @@ export function startSupervisor(config: Config, jobs: JobQueue): Supervisor {
 
   const launch = () => {
     // stdout goes to our stderr: under `quiver mcp`, our stdout carries only protocol.
-    child = spawn([...selfCommand(), ...workerArgs(config)], { stdin: "pipe", stdout: 2, stderr: "inherit", env: process.env });
+    child = spawn([...selfCommand(), ...workerArgs(config)], {
+      stdin: "pipe",
+      stdout: 2,
+      stderr: "inherit",
+      env: process.env,
+    });
     const started = Date.now();
     child.exited.then((code) => {
       if (stopping) return;

@@ -25,7 +25,10 @@ const HEARTBEAT_EVERY_MS = 200;
 export const defaultBackoff = (attempt: number) => Math.min(60_000, 1000 * 2 ** (attempt - 1));
 
 /** Runs one due job if there is one. Resolves to its id, or undefined when none was due. */
-export async function runOneJob(services: OpenServices, opts: WorkerOptions): Promise<string | undefined> {
+export async function runOneJob(
+  services: OpenServices,
+  opts: WorkerOptions,
+): Promise<string | undefined> {
   const { jobs } = services;
   const owner = opts.owner ?? `w${process.pid}`;
   const leaseMs = opts.leaseMs ?? 15_000;
@@ -76,8 +79,19 @@ export async function runOneJob(services: OpenServices, opts: WorkerOptions): Pr
       return job.id;
     }
     const message = err instanceof Error ? err.message : String(err);
-    const status = jobs.fail(job.id, owner, message, (opts.backoffMs ?? defaultBackoff)(job.attempts));
-    logError("job attempt failed", { job: job.id, kind: job.kind, attempt: job.attempts, next: status, error: message });
+    const status = jobs.fail(
+      job.id,
+      owner,
+      message,
+      (opts.backoffMs ?? defaultBackoff)(job.attempts),
+    );
+    logError("job attempt failed", {
+      job: job.id,
+      kind: job.kind,
+      attempt: job.attempts,
+      next: status,
+      error: message,
+    });
   }
   return job.id;
 }
@@ -107,6 +121,13 @@ export async function drainJobs(services: OpenServices, opts: WorkerOptions): Pr
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

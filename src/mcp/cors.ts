@@ -6,7 +6,8 @@ import { checkOriginAndHost, type OriginPolicy } from "./origin.ts";
  * so they are answered before authentication; real responses, errors included, get
  * the headers so the page can read a 401's challenge.
  */
-const ALLOW_HEADERS = "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
+const ALLOW_HEADERS =
+  "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
 const EXPOSE_HEADERS = "www-authenticate, x-request-id";
 
 function allowedOrigin(request: Request, policy: OriginPolicy): string | undefined {
@@ -23,7 +24,11 @@ function allowedOrigin(request: Request, policy: OriginPolicy): string | undefin
 export function preflight(): Response {
   return new Response(null, {
     status: 204,
-    headers: { "access-control-allow-methods": "POST", "access-control-allow-headers": ALLOW_HEADERS, "access-control-max-age": "600" },
+    headers: {
+      "access-control-allow-methods": "POST",
+      "access-control-allow-headers": ALLOW_HEADERS,
+      "access-control-max-age": "600",
+    },
   });
 }
 

@@ -1,5 +1,18 @@
-import { HEADER_MISMATCH, INVALID_PARAMS, isObject, RpcError, UNSUPPORTED_PROTOCOL_VERSION, type JsonRpcRequest } from "./jsonrpc.ts";
-import { isModernVersion, isSupportedLegacy, isSupportedModern, META, SUPPORTED_VERSIONS } from "./versions.ts";
+import {
+  HEADER_MISMATCH,
+  INVALID_PARAMS,
+  isObject,
+  type JsonRpcRequest,
+  RpcError,
+  UNSUPPORTED_PROTOCOL_VERSION,
+} from "./jsonrpc.ts";
+import {
+  isModernVersion,
+  isSupportedLegacy,
+  isSupportedModern,
+  META,
+  SUPPORTED_VERSIONS,
+} from "./versions.ts";
 
 /**
  * Which protocol era a request belongs to. The body decides (2026-07-28 requests carry
@@ -8,13 +21,18 @@ import { isModernVersion, isSupportedLegacy, isSupportedModern, META, SUPPORTED_
  */
 export type Era = { era: "modern"; version: string } | { era: "legacy"; version?: string };
 
-const edge = (code: number, message: string, data?: unknown) => new RpcError(code, message, data, 400);
+const edge = (code: number, message: string, data?: unknown) =>
+  new RpcError(code, message, data, 400);
 
 export function unsupportedVersion(requested: string): RpcError {
-  return edge(UNSUPPORTED_PROTOCOL_VERSION, `protocol version ${JSON.stringify(requested)} is not supported; supported: ${SUPPORTED_VERSIONS.join(", ")}`, {
-    supported: SUPPORTED_VERSIONS,
-    requested,
-  });
+  return edge(
+    UNSUPPORTED_PROTOCOL_VERSION,
+    `protocol version ${JSON.stringify(requested)} is not supported; supported: ${SUPPORTED_VERSIONS.join(", ")}`,
+    {
+      supported: SUPPORTED_VERSIONS,
+      requested,
+    },
+  );
 }
 
 /** Body-only classification (stdio, and the first half of HTTP's). */
@@ -22,14 +40,27 @@ export function classifyEra(message: JsonRpcRequest): Era {
   const meta = message.params?._meta;
   const version = isObject(meta) ? meta[META.protocolVersion] : undefined;
   if (version === undefined) return { era: "legacy" };
-  if (typeof version !== "string") throw edge(INVALID_PARAMS, `_meta["${META.protocolVersion}"] must be a protocol version string`);
+  if (typeof version !== "string")
+    throw edge(
+      INVALID_PARAMS,
+      `_meta["${META.protocolVersion}"] must be a protocol version string`,
+    );
   if (!isSupportedModern(version)) throw unsupportedVersion(version);
   const envelope = meta as Record<string, unknown>;
   if (!isObject(envelope[META.clientCapabilities]))
-    throw edge(INVALID_PARAMS, `invalid _meta envelope for ${version}: "${META.clientCapabilities}" must be an object (send {} when the client has none)`);
+    throw edge(
+      INVALID_PARAMS,
+      `invalid _meta envelope for ${version}: "${META.clientCapabilities}" must be an object (send {} when the client has none)`,
+    );
   const info = envelope[META.clientInfo];
-  if (info !== undefined && !(isObject(info) && typeof info.name === "string" && typeof info.version === "string"))
-    throw edge(INVALID_PARAMS, `invalid _meta envelope for ${version}: "${META.clientInfo}" must be {name, version}`);
+  if (
+    info !== undefined &&
+    !(isObject(info) && typeof info.name === "string" && typeof info.version === "string")
+  )
+    throw edge(
+      INVALID_PARAMS,
+      `invalid _meta envelope for ${version}: "${META.clientInfo}" must be {name, version}`,
+    );
   return { era: "modern", version };
 }
 
@@ -46,30 +77,49 @@ export function classifyHttp(message: JsonRpcRequest, headers: Headers): Era {
   const meta = message.params?._meta;
   const bodyVersion = isObject(meta) ? meta[META.protocolVersion] : undefined;
   if (headerVersion !== null && bodyVersion !== undefined && headerVersion !== bodyVersion)
-    throw edge(HEADER_MISMATCH, `MCP-Protocol-Version header (${headerVersion}) does not match _meta["${META.protocolVersion}"] (${String(bodyVersion)})`);
+    throw edge(
+      HEADER_MISMATCH,
+      `MCP-Protocol-Version header (${headerVersion}) does not match _meta["${META.protocolVersion}"] (${String(bodyVersion)})`,
+    );
   const method = headers.get("mcp-method");
   if (method !== null && method !== message.method)
-    throw edge(HEADER_MISMATCH, `Mcp-Method header (${method}) does not match the body's method (${message.method})`);
+    throw edge(
+      HEADER_MISMATCH,
+      `Mcp-Method header (${method}) does not match the body's method (${message.method})`,
+    );
 
   const era = classifyEra(message);
   if (era.era === "legacy") {
     if (headerVersion === null) return era;
     if (isModernVersion(headerVersion)) {
       if (!isSupportedModern(headerVersion)) throw unsupportedVersion(headerVersion);
-      throw edge(INVALID_PARAMS, `MCP-Protocol-Version is ${headerVersion} but the request has no _meta envelope ("${META.protocolVersion}", "${META.clientCapabilities}")`);
+      throw edge(
+        INVALID_PARAMS,
+        `MCP-Protocol-Version is ${headerVersion} but the request has no _meta envelope ("${META.protocolVersion}", "${META.clientCapabilities}")`,
+      );
     }
     if (!isSupportedLegacy(headerVersion)) throw unsupportedVersion(headerVersion);
     return { era: "legacy", version: headerVersion };
   }
 
-  if (headerVersion === null) throw edge(HEADER_MISMATCH, `missing MCP-Protocol-Version header (required with protocol version ${era.version})`);
-  if (method === null) throw edge(HEADER_MISMATCH, "missing Mcp-Method header (required with protocol version " + era.version + ")");
+  if (headerVersion === null)
+    throw edge(
+      HEADER_MISMATCH,
+      `missing MCP-Protocol-Version header (required with protocol version ${era.version})`,
+    );
+  if (method === null)
+    throw edge(
+      HEADER_MISMATCH,
+      `missing Mcp-Method header (required with protocol version ${era.version})`,
+    );
   const field = NAME_SOURCE[message.method];
   const expected = field ? message.params?.[field] : undefined;
   if (typeof expected === "string") {
     const name = headers.get("mcp-name");
-    if (name === null) throw edge(HEADER_MISMATCH, `missing Mcp-Name header (required for ${message.method})`);
-    if (decodeHeaderValue(name) !== expected) throw edge(HEADER_MISMATCH, `Mcp-Name header does not match params.${field}`);
+    if (name === null)
+      throw edge(HEADER_MISMATCH, `missing Mcp-Name header (required for ${message.method})`);
+    if (decodeHeaderValue(name) !== expected)
+      throw edge(HEADER_MISMATCH, `Mcp-Name header does not match params.${field}`);
   }
   return era;
 }

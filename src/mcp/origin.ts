@@ -20,7 +20,11 @@ export function checkOriginAndHost(headers: Headers, policy: OriginPolicy): void
   const local = isLoopback(policy.host);
   const hostHeader = headers.get("host");
   if (local && hostHeader !== null && !isLoopback(hostnameOf(hostHeader)))
-    throw new QuiverError(403, "forbidden_host", `this server is bound to ${policy.host} and answers only loopback Host names, not "${hostHeader}"`);
+    throw new QuiverError(
+      403,
+      "forbidden_host",
+      `this server is bound to ${policy.host} and answers only loopback Host names, not "${hostHeader}"`,
+    );
   const origin = headers.get("origin");
   if (origin === null) return;
   if (policy.allowedOrigins.includes(origin)) return;
@@ -34,7 +38,11 @@ export function checkOriginAndHost(headers: Headers, policy: OriginPolicy): void
     if (hostHeader !== null && url.host === hostHeader.toLowerCase()) return;
     if (local && isLoopback(url.hostname)) return;
   }
-  throw new QuiverError(403, "forbidden_origin", `requests from Origin ${JSON.stringify(origin)} are not allowed; start quiver with --allow-origin ${origin} to allow it`);
+  throw new QuiverError(
+    403,
+    "forbidden_origin",
+    `requests from Origin ${JSON.stringify(origin)} are not allowed; start quiver with --allow-origin ${origin} to allow it`,
+  );
 }
 
 /** "example.com:8080" → "example.com", "[::1]:8080" → "::1". */

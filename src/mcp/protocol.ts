@@ -10,12 +10,12 @@ import {
   INVALID_REQUEST,
   isObject,
   isRequestId,
-  METHOD_NOT_FOUND,
-  resultResponse,
-  RpcError,
   type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  METHOD_NOT_FOUND,
+  RpcError,
+  resultResponse,
 } from "./jsonrpc.ts";
 import { failureResult, successResult } from "./tool-result.ts";
 import { LIST_TTL_MS, pageFor, registryToolSet, type ToolSet } from "./tools-list.ts";
@@ -51,27 +51,48 @@ export type Parsed =
 
 /** Checks the JSON-RPC shape; a batch or a malformed message is an invalid request. */
 export function parseMessage(body: unknown): Parsed {
-  if (Array.isArray(body)) throw new RpcError(INVALID_REQUEST, "JSON-RPC batches are not supported: send one message per request", undefined, 400);
-  if (!isObject(body) || body.jsonrpc !== "2.0") throw new RpcError(INVALID_REQUEST, 'not a JSON-RPC 2.0 message: expected {"jsonrpc": "2.0", "method": …}', undefined, 400);
+  if (Array.isArray(body))
+    throw new RpcError(
+      INVALID_REQUEST,
+      "JSON-RPC batches are not supported: send one message per request",
+      undefined,
+      400,
+    );
+  if (!isObject(body) || body.jsonrpc !== "2.0")
+    throw new RpcError(
+      INVALID_REQUEST,
+      'not a JSON-RPC 2.0 message: expected {"jsonrpc": "2.0", "method": …}',
+      undefined,
+      400,
+    );
   if (typeof body.method !== "string") {
     if ("result" in body || "error" in body) return { kind: "response" };
     throw new RpcError(INVALID_REQUEST, "a JSON-RPC request needs a string method", undefined, 400);
   }
-  if (body.params !== undefined && !isObject(body.params)) throw new RpcError(INVALID_REQUEST, "params must be an object", undefined, 400);
+  if (body.params !== undefined && !isObject(body.params))
+    throw new RpcError(INVALID_REQUEST, "params must be an object", undefined, 400);
   if (!("id" in body)) return { kind: "notification", message: body as unknown as JsonRpcRequest };
-  if (!isRequestId(body.id)) throw new RpcError(INVALID_REQUEST, "id must be a string or an integer", undefined, 400);
+  if (!isRequestId(body.id))
+    throw new RpcError(INVALID_REQUEST, "id must be a string or an integer", undefined, 400);
   return { kind: "request", message: body as unknown as JsonRpcRequest & { id: string | number } };
 }
 
 /** The tool a `tools/call` names, or undefined for other methods (for scope checks). */
-export function toolOf(message: JsonRpcRequest, set: ToolSet = registryToolSet()): AnyTool | undefined {
+export function toolOf(
+  message: JsonRpcRequest,
+  set: ToolSet = registryToolSet(),
+): AnyTool | undefined {
   if (message.method !== "tools/call") return undefined;
   const name = message.params?.name;
   return typeof name === "string" ? set.byName.get(name) : undefined;
 }
 
 /** A whole message, for transports without headers (stdio). */
-export async function handleMessage(body: unknown, deps: McpDeps, call: McpCall): Promise<JsonRpcResponse | undefined> {
+export async function handleMessage(
+  body: unknown,
+  deps: McpDeps,
+  call: McpCall,
+): Promise<JsonRpcResponse | undefined> {
   let parsed: Parsed;
   try {
     parsed = parseMessage(body);
@@ -83,16 +104,25 @@ export async function handleMessage(body: unknown, deps: McpDeps, call: McpCall)
   try {
     return await dispatch(message, classifyEra(message), deps, call);
   } catch (err) {
-    return errorResponse(message.id, err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, "internal error"));
+    return errorResponse(
+      message.id,
+      err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, "internal error"),
+    );
   }
 }
 
 /** Answers one classified request. Throws RpcError for protocol-level failures. */
-export async function dispatch(message: JsonRpcRequest & { id: string | number }, era: Era, deps: McpDeps, call: McpCall): Promise<JsonRpcResponse> {
+export async function dispatch(
+  message: JsonRpcRequest & { id: string | number },
+  era: Era,
+  deps: McpDeps,
+  call: McpCall,
+): Promise<JsonRpcResponse> {
   const set = deps.toolSet ?? registryToolSet();
   const params = message.params ?? {};
   const modern = era.era === "modern";
-  const done = (result: Record<string, unknown>) => resultResponse(message.id, modern ? { resultType: "complete", ...result } : result);
+  const done = (result: Record<string, unknown>) =>
+    resultResponse(message.id, modern ? { resultType: "complete", ...result } : result);
 
   switch (message.method) {
     case "tools/call":
@@ -115,17 +145,38 @@ export async function dispatch(message: JsonRpcRequest & { id: string | number }
   }
   if (!modern) {
     if (message.method === "initialize")
-      return done({ protocolVersion: negotiateLegacy(params.protocolVersion), capabilities: CAPABILITIES, serverInfo: SERVER_INFO, instructions: instructions(set) });
+      return done({
+        protocolVersion: negotiateLegacy(params.protocolVersion),
+        capabilities: CAPABILITIES,
+        serverInfo: SERVER_INFO,
+        instructions: instructions(set),
+      });
     if (message.method === "ping") return done({});
   }
-  throw new RpcError(METHOD_NOT_FOUND, `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, tools/list and tools/call" : "initialize, ping, tools/list and tools/call"}`);
+  throw new RpcError(
+    METHOD_NOT_FOUND,
+    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, tools/list and tools/call" : "initialize, ping, tools/list and tools/call"}`,
+  );
 }
 
-async function runTool(set: ToolSet, params: Record<string, unknown>, deps: McpDeps, call: McpCall): Promise<Record<string, unknown>> {
+async function runTool(
+  set: ToolSet,
+  params: Record<string, unknown>,
+  deps: McpDeps,
+  call: McpCall,
+): Promise<Record<string, unknown>> {
   const name = params.name;
-  if (typeof name !== "string") throw new RpcError(INVALID_PARAMS, 'tools/call needs params.name, the tool to call (tools/list lists them)');
+  if (typeof name !== "string")
+    throw new RpcError(
+      INVALID_PARAMS,
+      "tools/call needs params.name, the tool to call (tools/list lists them)",
+    );
   const tool = set.byName.get(name);
-  if (!tool) throw new RpcError(INVALID_PARAMS, `Unknown tool: ${JSON.stringify(name)}; tools/list lists them (${set.tools.map((t) => t.name).join(", ")})`);
+  if (!tool)
+    throw new RpcError(
+      INVALID_PARAMS,
+      `Unknown tool: ${JSON.stringify(name)}; tools/list lists them (${set.tools.map((t) => t.name).join(", ")})`,
+    );
   const ctx: ToolContext = { ...deps.services, caller: call.caller, signal: call.signal };
   const token = isObject(params._meta) ? params._meta.progressToken : undefined;
   if (call.notify && isRequestId(token)) ctx.progress = progressReporter(token, call.notify);
@@ -141,7 +192,10 @@ async function runTool(set: ToolSet, params: Record<string, unknown>, deps: McpD
  * the request's token. Progress must increase (spec), so stale or repeated values are
  * dropped rather than sent.
  */
-export function progressReporter(token: string | number, notify: (n: JsonRpcNotification) => void): NonNullable<ToolContext["progress"]> {
+export function progressReporter(
+  token: string | number,
+  notify: (n: JsonRpcNotification) => void,
+): NonNullable<ToolContext["progress"]> {
   let last = -Infinity;
   return (progress, total, message) => {
     if (!(progress > last)) return;
@@ -156,4 +210,3 @@ export function progressReporter(token: string | number, notify: (n: JsonRpcNoti
 function instructions(set: ToolSet): string {
   return `quiver stores files and serves tools over them (${set.tools.map((t) => t.name).join(", ")}). Tool results are JSON.`;
 }
-

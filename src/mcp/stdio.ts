@@ -1,6 +1,12 @@
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
-import { isObject, isRequestId, PARSE_ERROR, type JsonRpcResponse, type RequestId } from "./jsonrpc.ts";
+import {
+  isObject,
+  isRequestId,
+  type JsonRpcResponse,
+  PARSE_ERROR,
+  type RequestId,
+} from "./jsonrpc.ts";
 import { handleMessage, type McpDeps } from "./protocol.ts";
 
 /**
@@ -24,7 +30,7 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
   const caller = opts.caller ?? LOCAL_CALLER;
   const inFlight = new Map<RequestId, AbortController>();
   const pending = new Set<Promise<void>>();
-  const send = (message: unknown) => opts.write(JSON.stringify(message) + "\n");
+  const send = (message: unknown) => opts.write(`${JSON.stringify(message)}\n`);
 
   const onLine = (line: string) => {
     if (line.trim() === "") return;
@@ -32,7 +38,11 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
     try {
       body = JSON.parse(line);
     } catch {
-      send({ jsonrpc: "2.0", id: null, error: { code: PARSE_ERROR, message: "not valid JSON: send one JSON-RPC message per line" } });
+      send({
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: PARSE_ERROR, message: "not valid JSON: send one JSON-RPC message per line" },
+      });
       return;
     }
     if (isObject(body) && body.method === "notifications/cancelled" && isObject(body.params)) {
@@ -40,7 +50,10 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
       if (isRequestId(id)) inFlight.get(id)?.abort();
       return;
     }
-    const id = isObject(body) && typeof body.method === "string" && isRequestId(body.id) ? body.id : undefined;
+    const id =
+      isObject(body) && typeof body.method === "string" && isRequestId(body.id)
+        ? body.id
+        : undefined;
     const controller = new AbortController();
     if (id !== undefined) inFlight.set(id, controller);
     const work = handleMessage(body, deps, { caller, signal: controller.signal, notify: send })

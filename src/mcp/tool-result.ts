@@ -1,5 +1,5 @@
 import type { TSchema } from "@sinclair/typebox";
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { QuiverError, storageError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { AnyTool } from "../tools/define.ts";
@@ -35,17 +35,24 @@ export function successResult(tool: AnyTool, value: unknown): CallToolResult {
   if (tool.output) {
     if (!outputCheck(tool.output).Check(value)) {
       logError("tool result does not match its output schema", { tool: tool.name });
-      return errorResult(`internal error: "${tool.name}" produced a result that does not match its output schema`);
+      return errorResult(
+        `internal error: "${tool.name}" produced a result that does not match its output schema`,
+      );
     }
     if (text.length > MAX_RESULT_CHARS)
-      return errorResult(`the result of "${tool.name}" is ${text.length} characters, over the ${MAX_RESULT_CHARS} limit; ask for less (a smaller limit, a narrower prefix, a window of lines)`);
+      return errorResult(
+        `the result of "${tool.name}" is ${text.length} characters, over the ${MAX_RESULT_CHARS} limit; ask for less (a smaller limit, a narrower prefix, a window of lines)`,
+      );
     return { content: [{ type: "text", text }], structuredContent: value };
   }
   if (text.length > MAX_RESULT_CHARS)
     return {
       content: [
         { type: "text", text: text.slice(0, MAX_RESULT_CHARS) },
-        { type: "text", text: `[result cut at ${MAX_RESULT_CHARS} of ${text.length} characters; ask for less (a smaller limit, a narrower prefix, a window of lines)]` },
+        {
+          type: "text",
+          text: `[result cut at ${MAX_RESULT_CHARS} of ${text.length} characters; ask for less (a smaller limit, a narrower prefix, a window of lines)]`,
+        },
       ],
     };
   return { content: [{ type: "text", text }] };

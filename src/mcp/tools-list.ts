@@ -29,7 +29,11 @@ export interface ToolSet {
 }
 
 export function mcpTool(tool: AnyTool): McpTool {
-  const out: McpTool = { name: tool.name, description: tool.description, inputSchema: inputSchemaOf(tool) };
+  const out: McpTool = {
+    name: tool.name,
+    description: tool.description,
+    inputSchema: inputSchemaOf(tool),
+  };
   const title = tool.title ?? tool.annotations?.title;
   if (title) out.title = title;
   if (tool.output) out.outputSchema = JSON.parse(JSON.stringify(tool.output));
@@ -39,7 +43,10 @@ export function mcpTool(tool: AnyTool): McpTool {
 
 const cursorFor = (page: number) => Buffer.from(`page:${page}`).toString("base64url");
 
-export function buildToolSet(tools: readonly AnyTool[] = registryTools, pageSize = PAGE_SIZE): ToolSet {
+export function buildToolSet(
+  tools: readonly AnyTool[] = registryTools,
+  pageSize = PAGE_SIZE,
+): ToolSet {
   const all = tools.map(mcpTool);
   const pages: ToolSet["pages"] = [];
   for (let i = 0; i < Math.max(all.length, 1); i += pageSize) {
@@ -53,9 +60,16 @@ export function buildToolSet(tools: readonly AnyTool[] = registryTools, pageSize
 /** The page a cursor names; an unknown cursor is invalid params (spec). */
 export function pageFor(set: ToolSet, cursor: unknown): ToolSet["pages"][number] {
   if (cursor === undefined || cursor === null) return set.pages[0]!;
-  const m = typeof cursor === "string" ? /^page:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString()) : null;
+  const m =
+    typeof cursor === "string"
+      ? /^page:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString())
+      : null;
   const page = m ? set.pages[Number(m[1])] : undefined;
-  if (!page) throw new RpcError(INVALID_PARAMS, "invalid cursor: pass back the nextCursor of a previous tools/list page, or omit it for the first page");
+  if (!page)
+    throw new RpcError(
+      INVALID_PARAMS,
+      "invalid cursor: pass back the nextCursor of a previous tools/list page, or omit it for the first page",
+    );
   return page;
 }
 

@@ -27,7 +27,9 @@ export function isSupportedLegacy(version: string): boolean {
 
 /** `initialize` negotiation: echo a version we speak, otherwise offer our newest legacy one. */
 export function negotiateLegacy(requested: unknown): string {
-  return typeof requested === "string" && isSupportedLegacy(requested) ? requested : LEGACY_VERSIONS[0];
+  return typeof requested === "string" && isSupportedLegacy(requested)
+    ? requested
+    : LEGACY_VERSIONS[0];
 }
 
 /** Reserved `_meta` keys of the modern per-request envelope. */

@@ -24,26 +24,48 @@ function challenge(error: string | undefined, extra?: string): string {
   return parts.join(", ");
 }
 
-export function authenticate(request: Request, tokens: TokenStore, needed: Scope, opts: AuthChallenge & { extracted?: string } = {}): Caller {
+export function authenticate(
+  request: Request,
+  tokens: TokenStore,
+  needed: Scope,
+  opts: AuthChallenge & { extracted?: string } = {},
+): Caller {
   const url = request.url;
   if (url.includes("access_token=") && new URL(url).searchParams.has("access_token"))
-    throw new QuiverError(400, "token_in_url", "tokens are accepted only in the Authorization header (Authorization: Bearer <token>), never in the URL", {
-      "WWW-Authenticate": challenge("invalid_request", opts.params),
-    });
+    throw new QuiverError(
+      400,
+      "token_in_url",
+      "tokens are accepted only in the Authorization header (Authorization: Bearer <token>), never in the URL",
+      {
+        "WWW-Authenticate": challenge("invalid_request", opts.params),
+      },
+    );
   const header = request.headers.get("authorization");
   if (!header || !/^bearer\b/i.test(header))
-    throw new QuiverError(401, "unauthorized", "send your token as: Authorization: Bearer <token>", {
-      "WWW-Authenticate": challenge(undefined, opts.params),
-    });
+    throw new QuiverError(
+      401,
+      "unauthorized",
+      "send your token as: Authorization: Bearer <token>",
+      {
+        "WWW-Authenticate": challenge(undefined, opts.params),
+      },
+    );
   const match = BEARER.exec(header);
-  const secret = match && header.startsWith("Bearer ") && opts.extracted === match[1] ? opts.extracted : match?.[1];
+  const secret =
+    match && header.startsWith("Bearer ") && opts.extracted === match[1]
+      ? opts.extracted
+      : match?.[1];
   const caller = secret ? tokens.verify(secret) : undefined;
   if (!caller)
-    throw new QuiverError(401, "invalid_token", "the bearer token is not valid (unknown, revoked or malformed)", {
-      "WWW-Authenticate": challenge("invalid_token", opts.params),
-    });
+    throw new QuiverError(
+      401,
+      "invalid_token",
+      "the bearer token is not valid (unknown, revoked or malformed)",
+      {
+        "WWW-Authenticate": challenge("invalid_token", opts.params),
+      },
+    );
   tokens.limiter?.take(caller.id);
   requireScope(caller, needed);
   return caller;
 }
-

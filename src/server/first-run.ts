@@ -18,7 +18,7 @@ export function ensureAdminToken(services: OpenServices): string | undefined {
   if (config.staticToken || tokens.hasActiveAdmin()) return undefined;
   const { secret } = tokens.create("admin", "admin");
   const file = join(config.dataDir, "admin.token");
-  writeFileSync(file, secret + "\n", { mode: 0o600 });
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   process.stderr.write(
     `\nquiver: first start — created an admin token (shown once, also saved to ${file}):\n\n` +
       `  admin token: ${secret}\n\n` +

@@ -1,5 +1,5 @@
-import type { OpenServices } from "../services.ts";
 import { logLine } from "../log.ts";
+import type { OpenServices } from "../services.ts";
 import { createApp } from "./app.ts";
 import { errorResponse } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -14,8 +14,12 @@ export type Handler = (request: Request) => Promise<Response>;
  * (method, path without query, tool, status, duration, token *name*; never a secret).
  * Tests call this directly; `serve` hands it to Bun.serve.
  */
-export function createHandler(services: OpenServices, opts: { log?: (fields: Record<string, unknown>) => void } = {}): Handler {
-  if (services.config.rateLimit > 0) services.tokens.limiter ??= new RateLimiter(services.config.rateLimit);
+export function createHandler(
+  services: OpenServices,
+  opts: { log?: (fields: Record<string, unknown>) => void } = {},
+): Handler {
+  if (services.config.rateLimit > 0)
+    services.tokens.limiter ??= new RateLimiter(services.config.rateLimit);
   const app = createApp(services);
   const log = opts.log ?? (services.config.logRequests ? logLine : undefined);
   return async (request) => {

@@ -27,8 +27,13 @@ export class RateLimiter {
       return;
     }
     const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
-    throw new QuiverError(429, "rate_limited", `too many requests for this token (limit ${this.perSecond}/s, bursts of ${this.burst}); retry in ${retryAfter}s`, {
-      "retry-after": String(retryAfter),
-    });
+    throw new QuiverError(
+      429,
+      "rate_limited",
+      `too many requests for this token (limit ${this.perSecond}/s, bursts of ${this.burst}); retry in ${retryAfter}s`,
+      {
+        "retry-after": String(retryAfter),
+      },
+    );
   }
 }

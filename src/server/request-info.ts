@@ -13,7 +13,9 @@ export interface RequestInfo {
 
 const infos = new WeakMap<Request, RequestInfo>();
 let counter = 0;
-const prefix = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, "0");
+const prefix = Math.floor(Math.random() * 36 ** 4)
+  .toString(36)
+  .padStart(4, "0");
 
 export function startRequest(request: Request): RequestInfo {
   const info = { id: `${prefix}-${(++counter).toString(36)}` };

@@ -1,8 +1,8 @@
 import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import { badRequest } from "../errors.ts";
-import { blobMissing } from "../store/files.ts";
 import type { OpenServices } from "../services.ts";
+import { blobMissing } from "../store/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
 import { authenticate } from "./auth.ts";
 import { checkDeclaredLength } from "./body.ts";
@@ -37,15 +37,25 @@ export function fileRoutes(services: OpenServices) {
     .get("/files", ({ request, bearer, query }) => {
       auth(request, "read", bearer);
       const limit = query.limit === undefined ? 100 : Number(query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest("invalid_parameters", "limit must be an integer 1-1000");
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw badRequest("invalid_parameters", "limit must be an integer 1-1000");
       return files.list(normalizePrefix(query.prefix), limit, query.cursor);
     })
     .get("/files/*", async ({ request, bearer }) => {
       auth(request, "read", bearer);
       const info = files.require(logicalPath(request));
       const etag = `"${info.sha256}"`;
-      const headers: Record<string, string> = { etag, "content-type": info.content_type, "cache-control": "no-cache" };
-      if (request.headers.get("if-none-match")?.split(",").some((t) => t.trim() === etag))
+      const headers: Record<string, string> = {
+        etag,
+        "content-type": info.content_type,
+        "cache-control": "no-cache",
+      };
+      if (
+        request.headers
+          .get("if-none-match")
+          ?.split(",")
+          .some((t) => t.trim() === etag)
+      )
         return new Response(null, { status: 304, headers });
       const blob = files.open(info);
       if (!(await blob.exists())) throw blobMissing(info.path);
@@ -59,7 +69,10 @@ export function fileRoutes(services: OpenServices) {
         checkDeclaredLength(request, config.maxBodyBytes);
         const body = request.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
         const { file, created } = await files.put(path, body, config.maxBodyBytes);
-        return json(created ? 201 : 200, file, { etag: `"${file.sha256}"`, ...(created ? { location: `/files/${encodeURI(file.path)}` } : {}) });
+        return json(created ? 201 : 200, file, {
+          etag: `"${file.sha256}"`,
+          ...(created ? { location: `/files/${encodeURI(file.path)}` } : {}),
+        });
       },
       { parse: "none" },
     )

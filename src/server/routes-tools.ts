@@ -54,10 +54,16 @@ export function toolRoutes(services: OpenServices) {
         presetHeaders(request, set.headers);
         const body = await readJsonBody(request, config.maxBodyBytes);
         if (!body || typeof body !== "object" || Array.isArray(body))
-          throw badRequest("invalid_request", 'body must be a JSON object: {"name": "<tool>", "parameters": {...}}');
+          throw badRequest(
+            "invalid_request",
+            'body must be a JSON object: {"name": "<tool>", "parameters": {...}}',
+          );
         const { name, parameters } = body as { name?: unknown; parameters?: unknown };
         if (typeof name !== "string")
-          throw badRequest("invalid_request", 'body.name must be the tool name, e.g. {"name": "read_file", "parameters": {"path": "notes.md"}}');
+          throw badRequest(
+            "invalid_request",
+            'body.name must be the tool name, e.g. {"name": "read_file", "parameters": {"path": "notes.md"}}',
+          );
         return run(request, caller, name, parameters);
       },
       { parse: "none" },

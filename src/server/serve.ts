@@ -12,7 +12,10 @@ export interface RunningServer {
 }
 
 /** Starts the HTTP server on the configured host and port. */
-export function startServer(services: OpenServices, opts: { worker?: boolean } = {}): RunningServer {
+export function startServer(
+  services: OpenServices,
+  opts: { worker?: boolean } = {},
+): RunningServer {
   const { config } = services;
   ensureAdminToken(services);
   const handle = createHandler(services);
@@ -27,7 +30,11 @@ export function startServer(services: OpenServices, opts: { worker?: boolean } =
     // think for up to --tool-timeout, so the connection must outlive it (Bun's cap: 255 s).
     idleTimeout: Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10),
     fetch: handle,
-    error: () => new Response(JSON.stringify({ error: { code: "internal_error", message: "internal error" } }), { status: 500, headers: { "content-type": "application/json" } }),
+    error: () =>
+      new Response(
+        JSON.stringify({ error: { code: "internal_error", message: "internal error" } }),
+        { status: 500, headers: { "content-type": "application/json" } },
+      ),
   });
   const supervisor = opts.worker === false ? undefined : startSupervisor(config, services.jobs);
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
@@ -45,4 +52,3 @@ export function startServer(services: OpenServices, opts: { worker?: boolean } =
 function hostForUrl(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
-

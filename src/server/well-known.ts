@@ -19,6 +19,10 @@ export function protectedResourceMetadata(request: Request) {
 
 export function wellKnownRoutes() {
   return new Elysia({ name: "quiver/well-known" })
-    .get("/.well-known/oauth-protected-resource", ({ request }) => protectedResourceMetadata(request))
-    .get("/.well-known/oauth-protected-resource/mcp", ({ request }) => protectedResourceMetadata(request));
+    .get("/.well-known/oauth-protected-resource", ({ request }) =>
+      protectedResourceMetadata(request),
+    )
+    .get("/.well-known/oauth-protected-resource/mcp", ({ request }) =>
+      protectedResourceMetadata(request),
+    );
 }

@@ -1,4 +1,15 @@
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdir, open, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { QuiverError } from "../errors.ts";
@@ -11,7 +22,10 @@ import { loadSyncFs } from "./syncfs.ts";
  * Only this module touches blob files; nothing above it knows they are files.
  */
 /** Bytes as they arrive: a request body stream, or chunks already in memory. */
-export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+export type ByteSource =
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>
+  | ReadableStream<Uint8Array>;
 
 export interface StoredBlob {
   hash: string;
@@ -66,7 +80,11 @@ export class BlobStore {
    */
   async write(source: ByteSource, maxBytes?: number): Promise<PlacedBlob>;
   async write(source: ByteSource, maxBytes: number, pendingDirs: Set<string>): Promise<StoredBlob>;
-  async write(source: ByteSource, maxBytes = Infinity, pendingDirs?: Set<string>): Promise<StoredBlob | PlacedBlob> {
+  async write(
+    source: ByteSource,
+    maxBytes = Infinity,
+    pendingDirs?: Set<string>,
+  ): Promise<StoredBlob | PlacedBlob> {
     const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
     const hasher = new Bun.CryptoHasher("sha256");
     const head = new Uint8Array(HEAD_BYTES);
@@ -77,7 +95,11 @@ export class BlobStore {
       for await (const chunk of source as AsyncIterable<Uint8Array>) {
         size += chunk.byteLength;
         if (size > maxBytes)
-          throw new QuiverError(413, "payload_too_large", `body is larger than the limit of ${maxBytes} bytes`);
+          throw new QuiverError(
+            413,
+            "payload_too_large",
+            `body is larger than the limit of ${maxBytes} bytes`,
+          );
         hasher.update(chunk);
         if (headLen < HEAD_BYTES) {
           const take = Math.min(HEAD_BYTES - headLen, chunk.byteLength);

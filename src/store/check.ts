@@ -19,8 +19,18 @@ export interface CheckReport {
 
 const STALE_TEMP_MS = 3600_000;
 
-export async function checkStore(files: FileStore, opts: { repair: boolean; verifyHashes?: boolean; onProgress?: (done: number, total: number) => void }): Promise<CheckReport> {
-  const rows = files.db.query("SELECT path, hash FROM files ORDER BY path").all() as { path: string; hash: string }[];
+export async function checkStore(
+  files: FileStore,
+  opts: {
+    repair: boolean;
+    verifyHashes?: boolean;
+    onProgress?: (done: number, total: number) => void;
+  },
+): Promise<CheckReport> {
+  const rows = files.db.query("SELECT path, hash FROM files ORDER BY path").all() as {
+    path: string;
+    hash: string;
+  }[];
   const missing: string[] = [];
   const corrupt: string[] = [];
   const referenced = new Set<string>();
@@ -45,7 +55,9 @@ export async function checkStore(files: FileStore, opts: { repair: boolean; veri
     }
   }
   const tmpDir = join(files.blobs.root, "..", "tmp");
-  const stale = safeReaddir(tmpDir).filter((name) => Date.now() - statSync(join(tmpDir, name)).mtimeMs > STALE_TEMP_MS);
+  const stale = safeReaddir(tmpDir).filter(
+    (name) => Date.now() - statSync(join(tmpDir, name)).mtimeMs > STALE_TEMP_MS,
+  );
 
   if (opts.repair) {
     for (const path of missing) files.delete(path, { keepBlob: true });
@@ -55,7 +67,14 @@ export async function checkStore(files: FileStore, opts: { repair: boolean; veri
     files.collect(orphans);
     for (const name of stale) rmSync(join(tmpDir, name), { force: true });
   }
-  return { files: rows.length, missing_blobs: missing, corrupt_blobs: corrupt, orphan_blobs: orphans.length, stale_temp_files: stale.length, repaired: opts.repair };
+  return {
+    files: rows.length,
+    missing_blobs: missing,
+    corrupt_blobs: corrupt,
+    orphan_blobs: orphans.length,
+    stale_temp_files: stale.length,
+    repaired: opts.repair,
+  };
 }
 
 function safeReaddir(dir: string): string[] {

@@ -23,7 +23,7 @@ export const MAX_LINES = 60;
 
 const ATX = /^ {0,3}#{1,6}(\s|$)/;
 const FENCE = /^ {0,3}(```|~~~)/;
-const RST_ADORNMENT = /^([!-\/:-@\[-`{-~])\1{2,}\s*$/;
+const RST_ADORNMENT = /^([!-/:-@[-`{-~])\1{2,}\s*$/;
 
 export function chunkText(text: string): Passage[] {
   // A string split where there is no "\r" (most files): same lines, much cheaper than the
@@ -104,7 +104,12 @@ function startsAdornment(line: string): boolean {
 
 /** ASCII punctuation, the characters of RST_ADORNMENT's class. */
 function isAdornmentChar(c: number): boolean {
-  return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
+  return (
+    (c >= 0x21 && c <= 0x2f) ||
+    (c >= 0x3a && c <= 0x40) ||
+    (c >= 0x5b && c <= 0x60) ||
+    (c >= 0x7b && c <= 0x7e)
+  );
 }
 
 /** Line i starts an RST section title: `Title` + underline, or overline + `Title` + underline. */
@@ -120,8 +125,11 @@ function isRstTitle(lines: string[], i: number): boolean {
   if (RST_ADORNMENT.test(line)) {
     const under = lines[i + 2];
     return (
-      under !== undefined && under.trimEnd() === line.trimEnd() && next.trim() !== "" &&
-      !RST_ADORNMENT.test(next) && line.trimEnd().length >= next.trimEnd().length &&
+      under !== undefined &&
+      under.trimEnd() === line.trimEnd() &&
+      next.trim() !== "" &&
+      !RST_ADORNMENT.test(next) &&
+      line.trimEnd().length >= next.trimEnd().length &&
       (i === 0 || lines[i - 1]!.trim() === "")
     );
   }

@@ -37,7 +37,14 @@ export function contentTypeFor(path: string, isText: boolean): string {
   const byName = name.includes(".") ? Bun.file(name).type : "";
   // Bun answers application/octet-stream for names it does not know.
   if (byName && byName !== "application/octet-stream") {
-    if (isText && !byName.includes("charset") && (byName.startsWith("text/") || byName.includes("json") || byName.includes("xml") || byName.includes("javascript")))
+    if (
+      isText &&
+      !byName.includes("charset") &&
+      (byName.startsWith("text/") ||
+        byName.includes("json") ||
+        byName.includes("xml") ||
+        byName.includes("javascript"))
+    )
       return `${byName};charset=utf-8`;
     return byName;
   }

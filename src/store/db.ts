@@ -28,7 +28,9 @@ export function openDatabase(dataDir: string): Database {
 function migrate(db: Database): void {
   const current = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
   if (current > migrations.length)
-    throw new Error(`database schema version ${current} is newer than this quiver (${migrations.length}); upgrade quiver`);
+    throw new Error(
+      `database schema version ${current} is newer than this quiver (${migrations.length}); upgrade quiver`,
+    );
   for (let v = current; v < migrations.length; v++) {
     // IMMEDIATE takes the write lock first, so two processes starting at once cannot both
     // apply the same migration.

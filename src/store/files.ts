@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
-import { BlobStore, type ByteSource, type PlacedBlob } from "./blobs.ts";
+import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 
@@ -108,7 +108,8 @@ export class FileStore {
   /** The row for `path` or a 404 that says how to find what exists. */
   require(path: string): FileInfo {
     const info = this.get(path);
-    if (!info) throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+    if (!info)
+      throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
     return info;
   }
 
@@ -120,9 +121,10 @@ export class FileStore {
     const blob = await this.blobs.write(source, maxBytes);
     try {
       const isText = looksLikeText(blob.head);
-      const text = isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
-        ? decodeText(await this.blobs.file(blob.hash).bytes())
-        : undefined;
+      const text =
+        isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
+          ? decodeText(await this.blobs.file(blob.hash).bytes())
+          : undefined;
       return this.commit(path, blob, isText, text);
     } finally {
       blob.release();
@@ -135,20 +137,29 @@ export class FileStore {
     const now = Date.now();
     let before: FileRow | null = null;
     let row!: FileRow;
-    this.db.transaction(() => {
-      // Under the write lock, where collectors work: the row never points at a removed blob.
-      blob.ensurePresent();
-      before = this.q.get.get(path);
-      if (before && before.hash === hash) {
-        row = before;
-        return;
-      }
-      row = this.q.upsert.get(path, hash, size, contentTypeFor(path, isText), isText ? 1 : 0, now)!;
-      if (this.indexer) {
-        if (before) this.indexer.remove(row.id);
-        if (text !== undefined) this.indexer.index(row.id, path, text);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        // Under the write lock, where collectors work: the row never points at a removed blob.
+        blob.ensurePresent();
+        before = this.q.get.get(path);
+        if (before && before.hash === hash) {
+          row = before;
+          return;
+        }
+        row = this.q.upsert.get(
+          path,
+          hash,
+          size,
+          contentTypeFor(path, isText),
+          isText ? 1 : 0,
+          now,
+        )!;
+        if (this.indexer) {
+          if (before) this.indexer.remove(row.id);
+          if (text !== undefined) this.indexer.index(row.id, path, text);
+        }
+      })
+      .immediate();
     const prev = before as FileRow | null;
     if (prev && prev.hash !== hash) this.collect([prev.hash]);
     return { file: toInfo(row), created: !prev, changed: !prev || prev.hash !== hash };
@@ -163,35 +174,47 @@ export class FileStore {
     const now = Date.now();
     const results: PutResult[] = [];
     const replaced: string[] = [];
-    this.db.transaction(() => {
-      // Under the write lock, where collectors work: every blob is still there (another
-      // process may have collected one with the same bytes since it was written).
-      const gone = entries.filter((e) => !this.blobs.exists(e.hash));
-      if (gone.length) throw new BlobsGone(gone.map((e) => e.path));
-      // Rows first, index second: an UPSERT opens a statement savepoint, and FTS5 flushes
-      // its in-memory terms to a new segment at every savepoint — interleaving the two
-      // made a bulk import ~3x slower.
-      // Keyed by row id: the same path twice in one batch indexes only its last version.
-      const toIndex = new Map<number, { entry: CommitEntry; replacing: boolean }>();
-      for (const e of entries) {
-        const before = this.q.get.get(e.path);
-        if (before && before.hash === e.hash) {
-          results.push({ file: toInfo(before), created: false, changed: false });
-          continue;
+    this.db
+      .transaction(() => {
+        // Under the write lock, where collectors work: every blob is still there (another
+        // process may have collected one with the same bytes since it was written).
+        const gone = entries.filter((e) => !this.blobs.exists(e.hash));
+        if (gone.length) throw new BlobsGone(gone.map((e) => e.path));
+        // Rows first, index second: an UPSERT opens a statement savepoint, and FTS5 flushes
+        // its in-memory terms to a new segment at every savepoint — interleaving the two
+        // made a bulk import ~3x slower.
+        // Keyed by row id: the same path twice in one batch indexes only its last version.
+        const toIndex = new Map<number, { entry: CommitEntry; replacing: boolean }>();
+        for (const e of entries) {
+          const before = this.q.get.get(e.path);
+          if (before && before.hash === e.hash) {
+            results.push({ file: toInfo(before), created: false, changed: false });
+            continue;
+          }
+          const row = this.q.upsert.get(
+            e.path,
+            e.hash,
+            e.size,
+            contentTypeFor(e.path, e.isText),
+            e.isText ? 1 : 0,
+            now,
+          )!;
+          toIndex.set(row.id, {
+            entry: e,
+            replacing: before !== null || toIndex.get(row.id)?.replacing === true,
+          });
+          if (before) replaced.push(before.hash);
+          results.push({ file: toInfo(row), created: !before, changed: true });
         }
-        const row = this.q.upsert.get(e.path, e.hash, e.size, contentTypeFor(e.path, e.isText), e.isText ? 1 : 0, now)!;
-        toIndex.set(row.id, { entry: e, replacing: before !== null || toIndex.get(row.id)?.replacing === true });
-        if (before) replaced.push(before.hash);
-        results.push({ file: toInfo(row), created: !before, changed: true });
-      }
-      if (this.indexer) {
-        for (const [id, x] of toIndex) if (x.replacing) this.indexer.remove(id);
-        for (const [id, { entry }] of toIndex) {
-          if (entry.passages) this.indexer.indexPassages(id, entry.passages);
-          else if (entry.text !== undefined) this.indexer.index(id, entry.path, entry.text);
+        if (this.indexer) {
+          for (const [id, x] of toIndex) if (x.replacing) this.indexer.remove(id);
+          for (const [id, { entry }] of toIndex) {
+            if (entry.passages) this.indexer.indexPassages(id, entry.passages);
+            else if (entry.text !== undefined) this.indexer.index(id, entry.path, entry.text);
+          }
         }
-      }
-    }).immediate();
+      })
+      .immediate();
     this.collect(replaced);
     return results;
   }
@@ -199,14 +222,16 @@ export class FileStore {
   /** Deletes many paths in one transaction; paths that do not exist are ignored. */
   deleteMany(paths: string[]): FileInfo[] {
     const gone: FileRow[] = [];
-    this.db.transaction(() => {
-      for (const path of paths) {
-        const row = this.q.del.get(path);
-        if (!row) continue;
-        if (this.indexer) this.indexer.remove(row.id);
-        gone.push(row);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const path of paths) {
+          const row = this.q.del.get(path);
+          if (!row) continue;
+          if (this.indexer) this.indexer.remove(row.id);
+          gone.push(row);
+        }
+      })
+      .immediate();
     this.collect(gone.map((row) => row.hash));
     return gone.map(toInfo);
   }
@@ -215,18 +240,21 @@ export class FileStore {
   hashesUnder(prefix: string): Map<string, string> {
     const rows = this.db
       .query("SELECT path, hash FROM files WHERE path >= ?1 AND path < ?2 ORDER BY path")
-      .all(prefix, prefix + "\u{10FFFF}") as { path: string; hash: string }[];
+      .all(prefix, `${prefix}\u{10FFFF}`) as { path: string; hash: string }[];
     return new Map(rows.map((r) => [r.path, r.hash]));
   }
 
   delete(path: string, opts: { keepBlob?: boolean } = {}): FileInfo {
     let row: FileRow | null = null;
-    this.db.transaction(() => {
-      row = this.q.del.get(path);
-      if (row && this.indexer) this.indexer.remove(row.id);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        row = this.q.del.get(path);
+        if (row && this.indexer) this.indexer.remove(row.id);
+      })
+      .immediate();
     const gone = row as FileRow | null;
-    if (!gone) throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+    if (!gone)
+      throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
     if (!opts.keepBlob) this.collect([gone.hash]);
     return toInfo(gone);
   }
@@ -237,10 +265,13 @@ export class FileStore {
    */
   list(prefix: string, limit: number, cursor?: string): ListPage {
     const after = cursor === undefined ? "" : decodeCursor(cursor);
-    if (after && !after.startsWith(prefix)) throw badRequest("invalid_cursor", "cursor does not belong to this prefix");
-    const rows = this.q.list.all(prefix, prefix + "\u{10FFFF}", after, limit + 1);
+    if (after && !after.startsWith(prefix))
+      throw badRequest("invalid_cursor", "cursor does not belong to this prefix");
+    const rows = this.q.list.all(prefix, `${prefix}\u{10FFFF}`, after, limit + 1);
     const page = rows.slice(0, limit).map(toInfo);
-    return rows.length > limit ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) } : { files: page };
+    return rows.length > limit
+      ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) }
+      : { files: page };
   }
 
   count(): number {
@@ -263,12 +294,21 @@ export class FileStore {
   }
 
   textFileCount(): number {
-    return (this.db.query("SELECT count(*) AS n FROM files WHERE is_text = 1").get() as { n: number }).n;
+    return (
+      this.db.query("SELECT count(*) AS n FROM files WHERE is_text = 1").get() as { n: number }
+    ).n;
   }
 
   /** Text files in id order after `afterId`: a stable walk for rebuilding the index. */
-  textFilesAfter(afterId: number, limit: number): { id: number; path: string; hash: string; size: number }[] {
-    return this.db.query("SELECT id, path, hash, size FROM files WHERE is_text = 1 AND id > ? ORDER BY id LIMIT ?").all(afterId, limit) as never;
+  textFilesAfter(
+    afterId: number,
+    limit: number,
+  ): { id: number; path: string; hash: string; size: number }[] {
+    return this.db
+      .query(
+        "SELECT id, path, hash, size FROM files WHERE is_text = 1 AND id > ? ORDER BY id LIMIT ?",
+      )
+      .all(afterId, limit) as never;
   }
 
   /**
@@ -280,9 +320,12 @@ export class FileStore {
   collect(hashes: string[]): void {
     if (!hashes.length) return;
     try {
-      this.db.transaction(() => {
-        for (const hash of new Set(hashes)) if (this.q.refs.get(hash)!.n === 0) this.blobs.remove(hash);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          for (const hash of new Set(hashes))
+            if (this.q.refs.get(hash)!.n === 0) this.blobs.remove(hash);
+        })
+        .immediate();
     } catch (err) {
       logError("could not remove unreferenced blobs (quiver check --repair will)", { error: err });
     }
@@ -295,13 +338,19 @@ export class FileStore {
  */
 export class BlobsGone extends Error {
   constructor(readonly paths: string[]) {
-    super(`blobs removed before their rows committed: ${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ", …" : ""}`);
+    super(
+      `blobs removed before their rows committed: ${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ", …" : ""}`,
+    );
   }
 }
 
 /** The row exists but its bytes do not: damage to the data directory, not bad input. */
 export function blobMissing(path: string): QuiverError {
-  return new QuiverError(500, "blob_missing", `the stored bytes of "${path}" are missing from the data directory; run quiver check --repair`);
+  return new QuiverError(
+    500,
+    "blob_missing",
+    `the stored bytes of "${path}" are missing from the data directory; run quiver check --repair`,
+  );
 }
 
 function toInfo(row: FileRow): FileInfo {
@@ -325,5 +374,8 @@ function decodeCursor(cursor: string): string {
     const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (typeof parsed?.after === "string") return parsed.after;
   } catch {}
-  throw badRequest("invalid_cursor", "cursor is not one this server returned; start again without it");
+  throw badRequest(
+    "invalid_cursor",
+    "cursor is not one this server returned; start again without it",
+  );
 }

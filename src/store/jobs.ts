@@ -63,7 +63,10 @@ export class JobQueue {
   private readonly q: {
     get: Statement<JobRow, [string]>;
     claim: Statement<JobRow, [number, string, number]>;
-    heartbeat: Statement<{ cancel_requested: number }, [number, number | null, string | null, number, string, string]>;
+    heartbeat: Statement<
+      { cancel_requested: number },
+      [number, number | null, string | null, number, string, string]
+    >;
   };
 
   constructor(private readonly db: Database) {
@@ -82,13 +85,25 @@ export class JobQueue {
     };
   }
 
-  enqueue(kind: string, params: Record<string, unknown>, opts: { createdBy?: string; maxAttempts?: number } = {}): JobView {
+  enqueue(
+    kind: string,
+    params: Record<string, unknown>,
+    opts: { createdBy?: string; maxAttempts?: number } = {},
+  ): JobView {
     const id = newJobId();
     const now = Date.now();
     this.db.run(
       `INSERT INTO jobs (id, kind, params, status, attempts, max_attempts, created_by, created_at, run_after)
        VALUES (?, ?, ?, 'enqueued', 0, ?, ?, ?, ?)`,
-      [id, kind, JSON.stringify(params), opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, opts.createdBy ?? null, now, now],
+      [
+        id,
+        kind,
+        JSON.stringify(params),
+        opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        opts.createdBy ?? null,
+        now,
+        now,
+      ],
     );
     return this.view(id);
   }
@@ -104,14 +119,25 @@ export class JobQueue {
     return job;
   }
 
-  list(opts: { status?: JobStatus; limit: number; cursor?: string }): { jobs: JobView[]; next_cursor?: string } {
+  list(opts: { status?: JobStatus; limit: number; cursor?: string }): {
+    jobs: JobView[];
+    next_cursor?: string;
+  } {
     // Newest first; ids are UUIDv7-based, so they sort by creation time.
     const before = opts.cursor === undefined ? "\u{10FFFF}" : decodeCursor(opts.cursor);
-    const rows = (opts.status
-      ? this.db.query("SELECT * FROM jobs WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ?").all(opts.status, before, opts.limit + 1)
-      : this.db.query("SELECT * FROM jobs WHERE id < ? ORDER BY id DESC LIMIT ?").all(before, opts.limit + 1)) as JobRow[];
+    const rows = (
+      opts.status
+        ? this.db
+            .query("SELECT * FROM jobs WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ?")
+            .all(opts.status, before, opts.limit + 1)
+        : this.db
+            .query("SELECT * FROM jobs WHERE id < ? ORDER BY id DESC LIMIT ?")
+            .all(before, opts.limit + 1)
+    ) as JobRow[];
     const jobs = rows.slice(0, opts.limit).map(toView);
-    return rows.length > opts.limit ? { jobs, next_cursor: encodeCursor(jobs[jobs.length - 1]!.job_id) } : { jobs };
+    return rows.length > opts.limit
+      ? { jobs, next_cursor: encodeCursor(jobs[jobs.length - 1]!.job_id) }
+      : { jobs };
   }
 
   /**
@@ -121,7 +147,11 @@ export class JobQueue {
   cancel(id: string): JobView {
     const job = this.view(id);
     if (job.status === "succeeded" || job.status === "failed" || job.status === "canceled")
-      throw new QuiverError(409, "job_finished", `job ${id} already ${job.status}; nothing to cancel`);
+      throw new QuiverError(
+        409,
+        "job_finished",
+        `job ${id} already ${job.status}; nothing to cancel`,
+      );
     const now = Date.now();
     this.db.run(
       `UPDATE jobs SET cancel_requested = 1,
@@ -137,24 +167,47 @@ export class JobQueue {
   claim(owner: string, leaseMs: number, now = Date.now()): ClaimedJob | undefined {
     const row = this.q.claim.get(now, owner, leaseMs);
     if (!row) return undefined;
-    return { id: row.id, kind: row.kind, params: JSON.parse(row.params), attempts: row.attempts, maxAttempts: row.max_attempts };
+    return {
+      id: row.id,
+      kind: row.kind,
+      params: JSON.parse(row.params),
+      attempts: row.attempts,
+      maxAttempts: row.max_attempts,
+    };
   }
 
   /**
    * Records progress and renews the lease. Returns "cancel" when the job should stop,
    * "lost" when this worker no longer holds it (lease expired and taken over).
    */
-  heartbeat(id: string, owner: string, leaseMs: number, done: number, total: number | null, message?: string): "ok" | "cancel" | "lost" {
+  heartbeat(
+    id: string,
+    owner: string,
+    leaseMs: number,
+    done: number,
+    total: number | null,
+    message?: string,
+  ): "ok" | "cancel" | "lost" {
     const row = this.q.heartbeat.get(done, total, message ?? null, Date.now() + leaseMs, id, owner);
     if (!row) return "lost";
     return row.cancel_requested ? "cancel" : "ok";
   }
 
-  finish(id: string, owner: string, outcome: { status: "succeeded"; result: unknown } | { status: "canceled"; result?: unknown }): void {
+  finish(
+    id: string,
+    owner: string,
+    outcome: { status: "succeeded"; result: unknown } | { status: "canceled"; result?: unknown },
+  ): void {
     this.db.run(
       `UPDATE jobs SET status = ?, result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
        WHERE id = ? AND lease_owner = ?`,
-      [outcome.status, outcome.result === undefined ? null : JSON.stringify(outcome.result), Date.now(), id, owner],
+      [
+        outcome.status,
+        outcome.result === undefined ? null : JSON.stringify(outcome.result),
+        Date.now(),
+        id,
+        owner,
+      ],
     );
   }
 
@@ -166,7 +219,13 @@ export class JobQueue {
     const final = row.attempts >= row.max_attempts || row.cancel_requested === 1;
     this.db.run(
       `UPDATE jobs SET status = ?, last_error = ?, run_after = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?`,
-      [final ? "failed" : "enqueued", error.slice(0, 2000), now + backoffMs, final ? now : null, id],
+      [
+        final ? "failed" : "enqueued",
+        error.slice(0, 2000),
+        now + backoffMs,
+        final ? now : null,
+        id,
+      ],
     );
     return final ? "failed" : "enqueued";
   }
@@ -194,7 +253,9 @@ export class JobQueue {
    * waiting for their lease to expire: a restart after kill -9 resumes at once.
    */
   requeueOrphaned(isAlive: (owner: string) => boolean): number {
-    const running = this.db.query("SELECT id, lease_owner FROM jobs WHERE status = 'running'").all() as { id: string; lease_owner: string | null }[];
+    const running = this.db
+      .query("SELECT id, lease_owner FROM jobs WHERE status = 'running'")
+      .all() as { id: string; lease_owner: string | null }[];
     let n = 0;
     for (const job of running) {
       if (job.lease_owner && isAlive(job.lease_owner)) continue;
@@ -208,7 +269,10 @@ export class JobQueue {
 
   /** Deletes finished jobs older than `retentionMs`. */
   prune(retentionMs: number, now = Date.now()): number {
-    return this.db.run(`DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'canceled') AND finished_at < ?`, [now - retentionMs]).changes;
+    return this.db.run(
+      `DELETE FROM jobs WHERE status IN ('succeeded', 'failed', 'canceled') AND finished_at < ?`,
+      [now - retentionMs],
+    ).changes;
   }
 }
 
@@ -227,7 +291,11 @@ function toView(row: JobRow): JobView {
     kind: row.kind,
     status: row.status,
     params: JSON.parse(row.params),
-    progress: { done: row.progress_done, total: row.progress_total, ...(row.progress_message ? { message: row.progress_message } : {}) },
+    progress: {
+      done: row.progress_done,
+      total: row.progress_total,
+      ...(row.progress_message ? { message: row.progress_message } : {}),
+    },
     attempts: row.attempts,
     max_attempts: row.max_attempts,
     ...(row.last_error ? { last_error: row.last_error } : {}),
@@ -246,6 +314,10 @@ function encodeCursor(id: string): string {
 
 function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!/^job_[0-9a-f]{24}$/.test(id)) throw badRequest("invalid_cursor", "cursor is not one this server returned; start again without it");
+  if (!/^job_[0-9a-f]{24}$/.test(id))
+    throw badRequest(
+      "invalid_cursor",
+      "cursor is not one this server returned; start again without it",
+    );
   return id;
 }

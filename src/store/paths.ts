@@ -22,22 +22,34 @@ const encoder = new TextEncoder();
 export function normalizePath(input: unknown, field = "path"): string {
   if (typeof input !== "string") throw badRequest("invalid_path", `${field} must be a string`);
   if (input.length === 0) throw badRequest("invalid_path", `${field} must not be empty`);
-  if (CONTROL.test(input)) throw badRequest("invalid_path", `${field} must not contain control characters`);
-  if (input.includes("\\")) throw badRequest("invalid_path", `${field} must use "/" as separator, not "\\"`);
+  if (CONTROL.test(input))
+    throw badRequest("invalid_path", `${field} must not contain control characters`);
+  if (input.includes("\\"))
+    throw badRequest("invalid_path", `${field} must use "/" as separator, not "\\"`);
   if (PERCENT_ENCODED.test(input))
     throw badRequest("invalid_path", `${field} must not contain percent-encoded characters`);
-  if (input.startsWith("/")) throw badRequest("invalid_path", `${field} must be relative (no leading "/")`);
-  if (/^[A-Za-z]:/.test(input)) throw badRequest("invalid_path", `${field} must not start with a drive letter`);
+  if (input.startsWith("/"))
+    throw badRequest("invalid_path", `${field} must be relative (no leading "/")`);
+  if (/^[A-Za-z]:/.test(input))
+    throw badRequest("invalid_path", `${field} must not start with a drive letter`);
   const path = input.normalize("NFC");
   if (encoder.encode(path).length > MAX_PATH_BYTES)
     throw badRequest("invalid_path", `${field} is longer than ${MAX_PATH_BYTES} bytes`);
   for (const segment of path.split("/")) {
-    if (segment === "") throw badRequest("invalid_path", `${field} must not contain empty segments ("//" or a trailing "/")`);
+    if (segment === "")
+      throw badRequest(
+        "invalid_path",
+        `${field} must not contain empty segments ("//" or a trailing "/")`,
+      );
     if (segment === "." || segment === "..")
       throw badRequest("invalid_path", `${field} must not contain "." or ".." segments`);
-    if (segment.trim() === "") throw badRequest("invalid_path", `${field} must not contain blank segments`);
+    if (segment.trim() === "")
+      throw badRequest("invalid_path", `${field} must not contain blank segments`);
     if (encoder.encode(segment).length > MAX_SEGMENT_BYTES)
-      throw badRequest("invalid_path", `${field} has a segment longer than ${MAX_SEGMENT_BYTES} bytes`);
+      throw badRequest(
+        "invalid_path",
+        `${field} has a segment longer than ${MAX_SEGMENT_BYTES} bytes`,
+      );
   }
   return path;
 }
@@ -51,6 +63,7 @@ export function normalizePrefix(input: unknown, field = "prefix"): string {
   if (typeof input !== "string") throw badRequest("invalid_path", `${field} must be a string`);
   const trailingSlash = input.endsWith("/");
   const body = trailingSlash ? input.slice(0, -1) : input;
-  if (body === "") throw badRequest("invalid_path", `${field} must not be "/"; omit it to match everything`);
+  if (body === "")
+    throw badRequest("invalid_path", `${field} must not be "/"; omit it to match everything`);
   return normalizePath(body, field) + (trailingSlash ? "/" : "");
 }

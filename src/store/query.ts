@@ -42,8 +42,14 @@ export function parseQuery(query: string): ParsedQuery {
   toks = literalizeOperators(toks);
   const terms = toks.filter((t) => t.k === "term").length;
   if (terms === 0)
-    throw badRequest("invalid_query", paths.length ? "query needs at least one search term besides path:" : "query has no searchable words");
-  if (terms > MAX_QUERY_TERMS) throw badRequest("invalid_query", `query has ${terms} terms; the limit is ${MAX_QUERY_TERMS}`);
+    throw badRequest(
+      "invalid_query",
+      paths.length
+        ? "query needs at least one search term besides path:"
+        : "query has no searchable words",
+    );
+  if (terms > MAX_QUERY_TERMS)
+    throw badRequest("invalid_query", `query has ${terms} terms; the limit is ${MAX_QUERY_TERMS}`);
   const parser = new Parser(toks);
   return { match: parser.expr(), paths };
 }

@@ -13,7 +13,10 @@
  * The invisible separators are stripped from snippets before anyone sees them.
  */
 const CJK = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}";
-const CJK_BOUNDARY = new RegExp(`(?<=[${CJK}])(?=[\\p{L}\\p{N}])|(?<=[\\p{L}\\p{N}])(?=[${CJK}])`, "gu");
+const CJK_BOUNDARY = new RegExp(
+  `(?<=[${CJK}])(?=[\\p{L}\\p{N}])|(?<=[\\p{L}\\p{N}])(?=[${CJK}])`,
+  "gu",
+);
 const HAS_CJK = new RegExp(`[${CJK}]`, "u");
 
 export const ZWSP = "\u200b";

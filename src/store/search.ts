@@ -65,7 +65,9 @@ export class SearchIndex implements FileIndexer {
     this.q = {
       insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, ?, ?)"),
       ftsInsert: db.prepare("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)"),
-      ftsDelete: db.prepare("DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)"),
+      ftsDelete: db.prepare(
+        "DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)",
+      ),
       del: db.prepare("DELETE FROM passages WHERE file_id = ?"),
       // ?2/?3: path range [prefix, prefix + U+10FFFF); the join is cheap since the
       // match is evaluated first and each hit looks up one file row by primary key.
@@ -108,10 +110,11 @@ export class SearchIndex implements FileIndexer {
   search(query: string, opts: SearchOptions = {}): SearchResult {
     const { match, paths } = parseQuery(query);
     const prefix = narrowestPrefix([...paths, normalizePrefix(opts.pathPrefix, "path_prefix")]);
-    if (prefix === null) return opts.withTotal === false ? { results: [] } : { results: [], total: 0 };
+    if (prefix === null)
+      return opts.withTotal === false ? { results: [] } : { results: [], total: 0 };
     const limit = opts.limit ?? 5;
     const offset = opts.offset ?? 0;
-    const upper = prefix + "\u{10FFFF}";
+    const upper = `${prefix}\u{10FFFF}`;
     try {
       const rows = this.q.search.all(match, prefix, upper, limit, offset);
       const results = rows.map((r) => ({
@@ -124,7 +127,10 @@ export class SearchIndex implements FileIndexer {
         snippet: unsegment(r.snippet),
       }));
       if (opts.withTotal === false) return { results };
-      const total = offset === 0 && rows.length < limit ? rows.length : this.q.count.get(match, prefix, upper)!.n;
+      const total =
+        offset === 0 && rows.length < limit
+          ? rows.length
+          : this.q.count.get(match, prefix, upper)!.n;
       return { results, total };
     } catch (err) {
       // parseQuery only emits valid expressions; if FTS5 still objects, that is our bug,
@@ -144,7 +150,9 @@ export class SearchIndex implements FileIndexer {
   backfill(read: (hash: string) => Uint8Array, maxBytes: number): number {
     if (!this.db.query("SELECT 1 FROM search_backfill LIMIT 1").get()) return 0;
     const pending = this.db
-      .query("SELECT f.id, f.path, f.hash, f.size FROM search_backfill b JOIN files f ON f.id = b.file_id WHERE f.is_text = 1")
+      .query(
+        "SELECT f.id, f.path, f.hash, f.size FROM search_backfill b JOIN files f ON f.id = b.file_id WHERE f.is_text = 1",
+      )
       .all() as { id: number; path: string; hash: string; size: number }[];
     let done = 0;
     for (let k = 0; k < pending.length; k += 100) {
@@ -153,7 +161,10 @@ export class SearchIndex implements FileIndexer {
         try {
           return [{ ...f, text: decodeText(read(f.hash)) }];
         } catch (err) {
-          logError("search backfill: cannot read a stored file; it stays unsearchable until rewritten", { path: f.path, error: err });
+          logError(
+            "search backfill: cannot read a stored file; it stays unsearchable until rewritten",
+            { path: f.path, error: err },
+          );
           return [];
         }
       });
@@ -166,21 +177,27 @@ export class SearchIndex implements FileIndexer {
 
   /** Replaces the passages of these files, all in one transaction. */
   replace(batch: { id: number; path: string; text: string }[]): void {
-    this.db.transaction(() => {
-      for (const f of batch) {
-        this.remove(f.id);
-        this.index(f.id, f.path, f.text);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const f of batch) {
+          this.remove(f.id);
+          this.index(f.id, f.path, f.text);
+        }
+      })
+      .immediate();
   }
 
   /** Drops passages whose file row is gone (should never exist; a rebuild makes sure). */
   dropOrphans(): number {
     let n = 0;
-    this.db.transaction(() => {
-      this.db.run("DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id NOT IN (SELECT id FROM files))");
-      n = this.db.run("DELETE FROM passages WHERE file_id NOT IN (SELECT id FROM files)").changes;
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.db.run(
+          "DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id NOT IN (SELECT id FROM files))",
+        );
+        n = this.db.run("DELETE FROM passages WHERE file_id NOT IN (SELECT id FROM files)").changes;
+      })
+      .immediate();
     return n;
   }
 
@@ -209,9 +226,11 @@ function narrowestPrefix(prefixes: string[]): string | null {
  * other connections see them too — harmlessly: they change when work is done, not results.
  */
 export function ftsBulkSettings(db: Database): () => void {
-  const set = (key: string, value: number) => db.run(`INSERT INTO passages_fts(passages_fts, rank) VALUES('${key}', ${value})`);
+  const set = (key: string, value: number) =>
+    db.run(`INSERT INTO passages_fts(passages_fts, rank) VALUES('${key}', ${value})`);
   const current = (key: string, fallback: number) =>
-    (db.query("SELECT v FROM passages_fts_config WHERE k = ?").get(key) as { v: number } | null)?.v ?? fallback;
+    (db.query("SELECT v FROM passages_fts_config WHERE k = ?").get(key) as { v: number } | null)
+      ?.v ?? fallback;
   const automerge = current("automerge", 4);
   const hashsize = current("hashsize", 1024 * 1024);
   set("hashsize", 16 * 1024 * 1024);
@@ -222,7 +241,9 @@ export function ftsBulkSettings(db: Database): () => void {
       set("hashsize", hashsize);
     } catch (err) {
       // Only speed depends on these; the import's own outcome (or error) must not be masked.
-      logError("could not restore the search index's merge settings after an import", { error: err });
+      logError("could not restore the search index's merge settings after an import", {
+        error: err,
+      });
     }
   };
 }

@@ -26,7 +26,8 @@ export function loadSyncFs(): SyncFs | undefined {
     cached = (dir: string) => {
       const fd = openSync(dir, "r");
       try {
-        if (lib.symbols.syncfs(fd) !== 0) throw Object.assign(new Error(`syncfs failed on ${dir}`), { code: "EIO" });
+        if (lib.symbols.syncfs(fd) !== 0)
+          throw Object.assign(new Error(`syncfs failed on ${dir}`), { code: "EIO" });
       } finally {
         closeSync(fd);
       }

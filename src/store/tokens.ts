@@ -19,9 +19,14 @@ export function scopeAllows(granted: Scope, needed: Scope): boolean {
 /** 403 insufficient_scope (RFC 6750 3.1) unless the caller's scope covers `needed`. */
 export function requireScope(caller: Caller, needed: Scope, what = "this"): void {
   if (!scopeAllows(caller.scope, needed))
-    throw new QuiverError(403, "insufficient_scope", `${what} needs a token with scope "${needed}"; yours has "${caller.scope}"`, {
-      "WWW-Authenticate": `Bearer realm="quiver", error="insufficient_scope", scope="${needed}"`,
-    });
+    throw new QuiverError(
+      403,
+      "insufficient_scope",
+      `${what} needs a token with scope "${needed}"; yours has "${caller.scope}"`,
+      {
+        "WWW-Authenticate": `Bearer realm="quiver", error="insufficient_scope", scope="${needed}"`,
+      },
+    );
 }
 
 export interface Caller {
@@ -52,7 +57,7 @@ export function sha256Hex(text: string): string {
 }
 
 export function newSecret(): string {
-  return "qv_" + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  return `qv_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
 }
 
 /** Something that refuses a caller who asks too often (throws a 429 QuiverError). */
@@ -86,9 +91,15 @@ export class TokenStore {
 
   create(name: string, scope: Scope): { info: TokenInfo; secret: string } {
     const secret = newSecret();
-    const id = "tok_" + Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
+    const id = `tok_${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`;
     const now = Date.now();
-    this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [id, name, sha256Hex(secret), scope, now]);
+    this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [
+      id,
+      name,
+      sha256Hex(secret),
+      scope,
+      now,
+    ]);
     return { info: { id, name, scope, created_at: new Date(now).toISOString() }, secret };
   }
 
@@ -104,12 +115,19 @@ export class TokenStore {
   }
 
   revoke(id: string): TokenInfo {
-    const row = this.db.query("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *").get(Date.now(), id) as TokenRow | null;
-    if (!row) throw notFound("token_not_found", `no token with id "${id}" (quiver token list shows them)`);
+    const row = this.db
+      .query("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *")
+      .get(Date.now(), id) as TokenRow | null;
+    if (!row)
+      throw notFound("token_not_found", `no token with id "${id}" (quiver token list shows them)`);
     return this.list().find((t) => t.id === id)!;
   }
 
   hasActiveAdmin(): boolean {
-    return this.db.query("SELECT 1 FROM tokens WHERE scope = 'admin' AND revoked_at IS NULL LIMIT 1").get() !== null;
+    return (
+      this.db
+        .query("SELECT 1 FROM tokens WHERE scope = 'admin' AND revoked_at IS NULL LIMIT 1")
+        .get() !== null
+    );
   }
 }

@@ -17,7 +17,14 @@ export async function callTool(tool: AnyTool, params: unknown, ctx: ToolContext)
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new QuiverError(504, "tool_timeout", `tool "${tool.name}" took longer than ${timeoutMs / 1000}s; for long work use a job (import_path) and poll job_status`)),
+      () =>
+        reject(
+          new QuiverError(
+            504,
+            "tool_timeout",
+            `tool "${tool.name}" took longer than ${timeoutMs / 1000}s; for long work use a job (import_path) and poll job_status`,
+          ),
+        ),
       timeoutMs,
     );
   });

@@ -54,7 +54,9 @@ export type AnyTool = ToolDefinition<TObject, TSchema>;
 export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /** Declares a tool. Identity at run time; it exists for type inference and one check. */
-export function defineTool<I extends TObject, O extends TSchema = TSchema>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
+export function defineTool<I extends TObject, O extends TSchema = TSchema>(
+  def: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
   if (!TOOL_NAME.test(def.name)) throw new Error(`tool name "${def.name}" must match ${TOOL_NAME}`);
   return def;
 }

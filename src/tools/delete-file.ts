@@ -1,15 +1,28 @@
-import { t } from "./schema.ts";
 import { normalizePath } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
+import { t } from "./schema.ts";
 
 export const deleteFile = defineTool({
   name: "delete_file",
-  description: "Delete a stored file and remove it from search. Returns {path, sha256} of what was deleted; a missing file is an error.",
+  description:
+    "Delete a stored file and remove it from search. Returns {path, sha256} of what was deleted; a missing file is an error.",
   input: t.Object(
-    { path: t.String({ minLength: 1, maxLength: 1024, description: "Logical path of the file to delete" }) },
+    {
+      path: t.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "Logical path of the file to delete",
+      }),
+    },
     { additionalProperties: false },
   ),
-  annotations: { title: "Delete file", readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  annotations: {
+    title: "Delete file",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: false,
+    openWorldHint: false,
+  },
   scope: "write",
   run({ path }, { files }) {
     const gone = files.delete(normalizePath(path));

@@ -1,6 +1,6 @@
-import { t } from "./schema.ts";
 import { normalizePrefix } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
+import { t } from "./schema.ts";
 
 export const listFiles = defineTool({
   name: "list_files",
@@ -9,9 +9,15 @@ export const listFiles = defineTool({
     "pass next_cursor back as cursor to get the next page.",
   input: t.Object(
     {
-      prefix: t.Optional(t.String({ maxLength: 1024, description: "Only paths starting with this, e.g. \"docs/\"" })),
-      limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, description: "Page size. Default 100." })),
-      cursor: t.Optional(t.String({ maxLength: 4096, description: "next_cursor from the previous page" })),
+      prefix: t.Optional(
+        t.String({ maxLength: 1024, description: 'Only paths starting with this, e.g. "docs/"' }),
+      ),
+      limit: t.Optional(
+        t.Integer({ minimum: 1, maximum: 1000, description: "Page size. Default 100." }),
+      ),
+      cursor: t.Optional(
+        t.String({ maxLength: 4096, description: "next_cursor from the previous page" }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -20,7 +26,14 @@ export const listFiles = defineTool({
   run({ prefix, limit = 100, cursor }, { files }) {
     const page = files.list(normalizePrefix(prefix), limit, cursor);
     return {
-      files: page.files.map(({ path, size, sha256, content_type, is_text, updated_at }) => ({ path, size, sha256, content_type, is_text, updated_at })),
+      files: page.files.map(({ path, size, sha256, content_type, is_text, updated_at }) => ({
+        path,
+        size,
+        sha256,
+        content_type,
+        is_text,
+        updated_at,
+      })),
       ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
     };
   },

@@ -1,8 +1,8 @@
-import { t } from "./schema.ts";
 import { QuiverError } from "../errors.ts";
 import { decodeText } from "../store/content.ts";
 import { normalizePath } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
+import { t } from "./schema.ts";
 
 /** Results stay well under Claude Code's 25k-token cap for a tool result. */
 export const MAX_READ_CHARS = 64 * 1024;
@@ -15,9 +15,21 @@ export const readFile = defineTool({
     "when truncated is true, call again with offset=next_offset to continue. Binary files are refused: download them with GET /files/<path>.",
   input: t.Object(
     {
-      path: t.String({ minLength: 1, maxLength: 1024, description: "Logical path of the file, e.g. notes/todo.md" }),
-      offset: t.Optional(t.Integer({ minimum: 1, description: "First line to return (1-based). Default 1." })),
-      limit: t.Optional(t.Integer({ minimum: 1, maximum: 10000, description: "Maximum number of lines. Default 2000." })),
+      path: t.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "Logical path of the file, e.g. notes/todo.md",
+      }),
+      offset: t.Optional(
+        t.Integer({ minimum: 1, description: "First line to return (1-based). Default 1." }),
+      ),
+      limit: t.Optional(
+        t.Integer({
+          minimum: 1,
+          maximum: 10000,
+          description: "Maximum number of lines. Default 2000.",
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -26,13 +38,21 @@ export const readFile = defineTool({
   async run({ path, offset = 1, limit = 2000 }, { files }) {
     const info = files.require(normalizePath(path));
     if (!info.is_text)
-      throw new QuiverError(415, "binary_file", `"${info.path}" is binary (${info.content_type}, ${info.size} bytes); download it with GET /files/${encodeURI(info.path)}`);
+      throw new QuiverError(
+        415,
+        "binary_file",
+        `"${info.path}" is binary (${info.content_type}, ${info.size} bytes); download it with GET /files/${encodeURI(info.path)}`,
+      );
     const text = decodeText(await files.readBytes(info));
     const lines = text.split(/\r?\n/);
     if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
     const total = lines.length;
     if (offset > Math.max(total, 1))
-      throw new QuiverError(400, "invalid_parameters", `parameters.offset: ${offset} is past the end of the file (${total} lines)`);
+      throw new QuiverError(
+        400,
+        "invalid_parameters",
+        `parameters.offset: ${offset} is past the end of the file (${total} lines)`,
+      );
     const out: string[] = [];
     let chars = 0;
     let truncated = false;
@@ -40,7 +60,7 @@ export const readFile = defineTool({
     for (; line < offset + limit && line <= total; line++) {
       let s = lines[line - 1]!;
       if (s.length > MAX_LINE_CHARS) {
-        s = s.slice(0, MAX_LINE_CHARS) + ` … [line cut at ${MAX_LINE_CHARS} characters]`;
+        s = `${s.slice(0, MAX_LINE_CHARS)} … [line cut at ${MAX_LINE_CHARS} characters]`;
         truncated = true;
       }
       if (chars + s.length + 1 > MAX_READ_CHARS && out.length > 0) break;

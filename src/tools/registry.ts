@@ -4,8 +4,8 @@ import type { AnyTool } from "./define.ts";
 import { deleteFile } from "./delete-file.ts";
 import { importPath } from "./import-path.ts";
 import { jobStatus } from "./job-status.ts";
-import { listJobs } from "./list-jobs.ts";
 import { listFiles } from "./list-files.ts";
+import { listJobs } from "./list-jobs.ts";
 import { readFile } from "./read-file.ts";
 import { reindex } from "./reindex.ts";
 import { search } from "./search.ts";
@@ -34,7 +34,11 @@ if (byName.size !== tools.length) throw new Error("two tools share a name");
 export function requireTool(name: unknown): AnyTool {
   const tool = typeof name === "string" ? byName.get(name) : undefined;
   if (!tool)
-    throw new QuiverError(404, "unknown_tool", `no tool named ${JSON.stringify(name)}; GET /tools lists them (${tools.map((t) => t.name).join(", ")})`);
+    throw new QuiverError(
+      404,
+      "unknown_tool",
+      `no tool named ${JSON.stringify(name)}; GET /tools lists them (${tools.map((t) => t.name).join(", ")})`,
+    );
   return tool;
 }
 
@@ -45,5 +49,9 @@ export function inputSchemaOf(tool: AnyTool): Record<string, unknown> {
 
 /** Claude Messages API tool definitions: paste into the request's `tools` array. */
 export function claudeToolDefinitions() {
-  return tools.map((tool) => ({ name: tool.name, description: tool.description, input_schema: inputSchemaOf(tool) }));
+  return tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: inputSchemaOf(tool),
+  }));
 }

@@ -5,9 +5,15 @@ export const reindex = defineTool({
   name: "reindex",
   description:
     "Rebuild the search index from the stored files, as a background job (search keeps answering meanwhile; each file switches to its " +
-    "new passages atomically). Returns at once {job_id, status: \"enqueued\"}; poll job_status with job_id.",
+    'new passages atomically). Returns at once {job_id, status: "enqueued"}; poll job_status with job_id.',
   input: t.Object({}, { additionalProperties: false }),
-  annotations: { title: "Rebuild search index", readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  annotations: {
+    title: "Rebuild search index",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
   scope: "admin",
   run(_args, { jobs, caller }) {
     const job = jobs.enqueue("reindex", {}, { createdBy: caller.name });

@@ -1,5 +1,5 @@
-import { t } from "./schema.ts";
 import { defineTool } from "./define.ts";
+import { t } from "./schema.ts";
 
 export const search = defineTool({
   name: "search",
@@ -11,10 +11,27 @@ export const search = defineTool({
     "path:docs/ to search only under a path. Accents are ignored (cafe finds café); other punctuation is treated as a space.",
   input: t.Object(
     {
-      query: t.String({ minLength: 1, maxLength: 10000, description: 'e.g. install "virtual environment" NOT conda path:docs/' }),
-      limit: t.Optional(t.Integer({ minimum: 1, maximum: 50, description: "Results per page. Default 5." })),
-      offset: t.Optional(t.Integer({ minimum: 0, maximum: 10000, description: "Results to skip, for the next page. Default 0." })),
-      path_prefix: t.Optional(t.String({ maxLength: 1024, description: 'Only files whose path starts with this, e.g. "docs/"' })),
+      query: t.String({
+        minLength: 1,
+        maxLength: 10000,
+        description: 'e.g. install "virtual environment" NOT conda path:docs/',
+      }),
+      limit: t.Optional(
+        t.Integer({ minimum: 1, maximum: 50, description: "Results per page. Default 5." }),
+      ),
+      offset: t.Optional(
+        t.Integer({
+          minimum: 0,
+          maximum: 10000,
+          description: "Results to skip, for the next page. Default 0.",
+        }),
+      ),
+      path_prefix: t.Optional(
+        t.String({
+          maxLength: 1024,
+          description: 'Only files whose path starts with this, e.g. "docs/"',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),

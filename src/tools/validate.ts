@@ -1,5 +1,5 @@
 import type { TObject } from "@sinclair/typebox";
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import { badRequest } from "../errors.ts";
 import type { AnyTool } from "./define.ts";
@@ -22,12 +22,16 @@ export function validateParameters(tool: AnyTool, params: unknown): Record<strin
     throw badRequest("invalid_parameters", `parameters for "${tool.name}" must be a JSON object`);
   let entry = compiled.get(tool.input);
   if (!entry) {
-    entry = { check: TypeCompiler.Compile(tool.input), hasDefaults: JSON.stringify(tool.input).includes('"default":') };
+    entry = {
+      check: TypeCompiler.Compile(tool.input),
+      hasDefaults: JSON.stringify(tool.input).includes('"default":'),
+    };
     compiled.set(tool.input, entry);
   }
   const candidate = entry.hasDefaults ? Value.Default(tool.input, structuredClone(params)) : params;
   if (entry.check.Check(candidate)) return candidate as Record<string, unknown>;
   const first = entry.check.Errors(candidate).First()!;
-  const field = first.path === "" ? "parameters" : "parameters." + first.path.slice(1).replaceAll("/", ".");
+  const field =
+    first.path === "" ? "parameters" : `parameters.${first.path.slice(1).replaceAll("/", ".")}`;
   throw badRequest("invalid_parameters", `${field}: ${first.message}`);
 }

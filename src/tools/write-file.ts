@@ -1,22 +1,36 @@
-import { t } from "./schema.ts";
 import { badRequest } from "../errors.ts";
 import { normalizePath } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
+import { t } from "./schema.ts";
 
 export const writeFile = defineTool({
   name: "write_file",
   description:
-    "Create or replace a stored file. content is UTF-8 text, or base64 with encoding=\"base64\" for binary data. " +
+    'Create or replace a stored file. content is UTF-8 text, or base64 with encoding="base64" for binary data. ' +
     "Text files become searchable at once. Returns {path, size, sha256, created}; created is false when an existing file was replaced.",
   input: t.Object(
     {
-      path: t.String({ minLength: 1, maxLength: 1024, description: "Logical path, e.g. notes/todo.md (no leading /, no ..)" }),
+      path: t.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "Logical path, e.g. notes/todo.md (no leading /, no ..)",
+      }),
       content: t.String({ description: "The file's full new content" }),
-      encoding: t.Optional(t.Union([t.Literal("utf8"), t.Literal("base64")], { description: "How content is encoded. Default utf8." })),
+      encoding: t.Optional(
+        t.Union([t.Literal("utf8"), t.Literal("base64")], {
+          description: "How content is encoded. Default utf8.",
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
-  annotations: { title: "Write file", readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  annotations: {
+    title: "Write file",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
   scope: "write",
   async run({ path, content, encoding = "utf8" }, { files, config }) {
     const logical = normalizePath(path);

@@ -6,8 +6,10 @@ export const RUNC = "/usr/sbin/runc";
 
 /** Why the container test cannot run here, or undefined when it can. */
 export function podmanMissing(): string | undefined {
-  if (!Bun.which("podman")) return "podman is not installed (bash .ci/install-podman.sh installs it)";
-  if (!existsSync(RUNC)) return `runc is not installed at ${RUNC} (bash .ci/install-podman.sh installs it)`;
+  if (!Bun.which("podman"))
+    return "podman is not installed (bash .ci/install-podman.sh installs it)";
+  if (!existsSync(RUNC))
+    return `runc is not installed at ${RUNC} (bash .ci/install-podman.sh installs it)`;
   return undefined;
 }
 
@@ -37,7 +39,9 @@ export async function podmanTry(args: string[], opts: { cwd?: string } = {}): Pr
 export async function podman(args: string[], opts: { cwd?: string } = {}): Promise<string> {
   const r = await podmanTry(args, opts);
   if (r.code !== 0) {
-    throw new Error(`podman ${args.join(" ")} exited ${r.code}:\n${withoutSystemdNoise(r.stderr)}${r.stdout.slice(-4000)}`);
+    throw new Error(
+      `podman ${args.join(" ")} exited ${r.code}:\n${withoutSystemdNoise(r.stderr)}${r.stdout.slice(-4000)}`,
+    );
   }
   return r.stdout.trim();
 }
@@ -74,7 +78,9 @@ export async function waitHealthy(name: string, timeoutMs = 60_000): Promise<num
     const state = await inspect(name, "{{.State.Status}}");
     if (state !== "running") {
       const logs = await podmanTry(["logs", name]);
-      throw new Error(`container ${name} is ${state}, not running. Logs:\n${logs.stdout}${logs.stderr}`);
+      throw new Error(
+        `container ${name} is ${state}, not running. Logs:\n${logs.stdout}${logs.stderr}`,
+      );
     }
     last = await podmanTry(["healthcheck", "run", name]);
     if (last.code === 0) {

@@ -5,18 +5,60 @@
  */
 type Schema = Record<string, any>;
 
-const STRINGS = ["", " ", "a", "notes/a.md", "../etc/passwd", "/abs", "a//b", "C:\\x", "%2e%2e/x", "\u0000", "\u202e", "😀", "東京/ファイル.txt",
-  "café", "cafe\u0301", '"', "*", "NEAR(", "AND", "x".repeat(2000), "a/".repeat(300) + "b", "\ud800", "job_00000000000000000000", "bm90IGJhc2U2NA=="];
+const STRINGS = [
+  "",
+  " ",
+  "a",
+  "notes/a.md",
+  "../etc/passwd",
+  "/abs",
+  "a//b",
+  "C:\\x",
+  "%2e%2e/x",
+  "\u0000",
+  "\u202e",
+  "😀",
+  "東京/ファイル.txt",
+  "café",
+  "cafe\u0301",
+  '"',
+  "*",
+  "NEAR(",
+  "AND",
+  "x".repeat(2000),
+  `${"a/".repeat(300)}b`,
+  "\ud800",
+  "job_00000000000000000000",
+  "bm90IGJhc2U2NA==",
+];
 
 export function arbitraryParams(schema: Schema, next: () => number): unknown {
   const r = next();
   if (r < 0.05) return pick(next, [null, [], "string", 42, true, { nested: { deep: [1, 2, 3] } }]);
   const value = fromSchema(schema, next, 0) as Record<string, unknown>;
   if (r < 0.15 && schema.required?.length) delete value[pick(next, schema.required as string[])];
-  else if (r < 0.25) value[pick(next, ["extra", "__proto__", "constructor", "toString"])] = pick(next, [1, "x", null]);
+  else if (r < 0.25)
+    value[pick(next, ["extra", "__proto__", "constructor", "toString"])] = pick(next, [
+      1,
+      "x",
+      null,
+    ]);
   else if (r < 0.4) {
     const keys = Object.keys(schema.properties ?? {});
-    if (keys.length) value[pick(next, keys)] = pick(next, [null, -1, 0, 1.5, 1e300, "", "12", [], {}, true, "x".repeat(100_000)]);
+    if (keys.length)
+      value[pick(next, keys)] = pick(next, [
+        null,
+        -1,
+        0,
+        1.5,
+        1e300,
+        "",
+        "12",
+        [],
+        {},
+        true,
+        "x".repeat(100_000),
+      ]);
   }
   return value;
 }
@@ -28,7 +70,8 @@ function fromSchema(s: Schema, next: () => number, depth: number): unknown {
     case "object": {
       const out: Record<string, unknown> = {};
       for (const [k, sub] of Object.entries(s.properties ?? {})) {
-        if (s.required?.includes(k) || next() < 0.5) out[k] = fromSchema(sub as Schema, next, depth + 1);
+        if (s.required?.includes(k) || next() < 0.5)
+          out[k] = fromSchema(sub as Schema, next, depth + 1);
       }
       return out;
     }
@@ -45,7 +88,11 @@ function fromSchema(s: Schema, next: () => number, depth: number): unknown {
     case "boolean":
       return next() < 0.5;
     case "array":
-      return depth > 3 ? [] : Array.from({ length: Math.floor(next() * 3) }, () => fromSchema(s.items ?? {}, next, depth + 1));
+      return depth > 3
+        ? []
+        : Array.from({ length: Math.floor(next() * 3) }, () =>
+            fromSchema(s.items ?? {}, next, depth + 1),
+          );
     default:
       return null;
   }
@@ -54,7 +101,8 @@ function fromSchema(s: Schema, next: () => number, depth: number): unknown {
 function randomString(next: () => number): string {
   let s = "";
   const n = Math.floor(next() * 20);
-  for (let i = 0; i < n; i++) s += String.fromCodePoint(Math.floor(next() * (next() < 0.8 ? 0x80 : 0x2ffff)));
+  for (let i = 0; i < n; i++)
+    s += String.fromCodePoint(Math.floor(next() * (next() < 0.8 ? 0x80 : 0x2ffff)));
   return s;
 }
 

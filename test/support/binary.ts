@@ -1,6 +1,6 @@
-import { spawn, spawnSync, type Subprocess } from "bun";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { type Subprocess, spawn, spawnSync } from "bun";
 
 export const ROOT = join(import.meta.dir, "..", "..");
 export const BINARY = join(ROOT, "dist", "quiver");
@@ -16,9 +16,17 @@ function newestSource(dir: string): number {
 
 /** dist/quiver, rebuilt with `npm run build` unless it is newer than every source file. */
 export function buildBinary(): string {
-  const fresh = existsSync(BINARY) && statSync(BINARY).mtimeMs > Math.max(newestSource(join(ROOT, "src")), statSync(join(ROOT, "package.json")).mtimeMs);
+  const fresh =
+    existsSync(BINARY) &&
+    statSync(BINARY).mtimeMs >
+      Math.max(newestSource(join(ROOT, "src")), statSync(join(ROOT, "package.json")).mtimeMs);
   if (fresh) return BINARY;
-  const res = spawnSync(["npm", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` } });
+  const res = spawnSync(["npm", "run", "build"], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
+  });
   if (res.exitCode !== 0) throw new Error(`npm run build failed:\n${res.stderr.toString()}`);
   return BINARY;
 }
@@ -38,19 +46,29 @@ export interface Running {
 }
 
 /** Polls /healthz until it answers 200; fails with the server's stderr if it exits or takes 15 s. */
-export async function waitForHealthy(url: string, proc: Subprocess, stderr: () => string | Promise<string>): Promise<void> {
+export async function waitForHealthy(
+  url: string,
+  proc: Subprocess,
+  stderr: () => string | Promise<string>,
+): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return;
     } catch {}
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`quiver did not start: ${await stderr()}`);
+    if (proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`quiver did not start: ${await stderr()}`);
     await Bun.sleep(25);
   }
 }
 
 /** Starts `quiver serve` and waits for /healthz. */
-export async function startBinary(binary: string, args: string[], env: Record<string, string | undefined> = {}, cwd?: string): Promise<Running> {
+export async function startBinary(
+  binary: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  cwd?: string,
+): Promise<Running> {
   const port = await freePort();
   const proc = spawn([binary, "serve", "--port", String(port), ...args], {
     cwd,

@@ -9,14 +9,60 @@ export function rng(seed: number) {
   };
 }
 
-const PIECES = ['"', "(", ")", "*", "^", ":", "-", "+", " ", "  ", "AND", "OR", "NOT", "NEAR", "NEAR(", "path:", "path:docs/", "col:", "{", "}", ",",
-  "\\", "'", "café", "東京", "😀", "\u0000", "\u200b", "\u0301", "\ud800", "word", "x", "1", "\n", "\t", "ß", "Ωμέγα", "हिन्दी", "%", "'\"'", "\"\"", "*\"", "AND NOT"];
+const PIECES = [
+  '"',
+  "(",
+  ")",
+  "*",
+  "^",
+  ":",
+  "-",
+  "+",
+  " ",
+  "  ",
+  "AND",
+  "OR",
+  "NOT",
+  "NEAR",
+  "NEAR(",
+  "path:",
+  "path:docs/",
+  "col:",
+  "{",
+  "}",
+  ",",
+  "\\",
+  "'",
+  "café",
+  "東京",
+  "😀",
+  "\u0000",
+  "\u200b",
+  "\u0301",
+  "\ud800",
+  "word",
+  "x",
+  "1",
+  "\n",
+  "\t",
+  "ß",
+  "Ωμέγα",
+  "हिन्दी",
+  "%",
+  "'\"'",
+  '""',
+  '*"',
+  "AND NOT",
+];
 
 export function randomQuery(next: () => number): string {
   const r = next();
   if (r < 0.02) return "";
   if (r < 0.04) return "x".repeat(10_000);
-  if (r < 0.06) return Array.from({ length: 2000 }, () => PIECES[Math.floor(next() * PIECES.length)]).join("").slice(0, 10_000);
+  if (r < 0.06)
+    return Array.from({ length: 2000 }, () => PIECES[Math.floor(next() * PIECES.length)])
+      .join("")
+      .slice(0, 10_000);
   const n = 1 + Math.floor(next() * 12);
   let s = "";
   for (let i = 0; i < n; i++) {
@@ -26,4 +72,3 @@ export function randomQuery(next: () => number): string {
   }
   return s;
 }
-

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig, type Config } from "../../src/config.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
 import { createHandler, type Handler } from "../../src/server/handler.ts";
-import { openServices, type OpenServices } from "../../src/services.ts";
+import { type OpenServices, openServices } from "../../src/services.ts";
 import type { Caller, Scope } from "../../src/store/tokens.ts";
 import type { ToolContext } from "../../src/tools/define.ts";
 
@@ -27,7 +27,13 @@ export interface TestServer {
 export function testServer(overrides: Partial<Config> = {}): TestServer {
   const dataDir = tempDir();
   // Rate limiting is off unless a test turns it on: fuzz tests send thousands of requests.
-  const config = { ...loadConfig({ data: dataDir, quiet: true, "rate-limit": "0" }, { QUIVER_TOKEN: STATIC_TOKEN }), ...overrides };
+  const config = {
+    ...loadConfig(
+      { data: dataDir, quiet: true, "rate-limit": "0" },
+      { QUIVER_TOKEN: STATIC_TOKEN },
+    ),
+    ...overrides,
+  };
   const services = openServices(config);
   const logs: Record<string, unknown>[] = [];
   const handle = createHandler(services, { log: (f) => logs.push(f) });
@@ -66,12 +72,19 @@ export async function request(server: TestServer, path: string, call: Call = {})
   const headers: Record<string, string> = { ...call.headers };
   if (call.token !== null) headers.authorization ??= `Bearer ${call.token ?? STATIC_TOKEN}`;
   let body: string | Uint8Array | undefined;
-  if (call.body instanceof Uint8Array || typeof call.body === "string") body = call.body as string | Uint8Array;
+  if (call.body instanceof Uint8Array || typeof call.body === "string")
+    body = call.body as string | Uint8Array;
   else if (call.body !== undefined) {
     body = JSON.stringify(call.body);
     headers["content-type"] ??= "application/json";
   }
-  const response = await server.handle(new Request(`http://localhost${path}`, { method: call.method ?? (body ? "POST" : "GET"), headers, body }));
+  const response = await server.handle(
+    new Request(`http://localhost${path}`, {
+      method: call.method ?? (body ? "POST" : "GET"),
+      headers,
+      body,
+    }),
+  );
   const text = await response.text();
   let json: any;
   try {
