@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stderrSink } from "../log-sink.ts";
 import type { OpenServices } from "../services.ts";
 
 /**
@@ -13,16 +14,19 @@ function reachableHost(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
-export function ensureAdminToken(services: OpenServices): string | undefined {
+export function ensureAdminToken(
+  services: OpenServices,
+  port = services.config.port,
+): string | undefined {
   const { config, tokens } = services;
   if (config.staticToken || tokens.hasActiveAdmin()) return undefined;
   const { secret } = tokens.create("admin", "admin");
   const file = join(config.dataDir, "admin.token");
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  process.stderr.write(
+  stderrSink.write(
     `\nquiver: first start — created an admin token (shown once, also saved to ${file}):\n\n` +
       `  admin token: ${secret}\n\n` +
-      `  curl -H "Authorization: Bearer ${secret}" http://${reachableHost(config.host)}:${config.port}/tools\n\n`,
+      `  curl -H "Authorization: Bearer ${secret}" http://${reachableHost(config.host)}:${port}/tools\n\n`,
   );
   return secret;
 }

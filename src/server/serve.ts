@@ -18,7 +18,6 @@ export function startServer(
   opts: { worker?: boolean } = {},
 ): RunningServer {
   const { config } = services;
-  ensureAdminToken(services);
   const handle = createHandler(services);
   const server = Bun.serve({
     hostname: config.host,
@@ -38,6 +37,8 @@ export function startServer(
         { status: 500, headers: { "content-type": "application/json" } },
       ),
   });
+  // After binding: the banner's curl line names the port actually bound (--port 0).
+  ensureAdminToken(services, Number(server.port));
   const supervisor = opts.worker === false ? undefined : startSupervisor(config, services.jobs);
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
   logInfo("listening", { url, data: config.dataDir });

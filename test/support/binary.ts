@@ -62,25 +62,44 @@ export async function waitForHealthy(
   }
 }
 
-/** Starts `quiver serve` and waits for /healthz. */
+/**
+ * Starts `quiver serve` on a port the server binds itself (`--port 0`, unless the
+ * caller passes --port), learns the port from its "listening" log line, and waits for
+ * /healthz. No port is picked and released first, so parallel tests cannot collide.
+ */
 export async function startBinary(
   binary: string,
   args: string[],
   env: Record<string, string | undefined> = {},
   cwd?: string,
 ): Promise<Running> {
-  const port = await freePort();
-  const proc = spawn([binary, "serve", "--port", String(port), ...args], {
+  const portArgs = args.includes("--port") ? [] : ["--port", "0"];
+  const proc = spawn([binary, "serve", ...portArgs, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
   let err = "";
+  const { promise: listening, resolve } = Promise.withResolvers<string | undefined>();
   (async () => {
-    for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stderr) {
+      err += decoder.decode(chunk, { stream: true });
+      const url = listeningUrl(err);
+      if (url) resolve(url);
+    }
+    resolve(undefined);
   })();
-  const url = `http://127.0.0.1:${port}`;
+  const url = await Promise.race([
+    listening,
+    proc.exited.then(() => Bun.sleep(50).then(() => listeningUrl(err))),
+    Bun.sleep(15_000).then(() => undefined),
+  ]);
+  if (!url) {
+    proc.kill("SIGKILL");
+    throw new Error(`quiver did not start: ${err}`);
+  }
   await waitForHealthy(url, proc, () => err);
   return {
     proc,
@@ -91,4 +110,16 @@ export async function startBinary(
       return await proc.exited;
     },
   };
+}
+
+/** The URL from the server's `{"msg":"listening","url":…}` log line, once it is there. */
+export function listeningUrl(stderr: string): string | undefined {
+  for (const line of stderr.split("\n")) {
+    if (!line.includes('"listening"')) continue;
+    try {
+      const fields = JSON.parse(line);
+      if (fields.msg === "listening") return fields.url;
+    } catch {}
+  }
+  return undefined;
 }
