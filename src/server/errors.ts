@@ -1,5 +1,6 @@
 import { errorBody, QuiverError, storageError } from "../errors.ts";
 import { logError } from "../log.ts";
+import { clientAbortResponse, isClientAbort } from "./client-abort.ts";
 import { requestInfo } from "./request-info.ts";
 
 /**
@@ -15,6 +16,7 @@ export function errorResponse(
   const info = requestInfo(request);
   const known = toQuiverError(err, elysiaCode) ?? storageError(err);
   if (known) return json(known.status, errorBody(known.code, known.message), known.headers);
+  if (isClientAbort(request, err)) return clientAbortResponse();
   logError("unhandled error", {
     req: info.id,
     method: request.method,

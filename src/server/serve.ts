@@ -1,6 +1,6 @@
 import type { Server } from "bun";
 import { startSupervisor } from "../jobs/supervisor.ts";
-import { logInfo } from "../log.ts";
+import { logError, logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { ensureAdminToken } from "./first-run.ts";
 import { createHandler } from "./handler.ts";
@@ -31,11 +31,16 @@ export function startServer(
     idleTimeout: Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10),
     routes: rawFileRoutes(handle),
     fetch: (request) => handle(request), // not `handle` itself: Bun passes the server second
-    error: () =>
-      new Response(
+    // Reached when Bun fails a response after our handler returned it (a file that can
+    // no longer be opened): the access line already went out, so this line says what
+    // the client really got.
+    error: (error) => {
+      logError("response failed", { status: 500, error });
+      return new Response(
         JSON.stringify({ error: { code: "internal_error", message: "internal error" } }),
         { status: 500, headers: { "content-type": "application/json" } },
-      ),
+      );
+    },
   });
   // After binding: the banner's curl line names the port actually bound (--port 0).
   ensureAdminToken(services, Number(server.port));
