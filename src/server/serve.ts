@@ -2,6 +2,7 @@ import type { Server } from "bun";
 import { startSupervisor } from "../jobs/supervisor.ts";
 import { logError, logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
+import { createConnectionGuard, maxInFlightFor } from "./connection-guard.ts";
 import { ensureAdminToken } from "./first-run.ts";
 import { createHandler } from "./handler.ts";
 import { rawFileRoutes } from "./raw-target.ts";
@@ -18,8 +19,18 @@ export function startServer(
   opts: { worker?: boolean } = {},
 ): RunningServer {
   const { config } = services;
-  const handle = createHandler(services);
-  const server = Bun.serve({
+  const idleTimeout = Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10);
+  const guard = createConnectionGuard({
+    maxInFlight: maxInFlightFor(),
+    // Room for the work (the idle timeout) or for an upload of --max-body at 256 KiB/s.
+    bodyDeadlineS: Math.min(
+      255,
+      Math.max(idleTimeout, Math.ceil(config.maxBodyBytes / 262_144) + 10),
+    ),
+  });
+  let server: Server<undefined> | undefined;
+  const handle = guard.wrap(createHandler(services), () => server);
+  server = Bun.serve({
     hostname: config.host,
     port: config.port,
     // Every body is read through our bounded readers (readJsonBody, FileStore.put), which
@@ -28,7 +39,7 @@ export function startServer(
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // Bun closes a connection silent for idleTimeout (default 10 s); a tool may legitimately
     // think for up to --tool-timeout, so the connection must outlive it (Bun's cap: 255 s).
-    idleTimeout: Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10),
+    idleTimeout,
     routes: rawFileRoutes(handle),
     fetch: (request) => handle(request), // not `handle` itself: Bun passes the server second
     // Reached when Bun fails a response after our handler returned it (a file that can
