@@ -26,7 +26,8 @@ test("several connections opening one new data directory at once all succeed", a
         w.onmessage = (ev) => (ev.data === "ready" ? isReady() : resolve(ev.data));
       });
     });
-    workers.forEach((w, i) => w.postMessage({ dir: join(base, `r${round}-d${i % 2}`), go }));
+    for (const [i, w] of workers.entries())
+      w.postMessage({ dir: join(base, `r${round}-d${i % 2}`), go });
     await Promise.all(ready);
     Atomics.store(new Int32Array(go), 0, 1);
     Atomics.notify(new Int32Array(go), 0);
