@@ -4,6 +4,7 @@ import { logError } from "../log.ts";
 import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
+import { prefixEnd } from "./paths.ts";
 
 /** Metadata of one stored file, as callers see it. */
 export interface FileInfo {
@@ -77,6 +78,7 @@ export class FileStore {
     del: Statement<FileRow, [string]>;
     refs: Statement<{ n: number }, [string]>;
     list: Statement<FileRow, [string, string, string, number]>;
+    listAll: Statement<FileRow, [string, number]>;
   };
 
   constructor(
@@ -97,6 +99,7 @@ export class FileStore {
       list: db.prepare(
         `SELECT * FROM files WHERE path >= ?1 AND path < ?2 AND path > ?3 ORDER BY path LIMIT ?4`,
       ),
+      listAll: db.prepare("SELECT * FROM files WHERE path > ?1 ORDER BY path LIMIT ?2"),
     };
   }
 
@@ -238,9 +241,14 @@ export class FileStore {
 
   /** Every path under a prefix with its hash, in path order (for incremental imports). */
   hashesUnder(prefix: string): Map<string, string> {
-    const rows = this.db
-      .query("SELECT path, hash FROM files WHERE path >= ?1 AND path < ?2 ORDER BY path")
-      .all(prefix, `${prefix}\u{10FFFF}`) as { path: string; hash: string }[];
+    const end = prefixEnd(prefix);
+    const rows = (
+      end === undefined
+        ? this.db.query("SELECT path, hash FROM files ORDER BY path").all()
+        : this.db
+            .query("SELECT path, hash FROM files WHERE path >= ?1 AND path < ?2 ORDER BY path")
+            .all(prefix, end)
+    ) as { path: string; hash: string }[];
     return new Map(rows.map((r) => [r.path, r.hash]));
   }
 
@@ -267,7 +275,11 @@ export class FileStore {
     const after = cursor === undefined ? "" : decodeCursor(cursor);
     if (after && !after.startsWith(prefix))
       throw badRequest("invalid_cursor", "cursor does not belong to this prefix");
-    const rows = this.q.list.all(prefix, `${prefix}\u{10FFFF}`, after, limit + 1);
+    const end = prefixEnd(prefix);
+    const rows =
+      end === undefined
+        ? this.q.listAll.all(after, limit + 1)
+        : this.q.list.all(prefix, end, after, limit + 1);
     const page = rows.slice(0, limit).map(toInfo);
     return rows.length > limit
       ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) }
