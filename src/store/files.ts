@@ -1,6 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
+import type { OpenBlob } from "./blob-reader.ts";
 import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
@@ -121,13 +122,14 @@ export class FileStore {
    * the blob is fsynced and the row (and its search passages) committed.
    */
   async put(path: string, source: ByteSource, maxBytes = Infinity): Promise<PutResult> {
-    const blob = await this.blobs.write(source, maxBytes);
+    // The text to index comes from the bytes the write read back from its own temp file:
+    // reading the blob again by hash failed (500) when another writer had collected it.
+    const indexes = (head: Uint8Array, size: number) =>
+      this.indexer !== undefined && size <= MAX_INDEXED_TEXT_BYTES && looksLikeText(head);
+    const blob = await this.blobs.write(source, maxBytes, undefined, indexes);
     try {
       const isText = looksLikeText(blob.head);
-      const text =
-        isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
-          ? decodeText(await this.blobs.file(blob.hash).bytes())
-          : undefined;
+      const text = blob.bytes ? decodeText(blob.bytes) : undefined;
       return this.commit(path, blob, isText, text);
     } finally {
       blob.release();
@@ -295,14 +297,26 @@ export class FileStore {
     return this.blobs.file(info.sha256);
   }
 
-  /** All bytes of a stored file; a clear error when the store lost them. */
-  async readBytes(info: FileInfo): Promise<Uint8Array> {
-    try {
-      return await this.blobs.file(info.sha256).bytes();
-    } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") throw blobMissing(info.path);
-      throw err;
+  /**
+   * A file's row and its bytes, opened. A delete (or overwrite) between the row and the
+   * open is not damage: the path is then gone (404) or holds other bytes (read those).
+   * Only a row whose own bytes are missing is blob_missing. The caller closes the blob.
+   */
+  openRead(path: string): { info: FileInfo; blob: OpenBlob } {
+    for (let attempt = 0; ; attempt++) {
+      const info = this.require(path);
+      const blob = this.blobs.openRead(info.sha256);
+      if (blob) return { info, blob };
+      const now = this.get(path);
+      if (!now)
+        throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+      if (now.sha256 === info.sha256 || attempt >= 3) throw blobMissing(path);
     }
+  }
+
+  /** All bytes of a stored file (see openRead for what a concurrent delete gives). */
+  async readBytes(info: FileInfo): Promise<Uint8Array> {
+    return this.openRead(info.path).blob.bytes();
   }
 
   textFileCount(): number {
