@@ -116,7 +116,7 @@ describe("under ulimit -n 200", () => {
       });
       expect(busy.status).toBe(503);
       expect(busy.headers.get("retry-after")).toBe("1");
-      expect((await busy.json()).error.code).toBe("server_busy");
+      expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("server_busy");
     } finally {
       for (const s of slow) s.end();
     }
@@ -159,7 +159,9 @@ describe("the guard's parts", () => {
 
   test("a request with a body gets the deadline; one without does not", async () => {
     const deadlines: number[] = [];
-    const fake = { timeout: (_r: Request, s: number) => deadlines.push(s) } as Server<undefined>;
+    const fake = {
+      timeout: (_r: Request, s: number) => deadlines.push(s),
+    } as unknown as Server<undefined>;
     const guard = createConnectionGuard({ maxInFlight: 4, bodyDeadlineS: 42 });
     const handle = guard.wrap(
       async (request) => new Response(request.method === "PUT" ? await request.text() : "ok"),
