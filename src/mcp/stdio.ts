@@ -1,5 +1,6 @@
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
+import type { Services } from "../tools/define.ts";
 import {
   isObject,
   isRequestId,
@@ -7,7 +8,7 @@ import {
   PARSE_ERROR,
   type RequestId,
 } from "./jsonrpc.ts";
-import { handleMessage, type McpDeps } from "./protocol.ts";
+import { handleMessage } from "./protocol.ts";
 
 /**
  * MCP over stdio: newline-delimited JSON-RPC on the given streams. Nothing but protocol
@@ -26,7 +27,7 @@ export interface StdioOptions {
   drainMs?: number;
 }
 
-export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<void> {
+export async function serveStdio(services: Services, opts: StdioOptions): Promise<void> {
   const caller = opts.caller ?? LOCAL_CALLER;
   const inFlight = new Map<RequestId, AbortController>();
   const pending = new Set<Promise<void>>();
@@ -56,7 +57,7 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
         : undefined;
     const controller = new AbortController();
     if (id !== undefined) inFlight.set(id, controller);
-    const work = handleMessage(body, deps, { caller, signal: controller.signal, notify: send })
+    const work = handleMessage(body, { caller, signal: controller.signal, notify: send }, services)
       .then((response: JsonRpcResponse | undefined) => {
         // A cancelled request gets no response (spec); anything else is answered.
         if (response && !controller.signal.aborted) send(response);

@@ -2,11 +2,12 @@ import { logLine } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { createApp } from "./app.ts";
 import { errorResponse } from "./errors.ts";
-import { RateLimiter } from "./rate-limit.ts";
 import { startRequest } from "./request-info.ts";
 import { stampHeaders } from "./response-headers.ts";
 
-export type Handler = (request: Request) => Promise<Response>;
+/** The Bun server, when there is one (tests call the handler without a socket). */
+export type Peer = { requestIP(request: Request): { address: string } | null } | undefined;
+export type Handler = (request: Request, server?: Peer) => Promise<Response>;
 
 /**
  * The whole server as one `Request → Response` function: the Elysia app plus what every
@@ -18,13 +19,12 @@ export function createHandler(
   services: OpenServices,
   opts: { log?: (fields: Record<string, unknown>) => void } = {},
 ): Handler {
-  if (services.config.rateLimit > 0)
-    services.tokens.limiter ??= new RateLimiter(services.config.rateLimit);
   const app = createApp(services);
   const log = opts.log ?? (services.config.logRequests ? logLine : undefined);
-  return async (request) => {
+  return async (request, server) => {
     const started = performance.now();
     const info = startRequest(request);
+    if (server) info.address = () => server.requestIP(request)?.address;
     let response: Response;
     try {
       response = await app.handle(request);

@@ -115,9 +115,16 @@ export class FileStore {
 
   /**
    * Stores bytes under a logical path (already normalised by the caller). Resolves once
-   * the blob is fsynced and the row (and its search passages) committed.
+   * the blob is fsynced and the row (and its search passages) committed. When `signal`
+   * has fired by the time the row would commit (the call timed out, the client left),
+   * nothing is committed, the blob is collected, and the signal's reason is thrown.
    */
-  async put(path: string, source: ByteSource, maxBytes = Infinity): Promise<PutResult> {
+  async put(
+    path: string,
+    source: ByteSource,
+    maxBytes = Infinity,
+    signal?: AbortSignal,
+  ): Promise<PutResult> {
     const blob = await this.blobs.write(source, maxBytes);
     try {
       const isText = looksLikeText(blob.head);
@@ -125,6 +132,11 @@ export class FileStore {
         isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
           ? decodeText(await this.blobs.file(blob.hash).bytes())
           : undefined;
+      // commit() is synchronous: once past this check, no timer fires before the commit.
+      if (signal?.aborted) {
+        this.collect([blob.hash]);
+        throw signal.reason;
+      }
       return this.commit(path, blob, isText, text);
     } finally {
       blob.release();
