@@ -39,7 +39,7 @@ describe("failed authentication, per client address", () => {
   const from = (address: string, token: string) =>
     server.handle(
       new Request("http://localhost/tools", { headers: { authorization: `Bearer ${token}` } }),
-      { requestIP: () => ({ address }) },
+      { server: { requestIP: () => ({ address }) } },
     );
 
   test("an address past its burst of bad tokens gets 429 with Retry-After, even with a good token", async () => {

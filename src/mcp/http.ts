@@ -1,7 +1,14 @@
 import { AuthError } from "../errors.ts";
 import type { Services } from "../tools/define.ts";
 import { classifyHttp } from "./era.ts";
-import { errorResponse, isObject, type JsonRpcResponse, PARSE_ERROR, RpcError } from "./jsonrpc.ts";
+import {
+  errorResponse,
+  isObject,
+  isRequestId,
+  type JsonRpcResponse,
+  PARSE_ERROR,
+  RpcError,
+} from "./jsonrpc.ts";
 import { dispatch, type McpCall, parseMessage, rpcFailure } from "./protocol.ts";
 
 /**
@@ -32,7 +39,7 @@ export async function answerHttp(
     if (parsed.kind !== "request") return { status: 202 };
     era = classifyHttp(parsed.message, headers);
   } catch (err) {
-    const id = isObject(body) ? (body.id as string | number | undefined) : null;
+    const id = isObject(body) && isRequestId(body.id) ? body.id : null;
     if (err instanceof RpcError) return { status: err.httpStatus, message: errorResponse(id, err) };
     throw err;
   }

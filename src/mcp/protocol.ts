@@ -4,6 +4,7 @@ import type { AnyTool, ProgressReporter, Services } from "../tools/define.ts";
 import { callTool } from "../tools/pipeline.ts";
 import { VERSION } from "../version.ts";
 import { classifyEra, type Era } from "./era.ts";
+import { ID_RULE } from "./ids.ts";
 import {
   errorResponse,
   INTERNAL_ERROR,
@@ -78,8 +79,7 @@ export function parseMessage(body: unknown): Parsed {
   if (body.params !== undefined && !isObject(body.params))
     throw new RpcError(INVALID_REQUEST, "params must be an object", undefined, 400);
   if (!("id" in body)) return { kind: "notification", message: body as unknown as JsonRpcRequest };
-  if (!isRequestId(body.id))
-    throw new RpcError(INVALID_REQUEST, "id must be a string or an integer", undefined, 400);
+  if (!isRequestId(body.id)) throw new RpcError(INVALID_REQUEST, ID_RULE, undefined, 400);
   return { kind: "request", message: body as unknown as JsonRpcRequest & { id: string | number } };
 }
 
@@ -118,7 +118,6 @@ export async function dispatch(
   call: McpCall,
   services: Services,
 ): Promise<JsonRpcResponse> {
-  const names = services.tools.names;
   const params = message.params ?? {};
   const modern = era.era === "modern";
   const done = (result: Record<string, unknown>) =>
@@ -137,7 +136,7 @@ export async function dispatch(
         resultType: "complete",
         supportedVersions: SUPPORTED_VERSIONS,
         capabilities: CAPABILITIES,
-        instructions: instructions(names),
+        instructions: instructions(services.tools.names),
         ttlMs: LIST_TTL_MS,
         cacheScope: "public",
         _meta: { [META.serverInfo]: SERVER_INFO },
@@ -149,7 +148,7 @@ export async function dispatch(
         protocolVersion: negotiateLegacy(params.protocolVersion),
         capabilities: CAPABILITIES,
         serverInfo: SERVER_INFO,
-        instructions: instructions(names),
+        instructions: instructions(services.tools.names),
       });
     if (message.method === "ping") return done({});
   }

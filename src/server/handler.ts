@@ -6,8 +6,16 @@ import { startRequest } from "./request-info.ts";
 import { stampHeaders } from "./response-headers.ts";
 
 /** The Bun server, when there is one (tests call the handler without a socket). */
-export type Peer = { requestIP(request: Request): { address: string } | null } | undefined;
-export type Handler = (request: Request, server?: Peer) => Promise<Response>;
+export type Peer = { requestIP(request: Request): { address: string } | null };
+
+export interface RequestContext {
+  /** Where the client's address comes from (the per-address limit of failed authentication). */
+  server?: Peer;
+  /** The request is answered with this error instead (see raw-target.ts). */
+  refused?: unknown;
+}
+
+export type Handler = (request: Request, context?: RequestContext) => Promise<Response>;
 
 /**
  * The whole server as one `Request → Response` function: the Elysia app plus what every
@@ -21,12 +29,14 @@ export function createHandler(
 ): Handler {
   const app = createApp(services);
   const log = opts.log ?? (services.config.logRequests ? logLine : undefined);
-  return async (request, server) => {
+  return async (request, context = {}) => {
     const started = performance.now();
     const info = startRequest(request);
+    const { server, refused } = context;
     if (server) info.address = () => server.requestIP(request)?.address;
     let response: Response;
     try {
+      if (refused) throw refused;
       response = await app.handle(request);
     } catch (err) {
       response = errorResponse(request, err);
