@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Server } from "bun";
 import { QuiverError } from "../errors.ts";
+import type { Handler } from "./handler.ts";
 
 /**
  * Bounds what a client without a token (or a slow one with a token) can hold. About
@@ -27,8 +28,7 @@ export interface GuardOptions {
   bodyDeadlineS: number;
 }
 
-/** The handler's shape (handler.ts); `refused` passes through untouched. */
-type Handle = (request: Request, refused?: unknown) => Promise<Response>;
+type Handle = Handler;
 
 export interface ConnectionGuard {
   /** `handle`, bounded. `server` is read when requests arrive (it exists by then). */
@@ -43,14 +43,14 @@ export function createConnectionGuard(opts: GuardOptions): ConnectionGuard {
       return inFlight;
     },
     wrap(handle, server) {
-      return async (request, refused) => {
+      return async (request, context = {}) => {
         const withBody = hasBody(request);
         if (inFlight >= opts.maxInFlight && !isHealthCheck(request))
-          return release(request, withBody, await handle(request, busy()));
+          return release(request, withBody, await handle(request, { ...context, refused: busy() }));
         inFlight++;
         try {
           if (withBody) server()?.timeout(request, opts.bodyDeadlineS);
-          return release(request, withBody, await handle(request, refused));
+          return release(request, withBody, await handle(request, context));
         } finally {
           inFlight--;
         }

@@ -1,12 +1,14 @@
-import { errorBody, QuiverError, storageError } from "../errors.ts";
+import { AuthError, errorBody, knownError, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import { clientAbortResponse, isClientAbort } from "./client-abort.ts";
 import { requestInfo } from "./request-info.ts";
 
 /**
- * Turns anything thrown while handling a request into the one error shape. Expected
- * failures (QuiverError) keep their status and message; Elysia's own errors are mapped;
- * anything else is a bug: logged with the request id, answered 500 without its message.
+ * The one HTTP error renderer: anything thrown while handling a request becomes the one
+ * error shape here. Expected failures (QuiverError) keep their status and message, with
+ * an RFC 6750 challenge for authentication failures; Elysia's own errors are mapped;
+ * anything else — and an `internal_error` wrapping a bug — is logged with the request id
+ * and answered 500 without its details.
  */
 export function errorResponse(
   request: Request,
@@ -14,14 +16,19 @@ export function errorResponse(
   elysiaCode?: string | number,
 ): Response {
   const info = requestInfo(request);
-  const known = toQuiverError(err, elysiaCode) ?? storageError(err);
-  if (known) return json(known.status, errorBody(known.code, known.message), known.headers);
+  const known = knownError(err) ?? elysiaError(err, elysiaCode);
+  if (known && known.code !== "internal_error") {
+    const headers = { ...known.headers };
+    if (known instanceof AuthError)
+      headers["www-authenticate"] = challenge(known, info.challengeParams);
+    return json(known.status, errorBody(known.code, known.message), headers);
+  }
   if (isClientAbort(request, err)) return clientAbortResponse();
   logError("unhandled error", {
     req: info.id,
     method: request.method,
     path: new URL(request.url).pathname,
-    error: err,
+    error: known?.cause ?? err,
   });
   return json(
     500,
@@ -33,8 +40,16 @@ export function errorResponse(
   );
 }
 
-function toQuiverError(err: unknown, code?: string | number): QuiverError | undefined {
-  if (err instanceof QuiverError) return err;
+/** `Bearer realm="quiver", error="…", scope="…"`, plus what the route adds (resource_metadata). */
+function challenge(err: AuthError, extra: string | undefined): string {
+  const parts = [`Bearer realm="quiver"`];
+  if (err.challenge.error) parts.push(`error="${err.challenge.error}"`);
+  if (err.challenge.scope) parts.push(`scope="${err.challenge.scope}"`);
+  if (extra) parts.push(extra);
+  return parts.join(", ");
+}
+
+function elysiaError(err: unknown, code?: string | number): QuiverError | undefined {
   switch (code) {
     case "NOT_FOUND":
       return new QuiverError(

@@ -41,7 +41,7 @@ export function startServer(
     // think for up to --tool-timeout, so the connection must outlive it (Bun's cap: 255 s).
     idleTimeout,
     routes: rawFileRoutes(handle),
-    fetch: (request) => handle(request), // not `handle` itself: Bun passes the server second
+    fetch: (request, server) => handle(request, { server }),
     // Reached when Bun fails a response after our handler returned it (a file that can
     // no longer be opened): the access line already went out, so this line says what
     // the client really got.
