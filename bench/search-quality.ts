@@ -58,7 +58,10 @@ function corpusDir(): { dir: string; sets: Record<string, Judged[]> } {
       query: `which document mentions marker${i} and its sections`,
       expected: [`part-${i % 20}/doc-${i}.md`],
     }));
-    const kw = [5, 9].map((i) => ({ query: `marker${i}`, expected: [`part-${i % 20}/doc-${i}.md`] }));
+    const kw = [5, 9].map((i) => ({
+      query: `marker${i}`,
+      expected: [`part-${i % 20}/doc-${i}.md`],
+    }));
     return { dir, sets: { questions: nl, keywords: kw } };
   }
   if (!existsSync(corpusSource)) missing("corpus", corpusSource);
@@ -105,8 +108,9 @@ try {
     }
   };
   const quiverPaths = async (q: string) =>
-    ((await callTool(search, { query: q, limit: 50 }, ctx)) as { results: { path: string }[] })
-      .results.map((r) => r.path);
+    (
+      (await callTool(search, { query: q, limit: 50 }, ctx)) as { results: { path: string }[] }
+    ).results.map((r) => r.path);
 
   progress("search-quality: indexing MiniSearch");
   const mini = new MiniSearch<{ id: number; path: string; text: string }>({
@@ -116,7 +120,11 @@ try {
   let id = 0;
   for (const [path, text] of readTexts(dir))
     for (const p of chunkText(text.normalize("NFC"))) mini.add({ id: ++id, path, text: p.text });
-  const miniPaths = (q: string) => mini.search(q).slice(0, 50).map((h) => h.path as string);
+  const miniPaths = (q: string) =>
+    mini
+      .search(q)
+      .slice(0, 50)
+      .map((h) => h.path as string);
 
   const engines: [string, (q: string) => string[] | Promise<string[]>][] = [
     ["quiver", quiverPaths],

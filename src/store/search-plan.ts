@@ -20,6 +20,8 @@ import type { TermStats } from "./term-stats.ts";
 export interface SearchPlan {
   table: "stem" | "exact";
   match: string;
+  /** The same terms OR-ed for the unstemmed index, all of them (snippets). */
+  exactMatch: string;
   /** Lower-case single words, for the exact-form bonus and snippets. */
   words: string[];
 }
@@ -62,7 +64,12 @@ export function planPlain(words: readonly QueryWord[], stats: TermStats): Search
     }
     chosen = kept.filter((w) => take.has(w));
   }
-  return { table, match: chosen.map((w) => w.fts).join(" OR "), words: [...new Set(single)] };
+  return {
+    table,
+    match: chosen.map((w) => w.fts).join(" OR "),
+    exactMatch: kept.map((w) => w.fts).join(" OR "),
+    words: [...new Set(single)],
+  };
 }
 
 function dedupe(words: readonly QueryWord[]): QueryWord[] {

@@ -94,6 +94,7 @@ export class SearchIndex implements FileIndexer {
     countStem: Statement<{ n: number }, [string, string, string, number]>;
     rankExact: Statement<RankRow & { snippet: string }, [string, string, string, number]>;
     text: Statement<{ text: string }, [number]>;
+    snippetOf: Statement<{ snippet: string }, [string, number]>;
   };
   private readonly stats: TermStats;
 
@@ -156,6 +157,11 @@ export class SearchIndex implements FileIndexer {
          ORDER BY passages_fts.rank, p.id LIMIT ?4`,
       ),
       text: db.prepare("SELECT text FROM passages_fts WHERE rowid = ?"),
+      // FTS5's snippet of one passage for the query's exact forms (phrases and CJK included).
+      snippetOf: db.prepare(
+        `SELECT snippet(passages_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
+         FROM passages_fts WHERE passages_fts MATCH ?1 AND rowid = ?2`,
+      ),
     };
     this.stats = new TermStats(db);
   }
@@ -259,7 +265,10 @@ export class SearchIndex implements FileIndexer {
       line_end: h.line_end,
       score: roundScore(h.score),
       snippet: unsegment(
-        h.snippet ?? snippetOf(textOf(h.id), matches, SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_TOKENS),
+        h.snippet ??
+          this.q.snippetOf.get(plan.exactMatch, h.id)?.snippet ??
+          // Found only through a stemmed form (or the path/title): marked in JS.
+          snippetOf(textOf(h.id), matches, SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_TOKENS),
       ),
     }));
     if (!total) return { results };
