@@ -88,6 +88,38 @@ describe("POST /tools/call and POST /tools/<name>", () => {
     expect(res.json.error.message).toStartWith(field);
   });
 
+  test("a choice of values that does not match lists the allowed values", async () => {
+    const write = await request(server, "/tools/call", {
+      body: { name: "write_file", parameters: { path: "a", content: "x", encoding: "latin1" } },
+    });
+    expect(write.json.error.message).toBe(
+      'parameters.encoding: must be one of "utf8", "base64", got "latin1"',
+    );
+    const jobs = await request(server, "/tools/list_jobs", { body: { status: "done" } });
+    expect(jobs.status).toBe(400);
+    expect(jobs.json.error.message).toContain('"enqueued", "running", "succeeded"');
+  });
+
+  test("an unknown parameter names the parameters the tool takes", async () => {
+    const res = await request(server, "/tools/read_file", { body: { path: "a", lines: 3 } });
+    expect(res.json.error.message).toBe(
+      'parameters.lines: unknown parameter; "read_file" takes path, offset, limit',
+    );
+  });
+
+  test.each(["arguments", "input"])(
+    "parameters sent as %s: 400 saying to use parameters",
+    async (key) => {
+      const res = await request(server, "/tools/call", {
+        body: { name: "read_file", [key]: { path: "notes/a.md" } },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe("invalid_request");
+      expect(res.json.error.message).toContain(`body.${key}`);
+      expect(res.json.error.message).toContain('"parameters": {...}');
+    },
+  );
+
   test("missing name: 400 that shows the expected shape", async () => {
     const res = await request(server, "/tools/call", { body: { parameters: {} } });
     expect(res.status).toBe(400);

@@ -59,6 +59,13 @@ export function toolRoutes(services: OpenServices) {
             'body must be a JSON object: {"name": "<tool>", "parameters": {...}}',
           );
         const { name, parameters } = body as { name?: unknown; parameters?: unknown };
+        // MCP's `arguments` and a tool_use block's `input` are the two likely mix-ups.
+        const misnamed = ["arguments", "input"].find((k) => k in body);
+        if (parameters === undefined && misnamed)
+          throw badRequest(
+            "invalid_request",
+            `body.${misnamed}: /tools/call takes the tool's parameters as "parameters": {"name": "<tool>", "parameters": {...}}`,
+          );
         if (typeof name !== "string")
           throw badRequest(
             "invalid_request",

@@ -1,6 +1,6 @@
 import type { TObject } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
-import { Value } from "@sinclair/typebox/value";
+import { Value, type ValueError, ValueErrorType } from "@sinclair/typebox/value";
 import { badRequest } from "../errors.ts";
 import type { AnyTool } from "./define.ts";
 
@@ -33,5 +33,25 @@ export function validateParameters(tool: AnyTool, params: unknown): Record<strin
   const first = entry.check.Errors(candidate).First()!;
   const field =
     first.path === "" ? "parameters" : `parameters.${first.path.slice(1).replaceAll("/", ".")}`;
-  throw badRequest("invalid_parameters", `${field}: ${first.message}`);
+  throw badRequest("invalid_parameters", `${field}: ${explain(first, tool)}`);
+}
+
+/**
+ * TypeBox's message, made to point at the fix where it is vague: "Expected union value"
+ * for a choice of literals lists the allowed values, and an unknown property lists the
+ * parameters the tool takes.
+ */
+function explain(error: ValueError, tool: AnyTool): string {
+  const choices = (error.schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (choices?.length && choices.every((c) => c.const !== undefined))
+    return `must be one of ${choices.map((c) => JSON.stringify(c.const)).join(", ")}, got ${preview(error.value)}`;
+  if (error.type === ValueErrorType.ObjectAdditionalProperties && error.path.lastIndexOf("/") === 0)
+    return `unknown parameter; "${tool.name}" takes ${Object.keys(tool.input.properties).join(", ") || "no parameters"}`;
+  return error.message;
+}
+
+/** A user's value, quoted and bounded: it goes into an error message. */
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
