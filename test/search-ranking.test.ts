@@ -120,6 +120,17 @@ describe("results: per-file cap, bounded total", () => {
     expect(next.results).toEqual([]);
   });
 
+  test("a file's other passages are listed only when they match by their own text", async () => {
+    // Every passage carries its file's title; the Diet section matches "quagga" only there.
+    await put(
+      "own/quagga.md",
+      "# Quagga\n\nA striped zebra, extinct.\n\n## Diet\n\nGrass and leaves.\n",
+    );
+    expect(find("quagga").results.map((r) => [r.path, r.line_start])).toEqual([
+      ["own/quagga.md", 1],
+    ]);
+  });
+
   test(`total is counted up to ${TOTAL_CAP}; past it, it says it is a lower bound`, async () => {
     const many = Array.from({ length: TOTAL_CAP + 50 }, (_, i) => `# H${i}\n\nzebu ${i}\n`);
     await put("total/zebu.md", many.join("\n"));

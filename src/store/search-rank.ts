@@ -18,13 +18,22 @@ export const MAX_PASSAGES_PER_FILE = 2;
 /** Weight of a file's 2nd and 3rd best passages in its score (dev sets: 0.3 helps questions most). */
 const SUPPORT_WEIGHT = 0.3;
 
-export function groupByFile<T extends RankedPassage>(passages: readonly T[]): T[] {
+export function groupByFile<T extends RankedPassage>(
+  passages: readonly T[],
+  /**
+   * Whether a file's second or later passage matches by its own text. Every passage
+   * carries its file's path and title, so without this a file whose title holds the words
+   * would fill its share of the page with passages that only repeat the title's match.
+   */
+  ownMatch: (p: T) => boolean = () => true,
+): T[] {
   const files = new Map<string, { score: number; hits: T[] }>();
   const sorted = [...passages].sort((a, b) => b.score - a.score || a.id - b.id);
   for (const p of sorted) {
     let f = files.get(p.path);
     if (!f) files.set(p.path, (f = { score: 0, hits: [] }));
     if (f.hits.length >= MAX_PASSAGES_PER_FILE) continue;
+    if (f.hits.length > 0 && !ownMatch(p)) continue;
     f.score += f.hits.length === 0 ? p.score : SUPPORT_WEIGHT * p.score;
     f.hits.push(p);
   }

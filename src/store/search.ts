@@ -179,6 +179,9 @@ export class SearchIndex implements FileIndexer {
     passages.forEach((p, i) => {
       const id = this.q.insert.run(fileId, p.line_start, p.line_end).lastInsertRowid as number;
       this.q.ftsInsert.run(id, p.text);
+      // The file's path and title go with its first passage only: they describe the file
+      // once (a question about its subject finds the file, not each of its passages), and
+      // its other passages are found for what they say themselves.
       this.q.stemInsert.run(id, path, title, headings[i]!, p.text);
     });
   }
@@ -257,8 +260,10 @@ export class SearchIndex implements FileIndexer {
       }
       return { ...r, score, snippet: (r as { snippet?: string }).snippet };
     });
-    const page = groupByFile(ranked).slice(offset, offset + limit);
     const matches = this.wordMatcher(plan.words);
+    const ownMatch = (p: RankedPassage) =>
+      plan.words.length === 0 || hasWord(textOf(p.id), matches);
+    const page = groupByFile(ranked, ownMatch).slice(offset, offset + limit);
     const results = page.map((h) => ({
       path: h.path,
       line_start: h.line_start,
@@ -377,6 +382,14 @@ export class SearchIndex implements FileIndexer {
   passageCount(): number {
     return (this.db.query("SELECT count(*) AS n FROM passages").get() as { n: number }).n;
   }
+}
+
+const WORD = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/gu;
+
+/** Whether any word of `text` is a query word (or a form of one). */
+function hasWord(text: string, matches: (lowerWord: string) => boolean): boolean {
+  for (const m of text.matchAll(WORD)) if (matches(m[0].toLowerCase())) return true;
+  return false;
 }
 
 /** Significant digits, not decimals: in a small corpus bm25 can be ~1e-6, and a score
