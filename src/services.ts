@@ -7,6 +7,7 @@ import { JobQueue } from "./store/jobs.ts";
 import { SearchIndex } from "./store/search.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
+import { builtinTools } from "./tools/registry.ts";
 
 export interface OpenServices extends Services {
   db: Database;
@@ -30,6 +31,7 @@ export function openServices(config: Config): OpenServices {
     index,
     tokens,
     jobs: new JobQueue(db),
+    tools: builtinTools,
     close() {
       db.close(false);
     },
