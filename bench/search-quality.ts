@@ -18,7 +18,7 @@ import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
 import { chunkText } from "../src/store/chunk.ts";
 import { parseQuery } from "../src/store/query.ts";
-import { callTool } from "../src/tools/call.ts";
+import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { progress } from "./lib/args.ts";
 import { CORPUS_TARBALL, writeCorpus } from "./lib/corpus.ts";
@@ -93,7 +93,9 @@ try {
   const services = openServices(loadConfig({ data: dataDir, quiet: true }, {}));
   progress(`search-quality: importing ${dir}`);
   await importTree(services.files, { root: dir });
-  const ctx = { ...services, caller: { id: "bench", name: "bench", scope: "read" as const } };
+  const caller = { id: "bench", name: "bench", scope: "read" as const };
+  const runSearch = (query: string, limit: number) =>
+    callTool(services, { name: search.name, params: { query, limit }, caller });
 
   // Today's strategy before issue 14: every word required, BM25 over the passage text.
   const andQuery = services.db.prepare(
@@ -108,9 +110,7 @@ try {
     }
   };
   const quiverPaths = async (q: string) =>
-    (
-      (await callTool(search, { query: q, limit: 50 }, ctx)) as { results: { path: string }[] }
-    ).results.map((r) => r.path);
+    ((await runSearch(q, 50)) as { results: { path: string }[] }).results.map((r) => r.path);
 
   progress("search-quality: indexing MiniSearch");
   const mini = new MiniSearch<{ id: number; path: string; text: string }>({
@@ -156,7 +156,7 @@ try {
   for (let r = 0; r < reps; r++)
     for (const q of all) {
       const t = performance.now();
-      await callTool(search, { query: q, limit: 10 }, ctx);
+      await runSearch(q, 10);
       local.push(performance.now() - t);
     }
   services.close();
