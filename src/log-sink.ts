@@ -65,7 +65,24 @@ export function writeAllSync(fd: number, text: string): void {
   }
 }
 
-export const stderrSink = createLogSink((text) => writeAllSync(2, text));
+let capture: ((text: string) => void) | undefined;
+export const stderrSink = createLogSink((text) =>
+  capture ? capture(text) : writeAllSync(2, text),
+);
+
+/**
+ * Runs `fn` with the log lines it writes collected in `into` instead of going to stderr
+ * (tests: the sink writes to fd 2 itself, so replacing process.stderr.write sees nothing).
+ */
+export function captureLogs<T>(into: string[], fn: () => T): T {
+  const previous = capture;
+  capture = (text) => void into.push(text);
+  try {
+    return fn();
+  } finally {
+    capture = previous;
+  }
+}
 
 /** Anything else writing to process.stderr must not crash the process on EPIPE either. */
 process.stderr.on?.("error", () => {});
