@@ -106,7 +106,9 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
         cwd: ROOT,
       });
       if (bases.exitCode !== 0)
-        throw new Error(`standin-bases.sh failed:\n${bases.stderr.toString()}`);
+        throw new Error(
+          `standin-bases.sh failed (exit ${bases.exitCode}${bases.signalCode ? `, ${bases.signalCode}` : ""}):\n${bases.stderr.toString()}`,
+        );
       const buildArgs = bases.stdout
         .toString()
         .trim()
