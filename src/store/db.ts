@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { restoreAbandonedBulkLoad } from "./bulk-load.ts";
 import { migrations } from "./migrations.ts";
 
 /**
@@ -25,6 +26,7 @@ export function openDatabase(dataDir: string): Database {
   db.run("PRAGMA synchronous = FULL");
   db.run("PRAGMA foreign_keys = ON");
   migrate(db);
+  restoreAbandonedBulkLoad(db);
   return db;
 }
 
