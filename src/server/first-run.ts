@@ -2,17 +2,17 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OpenServices } from "../services.ts";
 
-/**
- * First start without QUIVER_TOKEN and without any admin token: make one, store only its
- * hash, print it once, and leave it in `<data>/admin.token` (mode 0600) for whoever can
- * read the data directory (e.g. `docker exec … cat /data/admin.token`).
- */
 /** A wildcard bind address is not something to type into curl; loopback reaches it. */
 function reachableHost(host: string): string {
   if (host === "0.0.0.0" || host === "::" || host === "[::]") return "127.0.0.1";
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
+/**
+ * First start without QUIVER_TOKEN and without any admin token: make one, store only its
+ * hash, print it once, and leave it in `<data>/admin.token` (mode 0600) for whoever can
+ * read the data directory (e.g. `docker exec … cat /data/admin.token`).
+ */
 export function ensureAdminToken(services: OpenServices): string | undefined {
   const { config, tokens } = services;
   if (config.staticToken || tokens.hasActiveAdmin()) return undefined;

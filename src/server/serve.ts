@@ -1,5 +1,4 @@
 import type { Server } from "bun";
-import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { ensureAdminToken } from "./first-run.ts";
@@ -12,11 +11,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP server on the configured host and port. */
-export function startServer(
-  services: OpenServices,
-  opts: { worker?: boolean } = {},
-): RunningServer {
+/**
+ * Starts the HTTP server on the configured host and port. Only the server: the command
+ * that starts it (src/cli/serve.ts) owns the rest of the process's lifecycle (the job
+ * worker, signals, closing the store).
+ */
+export function startServer(services: OpenServices): RunningServer {
   const { config } = services;
   ensureAdminToken(services);
   const handle = createHandler(services);
@@ -38,15 +38,14 @@ export function startServer(
         { status: 500, headers: { "content-type": "application/json" } },
       ),
   });
-  const supervisor = opts.worker === false ? undefined : startSupervisor(config, services.jobs);
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
   logInfo("listening", { url, data: config.dataDir });
   return {
     server,
     url,
-    /** Stops taking connections, lets in-flight requests finish, then stops the worker at a checkpoint. */
+    /** Stops taking connections and lets in-flight requests finish. */
     async stop() {
-      await Promise.all([server.stop(), supervisor?.stop()]);
+      await server.stop();
     },
   };
 }

@@ -26,7 +26,7 @@ interface FileRow {
   size: number;
   content_type: string;
   is_text: number;
-  /** NULL for rows stored before lines were counted (migration 4). */
+  /** NULL for rows stored before lines were counted (migration 5). */
   lines: number | null;
   created_at: number;
   updated_at: number;
@@ -76,7 +76,6 @@ export interface PutResult {
 export const MAX_INDEXED_TEXT_BYTES = 32 * 1024 * 1024;
 
 export class FileStore {
-  indexer?: FileIndexer;
   private readonly q: {
     get: Statement<FileRow, [string]>;
     upsert: Statement<FileRow, [string, string, number, string, number, number, number | null]>;
@@ -89,6 +88,8 @@ export class FileStore {
   constructor(
     readonly db: Database,
     readonly blobs: BlobStore,
+    /** Every text write, overwrite and delete updates it in the same transaction. */
+    readonly indexer?: FileIndexer,
   ) {
     this.q = {
       get: db.prepare("SELECT * FROM files WHERE path = ?"),

@@ -77,13 +77,30 @@ export const migrations: string[] = [
   CREATE TABLE search_backfill (file_id INTEGER PRIMARY KEY);
   INSERT INTO search_backfill (file_id) SELECT id FROM files WHERE is_text = 1;
   `,
-  // 4: each file's line count (as read_file numbers lines), counted as it is written, so
+  // 4: ranked search for questions (issue 14). `passages_stem` scores each passage on four
+  // fields — its file's path and title, the section headings above it, its body — with
+  // English Porter stemming (sorting finds sort). It is contentless: the body text stays
+  // stored once, in passages_fts, which also keeps serving exact, prefix* and operator
+  // queries unstemmed (porter cannot take a prefix: `decorat*` would miss "decorator",
+  // indexed as "decor"). contentless_delete lets a file's rows be deleted by rowid.
+  // Every text file is listed for SearchIndex.backfill, which re-indexes it at the next
+  // open, with progress (nothing stored is deleted: passages are derived from the files).
+  `
+  CREATE VIRTUAL TABLE passages_stem USING fts5(
+    path, title, headings, body,
+    content = '', contentless_delete = 1,
+    tokenize = "porter unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'"
+  );
+  CREATE VIRTUAL TABLE passages_stem_vocab USING fts5vocab(passages_stem, 'row');
+  INSERT OR IGNORE INTO search_backfill (file_id) SELECT id FROM files WHERE is_text = 1;
+  `,
+  // 5: each file's line count (as read_file numbers lines), counted as it is written, so
   // reading a window of a large file costs about the window. NULL for files stored
   // before: read_file counts those as it reads.
   `
   ALTER TABLE files ADD COLUMN lines INTEGER;
   `,
-  // 5: an import's bulk-load settings, recorded before they are applied (src/store/
+  // 6: an import's bulk-load settings, recorded before they are applied (src/store/
   // bulk-load.ts): a killed import leaves this row, and the next open restores them.
   `
   CREATE TABLE bulk_load (
