@@ -91,7 +91,7 @@ describe.skipIf(!canTrace)("a write's system calls, in the real server under str
     );
     // stderr is read to the end (a closed pipe is another test's matter): the URL from it.
     let stderr = "";
-    let listening: (url: string) => void;
+    let listening: (url: string) => void = () => {};
     const urlKnown = new Promise<string>((resolve) => (listening = resolve));
     (async () => {
       const decoder = new TextDecoder();
