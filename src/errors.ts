@@ -19,6 +19,15 @@ export class QuiverError extends Error {
   }
 }
 
+/**
+ * Quiver cannot start (port in use, unusable data directory, corrupt database): the
+ * message is one complete line saying what is wrong and what to do; the CLI prints it and
+ * exits 1, without a stack trace.
+ */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
 export const badRequest = (code: string, message: string) => new QuiverError(400, code, message);
 export const notFound = (code: string, message: string) => new QuiverError(404, code, message);
 

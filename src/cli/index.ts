@@ -28,7 +28,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
   );
   if (positionals.length !== 1)
     throw new UsageError(`index needs exactly one directory\n\n${indexHelp}`);
-  const services = openServices(loadConfig({ data: values.data }));
+  const services = openServices(loadConfig({ data: values.data }), { create: true });
   const controller = new AbortController();
   // Ctrl-C: finish the batch in flight (it commits), then stop; nothing half-written.
   const onSigint = () => controller.abort();

@@ -22,7 +22,7 @@ Env QUIVER_TOKEN sets a static admin token; otherwise the first start creates on
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parse(argv, serverOptions);
   const config = loadConfig(values);
-  const services = openServices(config);
+  const services = openServices(config, { create: true });
   const running = startServer(services);
 
   // Graceful stop: refuse new connections, let in-flight requests finish (every

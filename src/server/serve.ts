@@ -1,4 +1,6 @@
-import type { Server } from "bun";
+import type { Serve, Server } from "bun";
+import type { Config } from "../config.ts";
+import { StartupError } from "../errors.ts";
 import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
@@ -17,11 +19,8 @@ export function startServer(
   opts: { worker?: boolean } = {},
 ): RunningServer {
   const { config } = services;
-  ensureAdminToken(services);
   const handle = createHandler(services);
-  const server = Bun.serve({
-    hostname: config.host,
-    port: config.port,
+  const server = listen(config, {
     // Every body is read through our bounded readers (readJsonBody, FileStore.put), which
     // answer 413 in the JSON shape from Content-Length alone or stop counting at the
     // limit. Bun's own limit would answer first with an empty body, so it is lifted.
@@ -36,9 +35,17 @@ export function startServer(
         { status: 500, headers: { "content-type": "application/json" } },
       ),
   });
-  const supervisor = opts.worker === false ? undefined : startSupervisor(config, services.jobs);
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
-  logInfo("listening", { url, data: config.dataDir });
+  // Only now: a start that fails (port in use) must not leave a token nobody was shown.
+  ensureAdminToken(services, server.port!);
+  // A read-only store can run no job (each one writes); its writes answer 503.
+  const supervisor =
+    opts.worker === false || services.readOnly ? undefined : startSupervisor(config, services.jobs);
+  logInfo("listening", { url, data: config.dataDir, ...(services.readOnly && { readOnly: true }) });
+  if (services.readOnly)
+    process.stderr.write(
+      `quiver: the data directory ${config.dataDir} is not writable: serving reads; writes answer 503 storage_unavailable\n`,
+    );
   return {
     server,
     url,
@@ -47,6 +54,36 @@ export function startServer(
       await Promise.all([server.stop(), supervisor?.stop()]);
     },
   };
+}
+
+/** Bun.serve, with the reasons a bind fails turned into one line saying what to do. */
+function listen(
+  config: Config,
+  options: Omit<Serve.Options<undefined>, "hostname" | "port">,
+): Server<undefined> {
+  try {
+    return Bun.serve({
+      ...options,
+      hostname: config.host,
+      port: config.port,
+    } as Serve.Options<undefined>);
+  } catch (err) {
+    const where = `${hostForUrl(config.host)}:${config.port}`;
+    const code = (err as { code?: string }).code;
+    if (code === "EADDRINUSE")
+      throw new StartupError(
+        `${where} is already in use (another quiver?); stop that server or choose another --port`,
+      );
+    if (code === "EACCES" || code === "EPERM")
+      throw new StartupError(
+        `not allowed to listen on ${where} (ports below 1024 need privileges); choose a --port above 1023`,
+      );
+    // EADDRNOTAVAIL for a foreign address; a name that does not resolve comes back with
+    // other codes (EEXIST from Bun 1.4.4).
+    throw new StartupError(
+      `cannot listen on ${config.host} (${code ?? (err as Error).message}): not an address of this machine; use --host 127.0.0.1 (this machine only), 0.0.0.0 (all interfaces) or one of its addresses`,
+    );
+  }
 }
 
 function hostForUrl(host: string): string {

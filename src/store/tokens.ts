@@ -40,6 +40,7 @@ export interface TokenInfo {
   name: string;
   scope: Scope;
   created_at: string;
+  revoked: boolean;
   revoked_at?: string;
 }
 
@@ -89,18 +90,34 @@ export class TokenStore {
     return { id: row.id, name: row.name, scope: row.scope };
   }
 
+  /** Names are unique among active tokens: a second "ci-bot" is a 409 token_name_taken. */
   create(name: string, scope: Scope): { info: TokenInfo; secret: string } {
     const secret = newSecret();
     const id = `tok_${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`;
     const now = Date.now();
-    this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [
-      id,
-      name,
-      sha256Hex(secret),
-      scope,
-      now,
-    ]);
-    return { info: { id, name, scope, created_at: new Date(now).toISOString() }, secret };
+    try {
+      this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [
+        id,
+        name,
+        sha256Hex(secret),
+        scope,
+        now,
+      ]);
+    } catch (err) {
+      const holder = this.db
+        .query("SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL")
+        .get(name) as { id: string } | null;
+      if (!holder) throw err;
+      throw new QuiverError(
+        409,
+        "token_name_taken",
+        `a token named "${name}" already exists (${holder.id}); choose another name, or revoke that one first`,
+      );
+    }
+    return {
+      info: { id, name, scope, created_at: new Date(now).toISOString(), revoked: false },
+      secret,
+    };
   }
 
   list(): TokenInfo[] {
@@ -110,6 +127,7 @@ export class TokenStore {
       name: r.name,
       scope: r.scope,
       created_at: new Date(r.created_at).toISOString(),
+      revoked: r.revoked_at !== null,
       ...(r.revoked_at !== null ? { revoked_at: new Date(r.revoked_at).toISOString() } : {}),
     }));
   }
