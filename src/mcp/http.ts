@@ -7,7 +7,14 @@ import type { Caller } from "../store/tokens.ts";
 import { requireScope } from "../store/tokens.ts";
 import { preflight } from "./cors.ts";
 import { classifyHttp } from "./era.ts";
-import { errorResponse, isObject, type JsonRpcRequest, PARSE_ERROR, RpcError } from "./jsonrpc.ts";
+import {
+  errorResponse,
+  isObject,
+  isRequestId,
+  type JsonRpcRequest,
+  PARSE_ERROR,
+  RpcError,
+} from "./jsonrpc.ts";
 import { checkOriginAndHost, type OriginPolicy } from "./origin.ts";
 import { dispatch, type McpDeps, parseMessage, toolOf } from "./protocol.ts";
 import { registryToolSet, type ToolSet } from "./tools-list.ts";
@@ -63,7 +70,7 @@ export function mcpHttpHandler(services: OpenServices, toolSet: ToolSet = regist
       era = classifyHttp(message, request.headers);
     } catch (err) {
       if (err instanceof RpcError)
-        return rpcError(isObject(body) ? (body.id as string | number | undefined) : null, err);
+        return rpcError(isObject(body) && isRequestId(body.id) ? body.id : null, err);
       throw err;
     }
     const tool = toolOf(message, toolSet);

@@ -1,3 +1,5 @@
+import { isExactId } from "./ids.ts";
+
 /**
  * JSON-RPC 2.0 shapes and the error codes MCP uses. Kept apart from the protocol logic
  * so both transports build errors the same way.
@@ -65,7 +67,7 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A JSON-RPC id: a string or an integer (null is only for errors we send). */
+/** A JSON-RPC id: a string or an exactly representable integer (null is only for errors we send). */
 export function isRequestId(value: unknown): value is RequestId {
-  return typeof value === "string" || (typeof value === "number" && Number.isInteger(value));
+  return isExactId(value);
 }

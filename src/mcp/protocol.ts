@@ -3,6 +3,7 @@ import { callTool } from "../tools/call.ts";
 import type { AnyTool, Services, ToolContext } from "../tools/define.ts";
 import { VERSION } from "../version.ts";
 import { classifyEra, type Era } from "./era.ts";
+import { ID_RULE } from "./ids.ts";
 import {
   errorResponse,
   INTERNAL_ERROR,
@@ -72,8 +73,7 @@ export function parseMessage(body: unknown): Parsed {
   if (body.params !== undefined && !isObject(body.params))
     throw new RpcError(INVALID_REQUEST, "params must be an object", undefined, 400);
   if (!("id" in body)) return { kind: "notification", message: body as unknown as JsonRpcRequest };
-  if (!isRequestId(body.id))
-    throw new RpcError(INVALID_REQUEST, "id must be a string or an integer", undefined, 400);
+  if (!isRequestId(body.id)) throw new RpcError(INVALID_REQUEST, ID_RULE, undefined, 400);
   return { kind: "request", message: body as unknown as JsonRpcRequest & { id: string | number } };
 }
 

@@ -1,6 +1,7 @@
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
 import {
+  INVALID_REQUEST,
   isObject,
   isRequestId,
   type JsonRpcResponse,
@@ -8,6 +9,7 @@ import {
   type RequestId,
 } from "./jsonrpc.ts";
 import { handleMessage, type McpDeps } from "./protocol.ts";
+import { boundedLines } from "./stdio-lines.ts";
 
 /**
  * MCP over stdio: newline-delimited JSON-RPC on the given streams. Nothing but protocol
@@ -22,6 +24,8 @@ export interface StdioOptions {
   input: ReadableStream<Uint8Array>;
   write: (line: string) => void;
   caller?: Caller;
+  /** Longest message accepted, in bytes (default: the config's body limit, as over HTTP). */
+  maxLineBytes?: number;
   /** After input ends, how long requests in flight may take before they are cancelled. */
   drainMs?: number;
 }
@@ -69,18 +73,22 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
     pending.add(work);
   };
 
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of opts.input as unknown as AsyncIterable<Uint8Array>) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffered.indexOf("\n")) !== -1) {
-      onLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
+  const maxBytes = opts.maxLineBytes ?? deps.services.config.maxBodyBytes;
+  for await (const line of boundedLines(
+    opts.input as unknown as AsyncIterable<Uint8Array>,
+    maxBytes,
+  )) {
+    if ("text" in line) onLine(line.text);
+    else
+      send({
+        jsonrpc: "2.0",
+        id: null,
+        error: {
+          code: INVALID_REQUEST,
+          message: `message is ${line.tooLong} bytes; the limit is ${maxBytes} (set QUIVER_MAX_BODY to change it)`,
+        },
+      });
   }
-  buffered += decoder.decode();
-  if (buffered.trim()) onLine(buffered);
   // Input is over: give requests in flight a moment to answer, then cancel the rest so
   // the process exits promptly (the client has stopped talking to us).
   const deadline = Bun.sleep(opts.drainMs ?? 2000).then(() => "late" as const);

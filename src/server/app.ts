@@ -9,9 +9,12 @@ import { wellKnownRoutes } from "./well-known.ts";
 /**
  * The HTTP surface. `onError` comes first: Elysia hooks apply only to what is registered
  * after them, and without it Elysia answers raw error messages.
+ * `standardHostname: false`: Elysia otherwise looks for the path from the 12th character of
+ * the URL, so a Host of 1-3 characters ("http://a/files/tools") routed to "/tools". Our
+ * URLs are always "http://" (Bun.serve without TLS), which this setting reads correctly.
  */
 export function createApp(services: OpenServices) {
-  return new Elysia({ name: "quiver" })
+  return new Elysia({ name: "quiver", handler: { standardHostname: false } })
     .onError(({ request, error, code }) => errorResponse(request, error, code))
     .get("/healthz", () => ({ status: "ok" }))
     .use(toolRoutes(services))

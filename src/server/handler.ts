@@ -6,7 +6,8 @@ import { RateLimiter } from "./rate-limit.ts";
 import { startRequest } from "./request-info.ts";
 import { stampHeaders } from "./response-headers.ts";
 
-export type Handler = (request: Request) => Promise<Response>;
+/** `refused`: the request is answered with this error instead (see raw-target.ts). */
+export type Handler = (request: Request, refused?: unknown) => Promise<Response>;
 
 /**
  * The whole server as one `Request → Response` function: the Elysia app plus what every
@@ -22,11 +23,12 @@ export function createHandler(
     services.tokens.limiter ??= new RateLimiter(services.config.rateLimit);
   const app = createApp(services);
   const log = opts.log ?? (services.config.logRequests ? logLine : undefined);
-  return async (request) => {
+  return async (request, refused) => {
     const started = performance.now();
     const info = startRequest(request);
     let response: Response;
     try {
+      if (refused) throw refused;
       response = await app.handle(request);
     } catch (err) {
       response = errorResponse(request, err);

@@ -6,6 +6,7 @@ import { logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { ensureAdminToken } from "./first-run.ts";
 import { createHandler } from "./handler.ts";
+import { rawFileRoutes } from "./raw-target.ts";
 
 export interface RunningServer {
   server: Server<undefined>;
@@ -28,7 +29,8 @@ export function startServer(
     // Bun closes a connection silent for idleTimeout (default 10 s); a tool may legitimately
     // think for up to --tool-timeout, so the connection must outlive it (Bun's cap: 255 s).
     idleTimeout: Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10),
-    fetch: handle,
+    routes: rawFileRoutes(handle),
+    fetch: (request) => handle(request), // not `handle` itself: Bun passes the server second
     error: () =>
       new Response(
         JSON.stringify({ error: { code: "internal_error", message: "internal error" } }),
