@@ -147,14 +147,28 @@ async function importWalked(
   };
 
   // Logical paths first: an invalid name is reported, not fatal.
+  // Two names that differ only in Unicode normalization ("é" as one code point, NFC, and
+  // as e + combining accent, NFD: macOS writes the latter) are two files on disk but one
+  // logical path: the first in walk order is imported, the other reported, never silently
+  // dropped or written over the first.
   const todo: { file: FoundFile; path: string }[] = [];
+  const relOf = new Map<string, string>();
   for (const file of walked.files) {
+    let reason: string | undefined;
     try {
       const path = normalizePath(prefix + file.rel);
-      todo.push({ file, path });
-      seen.add(path);
+      const first = relOf.get(path);
+      if (first === undefined) {
+        todo.push({ file, path });
+        seen.add(path);
+        relOf.set(path, file.rel);
+      } else
+        reason = `same logical path "${path}" as "${first}" (the names differ only in Unicode normalization); not imported`;
     } catch (err) {
-      skippedAll.push({ rel: file.rel, reason: `invalid logical path: ${(err as Error).message}` });
+      reason = `invalid logical path: ${(err as Error).message}`;
+    }
+    if (reason !== undefined) {
+      skippedAll.push({ rel: file.rel, reason });
       progress.files_done++;
       progress.bytes_done += file.size;
     }

@@ -96,7 +96,10 @@ async function prepareFile(
     if (isText && index) entry.passages = passagesForIndex(utf8(bytes));
     return { kind: "write", entry };
   } catch (err) {
-    if (err instanceof QuiverError) return { kind: "skipped", reason: err.message };
+    // A full disk stops the import (as ENOSPC does); other refusals skip the file.
+    if (err instanceof QuiverError && err.status !== 507)
+      return { kind: "skipped", reason: err.message };
+    if (err instanceof QuiverError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOSPC" || code === "EDQUOT" || code === "EROFS") throw err;
     return { kind: "skipped", reason: `unreadable (${code ?? (err as Error).message})` };

@@ -2,7 +2,6 @@ import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import { badRequest } from "../errors.ts";
 import type { OpenServices } from "../services.ts";
-import { blobMissing } from "../store/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
 import { authenticate } from "./auth.ts";
 import { checkDeclaredLength } from "./body.ts";
@@ -43,7 +42,8 @@ export function fileRoutes(services: OpenServices) {
     })
     .get("/files/*", async ({ request, bearer }) => {
       auth(request, "read", bearer);
-      const info = files.require(logicalPath(request));
+      // Opened at once: a delete from here on cannot fail this read (see openRead).
+      const { info, blob } = files.openRead(logicalPath(request));
       const etag = `"${info.sha256}"`;
       const headers: Record<string, string> = {
         etag,
@@ -55,11 +55,13 @@ export function fileRoutes(services: OpenServices) {
           .get("if-none-match")
           ?.split(",")
           .some((t) => t.trim() === etag)
-      )
+      ) {
+        blob.close();
         return new Response(null, { status: 304, headers });
-      const blob = files.open(info);
-      if (!(await blob.exists())) throw blobMissing(info.path);
-      return new Response(blob, { headers: { ...headers, "content-length": String(info.size) } });
+      }
+      return new Response(blob.stream(), {
+        headers: { ...headers, "content-length": String(info.size) },
+      });
     })
     .put(
       "/files/*",

@@ -1,6 +1,7 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
   linkSync,
   mkdirSync,
@@ -8,17 +9,22 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
-import { mkdir, open, rename, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { QuiverError } from "../errors.ts";
+import { OpenBlob } from "./blob-reader.ts";
 import { loadSyncFs } from "./syncfs.ts";
 
 /**
  * Content-addressed blob store: `<data>/blobs/ab/cdef…` named by the SHA-256 of the bytes.
- * Bytes are streamed into a temp file while hashed, fsynced, renamed into place and the
+ * Bytes are streamed into a temp file while hashed, fsynced, linked into place and the
  * directory fsynced — so a blob that exists under its name is complete and durable.
+ * Every write counts what the disk took: write(2) may store only part of a buffer (a
+ * nearly full disk kept 999,424 of 3,000,000 bytes, and the write was acknowledged). A
+ * single write also reads its bytes back and hashes them before it is linked in.
  * Only this module touches blob files; nothing above it knows they are files.
  */
 /** Bytes as they arrive: a request body stream, or chunks already in memory. */
@@ -32,7 +38,12 @@ export interface StoredBlob {
   size: number;
   /** The first bytes, for content sniffing (text vs binary). */
   head: Uint8Array;
+  /** All the bytes as read back from the disk, when the writer asked to keep them. */
+  bytes?: Uint8Array;
 }
+
+/** Whether a single write keeps the bytes it read back (to index them), given head and size. */
+export type KeepBytes = (head: Uint8Array, size: number) => boolean;
 
 /**
  * A single write's blob, in place, with the writer's spare link to it. Between the blob
@@ -78,19 +89,27 @@ export class BlobStore {
    * (and FileStore.commitMany checks, under its lock, that the blobs are still there).
    * Without `pendingDirs` the blob is a PlacedBlob: see there for what the caller owes.
    */
-  async write(source: ByteSource, maxBytes?: number): Promise<PlacedBlob>;
+  async write(
+    source: ByteSource,
+    maxBytes?: number,
+    pendingDirs?: undefined,
+    keep?: KeepBytes,
+  ): Promise<PlacedBlob>;
   async write(source: ByteSource, maxBytes: number, pendingDirs: Set<string>): Promise<StoredBlob>;
   async write(
     source: ByteSource,
     maxBytes = Infinity,
     pendingDirs?: Set<string>,
+    keep?: KeepBytes,
   ): Promise<StoredBlob | PlacedBlob> {
     const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
     const hasher = new Bun.CryptoHasher("sha256");
     const head = new Uint8Array(HEAD_BYTES);
     let headLen = 0;
     let size = 0;
-    const fh = await open(tmp, "wx", 0o600);
+    let hash: string;
+    let bytes: Uint8Array | undefined;
+    const fh = await open(tmp, "wx+", 0o600);
     try {
       for await (const chunk of source as AsyncIterable<Uint8Array>) {
         size += chunk.byteLength;
@@ -106,18 +125,22 @@ export class BlobStore {
           head.set(chunk.subarray(0, take), headLen);
           headLen += take;
         }
-        await fh.write(chunk);
+        await writeAll(fh, chunk);
       }
       // With pendingDirs and syncfs, the batch's single syncfs makes these bytes durable.
       if (!(pendingDirs && loadSyncFs())) await fh.sync();
+      hash = hasher.digest("hex");
+      const stored = (await fh.stat()).size;
+      if (stored !== size) throw shortWrite(stored, size);
+      if (!pendingDirs)
+        bytes = await readBack(fh, size, hash, keep?.(head.subarray(0, headLen), size));
     } catch (err) {
       await fh.close().catch(() => {});
       rmSync(tmp, { force: true });
       throw err;
     }
     await fh.close();
-    const hash = hasher.digest("hex");
-    if (!pendingDirs) return this.place(tmp, hash, size, head.subarray(0, headLen));
+    if (!pendingDirs) return this.place(tmp, hash, size, head.subarray(0, headLen), bytes);
     await this.commitTempBulk(tmp, hash, pendingDirs);
     return { hash, size, head: head.subarray(0, headLen) };
   }
@@ -128,7 +151,13 @@ export class BlobStore {
       // Bulk fast path: one write, no per-file fsync — syncDirs() runs one syncfs for
       // the whole batch before its rows commit.
       const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
-      await writeFile(tmp, bytes, { flag: "wx", mode: 0o600 });
+      try {
+        await writeFile(tmp, bytes, { flag: "wx", mode: 0o600 });
+      } catch (err) {
+        rmSync(tmp, { force: true }); // our own partial file (a disk-full write, say)
+        throw err;
+      }
+      checkStoredSize(statSync(tmp).size, bytes.byteLength, tmp);
       const hash = Bun.CryptoHasher.hash("sha256", bytes, "hex");
       await this.commitTempBulk(tmp, hash, pendingDirs);
       return { hash, size: bytes.byteLength, head: bytes.subarray(0, HEAD_BYTES) };
@@ -154,7 +183,13 @@ export class BlobStore {
     }
     if (!this.writeNewSync(dest, bytes)) {
       const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
-      writeFileSync(tmp, bytes, { flag: "wx", mode: 0o600 });
+      try {
+        writeFileSync(tmp, bytes, { flag: "wx", mode: 0o600 });
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw err;
+      }
+      checkStoredSize(statSync(tmp).size, bytes.byteLength, tmp);
       renameSync(tmp, dest); // over identical bytes, or over a partial one a crash left
     }
     pendingDirs.add(dir);
@@ -181,6 +216,8 @@ export class BlobStore {
     }
     try {
       writeFileSync(fd, bytes);
+      const stored = fstatSync(fd).size;
+      if (stored !== bytes.byteLength) throw shortWrite(stored, bytes.byteLength);
     } catch (err) {
       rmSync(dest, { force: true }); // our own partial file (a disk-full write, say)
       throw err;
@@ -241,7 +278,13 @@ export class BlobStore {
    * stays as the spare link until release(). If the same bytes are already stored, that
    * blob is kept (identical bytes) and the spare covers it all the same.
    */
-  private place(tmp: string, hash: string, size: number, head: Uint8Array): PlacedBlob {
+  private place(
+    tmp: string,
+    hash: string,
+    size: number,
+    head: Uint8Array,
+    bytes: Uint8Array | undefined,
+  ): PlacedBlob {
     const dest = this.pathOf(hash);
     const dir = dest.slice(0, dest.lastIndexOf("/"));
     const link = () => {
@@ -268,6 +311,7 @@ export class BlobStore {
       hash,
       size,
       head,
+      bytes,
       ensurePresent: () => {
         if (!existsSync(dest)) link();
       },
@@ -282,6 +326,26 @@ export class BlobStore {
   /** A blob's bytes, synchronously (start-up work such as the search backfill). */
   readSync(hash: string): Uint8Array {
     return readFileSync(this.pathOf(hash));
+  }
+
+  /**
+   * Opens a blob for reading, or undefined when it is not there (collected after its last
+   * file went, or lost). The descriptor keeps the bytes readable whatever happens next.
+   */
+  openRead(hash: string): OpenBlob | undefined {
+    let fd: number;
+    try {
+      fd = openSync(this.pathOf(hash), "r");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+    try {
+      return new OpenBlob(fd, fstatSync(fd).size);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
   }
 
   exists(hash: string): boolean {
@@ -300,4 +364,61 @@ function fsyncDir(dir: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Writes all of `chunk`: write(2) may take only part of it (a nearly full disk). */
+async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < chunk.byteLength) {
+    const { bytesWritten } = await fh.write(chunk.subarray(done));
+    if (bytesWritten <= 0) throw shortWrite(done, chunk.byteLength);
+    done += bytesWritten;
+  }
+}
+
+/**
+ * Reads a written temp file back through its descriptor and hashes it: what the file
+ * holds, not what we meant to write, is what gets acknowledged. Returns the bytes when
+ * `keep` (the writer indexes them: no second read, by hash, of a blob another writer may
+ * have collected meanwhile).
+ */
+async function readBack(
+  fh: FileHandle,
+  size: number,
+  hash: string,
+  keep: boolean | undefined,
+): Promise<Uint8Array | undefined> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  const kept = keep ? new Uint8Array(size) : undefined;
+  const buf = kept ?? new Uint8Array(Math.min(size, 1024 * 1024) || 1);
+  let pos = 0;
+  while (pos < size) {
+    const target = kept ? kept.subarray(pos) : buf.subarray(0, Math.min(buf.length, size - pos));
+    const { bytesRead } = await fh.read(target, 0, target.byteLength, pos);
+    if (bytesRead === 0) throw shortWrite(pos, size);
+    hasher.update(target.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  if (hasher.digest("hex") !== hash)
+    throw new QuiverError(
+      503,
+      "storage_unavailable",
+      "the bytes read back from the data directory differ from those written; check the disk",
+    );
+  return kept;
+}
+
+function checkStoredSize(stored: number, expected: number, tmp: string): void {
+  if (stored === expected) return;
+  rmSync(tmp, { force: true });
+  throw shortWrite(stored, expected);
+}
+
+/** The disk took fewer bytes than it was given: full, as far as this write goes. */
+function shortWrite(stored: number, expected: number): QuiverError {
+  return new QuiverError(
+    507,
+    "insufficient_storage",
+    `the data directory is full (it stored ${stored} of ${expected} bytes); free space and retry`,
+  );
 }

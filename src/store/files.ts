@@ -1,9 +1,11 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
+import type { OpenBlob } from "./blob-reader.ts";
 import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
+import { prefixEnd } from "./paths.ts";
 
 /** Metadata of one stored file, as callers see it. */
 export interface FileInfo {
@@ -77,6 +79,7 @@ export class FileStore {
     del: Statement<FileRow, [string]>;
     refs: Statement<{ n: number }, [string]>;
     list: Statement<FileRow, [string, string, string, number]>;
+    listAll: Statement<FileRow, [string, number]>;
   };
 
   constructor(
@@ -97,6 +100,7 @@ export class FileStore {
       list: db.prepare(
         `SELECT * FROM files WHERE path >= ?1 AND path < ?2 AND path > ?3 ORDER BY path LIMIT ?4`,
       ),
+      listAll: db.prepare("SELECT * FROM files WHERE path > ?1 ORDER BY path LIMIT ?2"),
     };
   }
 
@@ -118,13 +122,14 @@ export class FileStore {
    * the blob is fsynced and the row (and its search passages) committed.
    */
   async put(path: string, source: ByteSource, maxBytes = Infinity): Promise<PutResult> {
-    const blob = await this.blobs.write(source, maxBytes);
+    // The text to index comes from the bytes the write read back from its own temp file:
+    // reading the blob again by hash failed (500) when another writer had collected it.
+    const indexes = (head: Uint8Array, size: number) =>
+      this.indexer !== undefined && size <= MAX_INDEXED_TEXT_BYTES && looksLikeText(head);
+    const blob = await this.blobs.write(source, maxBytes, undefined, indexes);
     try {
       const isText = looksLikeText(blob.head);
-      const text =
-        isText && this.indexer && blob.size <= MAX_INDEXED_TEXT_BYTES
-          ? decodeText(await this.blobs.file(blob.hash).bytes())
-          : undefined;
+      const text = blob.bytes ? decodeText(blob.bytes) : undefined;
       return this.commit(path, blob, isText, text);
     } finally {
       blob.release();
@@ -238,9 +243,14 @@ export class FileStore {
 
   /** Every path under a prefix with its hash, in path order (for incremental imports). */
   hashesUnder(prefix: string): Map<string, string> {
-    const rows = this.db
-      .query("SELECT path, hash FROM files WHERE path >= ?1 AND path < ?2 ORDER BY path")
-      .all(prefix, `${prefix}\u{10FFFF}`) as { path: string; hash: string }[];
+    const end = prefixEnd(prefix);
+    const rows = (
+      end === undefined
+        ? this.db.query("SELECT path, hash FROM files ORDER BY path").all()
+        : this.db
+            .query("SELECT path, hash FROM files WHERE path >= ?1 AND path < ?2 ORDER BY path")
+            .all(prefix, end)
+    ) as { path: string; hash: string }[];
     return new Map(rows.map((r) => [r.path, r.hash]));
   }
 
@@ -267,7 +277,11 @@ export class FileStore {
     const after = cursor === undefined ? "" : decodeCursor(cursor);
     if (after && !after.startsWith(prefix))
       throw badRequest("invalid_cursor", "cursor does not belong to this prefix");
-    const rows = this.q.list.all(prefix, `${prefix}\u{10FFFF}`, after, limit + 1);
+    const end = prefixEnd(prefix);
+    const rows =
+      end === undefined
+        ? this.q.listAll.all(after, limit + 1)
+        : this.q.list.all(prefix, end, after, limit + 1);
     const page = rows.slice(0, limit).map(toInfo);
     return rows.length > limit
       ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) }
@@ -283,14 +297,26 @@ export class FileStore {
     return this.blobs.file(info.sha256);
   }
 
-  /** All bytes of a stored file; a clear error when the store lost them. */
-  async readBytes(info: FileInfo): Promise<Uint8Array> {
-    try {
-      return await this.blobs.file(info.sha256).bytes();
-    } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT") throw blobMissing(info.path);
-      throw err;
+  /**
+   * A file's row and its bytes, opened. A delete (or overwrite) between the row and the
+   * open is not damage: the path is then gone (404) or holds other bytes (read those).
+   * Only a row whose own bytes are missing is blob_missing. The caller closes the blob.
+   */
+  openRead(path: string): { info: FileInfo; blob: OpenBlob } {
+    for (let attempt = 0; ; attempt++) {
+      const info = this.require(path);
+      const blob = this.blobs.openRead(info.sha256);
+      if (blob) return { info, blob };
+      const now = this.get(path);
+      if (!now)
+        throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+      if (now.sha256 === info.sha256 || attempt >= 3) throw blobMissing(path);
     }
+  }
+
+  /** All bytes of a stored file (see openRead for what a concurrent delete gives). */
+  async readBytes(info: FileInfo): Promise<Uint8Array> {
+    return this.openRead(info.path).blob.bytes();
   }
 
   textFileCount(): number {

@@ -63,6 +63,7 @@ export class JobQueue {
   private readonly q: {
     get: Statement<JobRow, [string]>;
     claim: Statement<JobRow, [number, string, number]>;
+    cancel: Statement<JobRow, [number, string]>;
     heartbeat: Statement<
       { cancel_requested: number },
       [number, number | null, string | null, number, string, string]
@@ -76,6 +77,13 @@ export class JobQueue {
         `UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ?2, lease_until = ?1 + ?3,
            started_at = coalesce(started_at, ?1)
          WHERE id = (SELECT id FROM jobs WHERE status = 'enqueued' AND run_after <= ?1 ORDER BY run_after, created_at LIMIT 1)
+         RETURNING *`,
+      ),
+      cancel: db.prepare(
+        `UPDATE jobs SET cancel_requested = 1,
+           status = CASE WHEN status = 'enqueued' THEN 'canceled' ELSE status END,
+           finished_at = CASE WHEN status = 'enqueued' THEN ?1 ELSE finished_at END
+         WHERE id = ?2 AND status IN ('enqueued', 'running')
          RETURNING *`,
       ),
       heartbeat: db.prepare(
@@ -142,25 +150,19 @@ export class JobQueue {
 
   /**
    * Asks a job to stop. An enqueued job is canceled at once; a running one stops at its
-   * next checkpoint. A finished job cannot be canceled (409).
+   * next checkpoint. A finished job cannot be canceled (409). One statement decides, so
+   * a cancel racing the job's completion either lands first (and finish() then records
+   * the job as canceled) or finds it finished — never "accepted" with status succeeded.
    */
   cancel(id: string): JobView {
-    const job = this.view(id);
-    if (job.status === "succeeded" || job.status === "failed" || job.status === "canceled")
-      throw new QuiverError(
-        409,
-        "job_finished",
-        `job ${id} already ${job.status}; nothing to cancel`,
-      );
-    const now = Date.now();
-    this.db.run(
-      `UPDATE jobs SET cancel_requested = 1,
-         status = CASE WHEN status = 'enqueued' THEN 'canceled' ELSE status END,
-         finished_at = CASE WHEN status = 'enqueued' THEN ? ELSE finished_at END
-       WHERE id = ?`,
-      [now, id],
+    const row = this.q.cancel.get(Date.now(), id);
+    if (row) return toView(row);
+    const job = this.view(id); // 404 when there is no such job
+    throw new QuiverError(
+      409,
+      "job_finished",
+      `job ${id} already ${job.status}; nothing to cancel`,
     );
-    return this.view(id);
   }
 
   /** Takes the next due job, if any, with a lease of `leaseMs`. */
@@ -193,13 +195,18 @@ export class JobQueue {
     return row.cancel_requested ? "cancel" : "ok";
   }
 
+  /**
+   * Records the outcome. A cancel accepted after the job's last checkpoint still counts:
+   * the job is recorded as canceled (with its result), as its caller was told it would be.
+   */
   finish(
     id: string,
     owner: string,
     outcome: { status: "succeeded"; result: unknown } | { status: "canceled"; result?: unknown },
   ): void {
     this.db.run(
-      `UPDATE jobs SET status = ?, result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
+      `UPDATE jobs SET status = CASE WHEN cancel_requested = 1 THEN 'canceled' ELSE ? END,
+         result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL
        WHERE id = ? AND lease_owner = ?`,
       [
         outcome.status,

@@ -6,8 +6,8 @@ import { badRequest } from "../errors.ts";
  * validate so that two spellings never name two files and so that names stay portable.
  *
  * Accepted: NFC-normalised, `/`-separated segments, no empty / `.` / `..` segments,
- * no leading `/`, no backslash, no control characters, no leftover percent-encoding,
- * at most 1024 UTF-8 bytes (and 255 per segment).
+ * no leading `/`, no backslash, no control characters, no lone surrogates, no leftover
+ * percent-encoding, at most 1024 UTF-8 bytes (and 255 per segment).
  */
 export const MAX_PATH_BYTES = 1024;
 export const MAX_SEGMENT_BYTES = 255;
@@ -22,6 +22,13 @@ const encoder = new TextEncoder();
 export function normalizePath(input: unknown, field = "path"): string {
   if (typeof input !== "string") throw badRequest("invalid_path", `${field} must be a string`);
   if (input.length === 0) throw badRequest("invalid_path", `${field} must not be empty`);
+  // A lone surrogate (JSON allows "\ud800") has no UTF-8 form: SQLite would store U+FFFD
+  // for it, and "a\ud800" and "a\ud801" would become one file, the second overwriting.
+  if (!input.isWellFormed())
+    throw badRequest(
+      "invalid_path",
+      `${field} must be valid Unicode (it contains a lone surrogate, half of a UTF-16 pair)`,
+    );
   if (CONTROL.test(input))
     throw badRequest("invalid_path", `${field} must not contain control characters`);
   if (input.includes("\\"))
@@ -66,4 +73,23 @@ export function normalizePrefix(input: unknown, field = "prefix"): string {
   if (body === "")
     throw badRequest("invalid_path", `${field} must not be "/"; omit it to match everything`);
   return normalizePath(body, field) + (trailingSlash ? "/" : "");
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`, in SQLite's
+ * order for TEXT (UTF-8 bytes, which is code point order), or undefined when there is
+ * none to give (empty prefix). `path >= prefix AND path < prefixEnd(prefix)` selects the
+ * prefix's paths with the index; the old bound, prefix + U+10FFFF, left out the paths that
+ * continue with U+10FFFF itself.
+ */
+export function prefixEnd(prefix: string): string | undefined {
+  const chars = [...prefix];
+  while (chars.length) {
+    const last = chars.pop()!.codePointAt(0)!;
+    if (last === 0x10ffff) continue; // no successor: carry into the character before
+    // The next code point, skipping the surrogate range (not characters of their own).
+    const next = last === 0xd7ff ? 0xe000 : last + 1;
+    return chars.join("") + String.fromCodePoint(next);
+  }
+  return undefined;
 }

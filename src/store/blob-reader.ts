@@ -1,0 +1,76 @@
+import { closeSync, read as readCallback } from "node:fs";
+import { promisify } from "node:util";
+
+const read = promisify(readCallback);
+
+/**
+ * A stored file's bytes through a descriptor opened once. Holding the descriptor keeps the
+ * bytes readable even if the file is deleted (and its blob collected) meanwhile — a read
+ * that started is finished from what it opened, never failed halfway. Reads are
+ * positional and chunked, so a caller that wants only the start of a large file reads
+ * only that. Whoever opens one closes it: close(), or by reading a stream to its end
+ * (or canceling it).
+ */
+const CHUNK = 256 * 1024;
+
+export class OpenBlob {
+  private closed = false;
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  /** Bytes from `position` on, in chunks of at most `chunkSize`, until the end or a break. */
+  async *chunks(position = 0, chunkSize = CHUNK): AsyncGenerator<Uint8Array> {
+    let pos = position;
+    while (pos < this.size && !this.closed) {
+      const buf = Buffer.allocUnsafe(Math.min(chunkSize, this.size - pos));
+      const { bytesRead } = await read(this.fd, buf, 0, buf.byteLength, pos);
+      if (bytesRead === 0) return; // shorter than its row says: check reports it
+      pos += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  }
+
+  /** All the bytes (callers bound the size first). Closes the descriptor. */
+  async bytes(): Promise<Uint8Array> {
+    try {
+      const out = new Uint8Array(this.size);
+      let n = 0;
+      for await (const chunk of this.chunks(0, Math.max(CHUNK, this.size))) {
+        out.set(chunk, n);
+        n += chunk.byteLength;
+      }
+      return n === this.size ? out : out.subarray(0, n);
+    } finally {
+      this.close();
+    }
+  }
+
+  /** A response body; the descriptor closes when it ends or the client goes away. */
+  stream(): ReadableStream<Uint8Array> {
+    const it = this.chunks();
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          const next = await it.next();
+          if (next.done) {
+            this.close();
+            controller.close();
+          } else controller.enqueue(next.value);
+        } catch (err) {
+          this.close();
+          controller.error(err);
+        }
+      },
+      cancel: () => this.close(),
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
