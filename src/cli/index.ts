@@ -80,7 +80,7 @@ export function progressReporter(
 export function formatSummary(s: ImportSummary): string {
   const rate = s.seconds > 0 ? s.bytes / MB / s.seconds : 0;
   const lines = [
-    `${s.aborted ? "stopped early" : "done"}: ${s.files} files, ${mb(s.bytes)} MB in ${s.seconds.toFixed(2)} s (${rate.toFixed(1)} MB/s)`,
+    `${s.aborted ? "stopped early" : "done"}: ${s.files} ${s.files === 1 ? "file" : "files"}, ${mb(s.bytes)} MB in ${s.seconds.toFixed(2)} s (${rate.toFixed(1)} MB/s)`,
     `  added           ${s.added}`,
     `  updated         ${s.updated}`,
     `  unchanged       ${s.unchanged}`,
