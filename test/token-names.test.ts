@@ -40,6 +40,15 @@ describe("token names", () => {
     expect(tokens.verify(old.secret)).toBeUndefined();
   });
 
+  test("revoke takes an active token's name as well as its id", () => {
+    const named = tokens.create("laptop-2026", "read");
+    expect(tokens.revoke("laptop-2026")).toMatchObject({ id: named.info.id, revoked: true });
+    expect(tokens.verify(named.secret)).toBeUndefined();
+    expect(() => tokens.revoke("laptop-2026")).toThrow(
+      'no token with id or active name "laptop-2026"',
+    );
+  });
+
   test("the first-run admin token takes another name when an active token is called admin", () => {
     const data = join(work, "admin-name");
     const services = openServices(loadConfig({ data, quiet: true }, {}));

@@ -5,7 +5,7 @@ import { dataOptions, parse, UsageError } from "./args.ts";
 
 export const tokenHelp = `quiver token create --name NAME [--scope read|write|admin] [--data DIR]
 quiver token list [--data DIR] [--json]
-quiver token revoke ID [--data DIR]
+quiver token revoke ID|NAME [--data DIR]
 
 Tokens are stored as SHA-256 hashes: a secret is shown once, at creation.`;
 
@@ -65,7 +65,9 @@ export async function token(argv: string[]): Promise<void> {
   if (action === "revoke") {
     const { values, positionals } = parse(rest, dataOptions, true);
     if (positionals.length !== 1)
-      throw new UsageError("token revoke needs exactly one token ID (see quiver token list)");
+      throw new UsageError(
+        "token revoke needs exactly one token id or name (see quiver token list)",
+      );
     const services = openServices(loadConfig({ data: values.data }), { create: false });
     try {
       const info = services.tokens.revoke(positionals[0]!);

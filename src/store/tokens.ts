@@ -132,12 +132,20 @@ export class TokenStore {
     }));
   }
 
-  revoke(id: string): TokenInfo {
+  /** By id, or by the name of an active token (names are unique among those). */
+  revoke(idOrName: string): TokenInfo {
+    const byName = this.db
+      .query("SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL")
+      .get(idOrName) as { id: string } | null;
+    const id = byName?.id ?? idOrName;
     const row = this.db
       .query("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *")
       .get(Date.now(), id) as TokenRow | null;
     if (!row)
-      throw notFound("token_not_found", `no token with id "${id}" (quiver token list shows them)`);
+      throw notFound(
+        "token_not_found",
+        `no token with id or active name "${idOrName}" (quiver token list shows them)`,
+      );
     return this.list().find((t) => t.id === id)!;
   }
 
