@@ -73,7 +73,7 @@ describe("quiver serve that cannot start", () => {
     const direct = runCli(["serve", "--port", "0", "--data", file]);
     expect(direct.code).toBe(1);
     expect(oneLine(direct.err)).toBe(
-      `quiver: --data ${file} is a file, not a directory; give the directory that holds (or is to hold) quiver's data`,
+      `quiver: the data directory ${file} is a file; give --data (or QUIVER_DATA) a directory that holds, or is to hold, quiver's data`,
     );
     const under = runCli(["serve", "--port", "0", "--data", join(file, "sub")]);
     expect(under.code).toBe(1);

@@ -5,7 +5,7 @@ import { spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
 import { createHandler } from "../src/server/handler.ts";
 import { type OpenServices, openServices } from "../src/services.ts";
-import { serveFromSource } from "./support/cli.ts";
+import { oneLine, runCli, serveFromSource } from "./support/cli.ts";
 import { STATIC_TOKEN, tempDir } from "./support/services.ts";
 
 // A data directory on a read-only mount. Tests run as root, and root ignores file modes,
@@ -14,7 +14,7 @@ import { STATIC_TOKEN, tempDir } from "./support/services.ts";
 const work = tempDir("quiver-ro-");
 const data = join(work, "data");
 const readOnly = join(work, "ro");
-mkdirSync(data);
+mkdirSync(join(data, "empty"), { recursive: true });
 mkdirSync(readOnly);
 const mounted =
   spawnSync(["mount", "--bind", data, readOnly]).exitCode === 0 &&
@@ -95,5 +95,13 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
     const children = spawnSync(["pgrep", "-P", String(server.proc.pid)]).stdout.toString();
     expect(children.trim()).toBe("");
     expect(await server.stop()).toBe(0);
+  });
+
+  test("an empty read-only directory cannot become a store: one line, exit 1", () => {
+    const res = runCli(["serve", "--port", "0", "--data", join(readOnly, "empty")]);
+    expect(res.code).toBe(1);
+    expect(oneLine(res.err)).toBe(
+      `quiver: the data directory ${join(readOnly, "empty")} is not writable and holds no quiver database yet; make it writable for the first start`,
+    );
   });
 });

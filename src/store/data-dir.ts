@@ -31,7 +31,7 @@ export function prepareDataDir(path: string, opts: { create: boolean }): DataDir
   }
   if (stat && !stat.isDirectory())
     throw new StartupError(
-      `--data ${path} is a file, not a directory; give the directory that holds (or is to hold) quiver's data`,
+      `the data directory ${path} is a file; give --data (or QUIVER_DATA) a directory that holds, or is to hold, quiver's data`,
     );
   if (!opts.create && !existsSync(database))
     throw new StartupError(
