@@ -17,7 +17,7 @@ import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
 import { chunkText } from "../src/store/chunk.ts";
 import { looksLikeText } from "../src/store/content.ts";
-import { callTool } from "../src/tools/call.ts";
+import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { parseArgs, progress } from "./lib/args.ts";
 import { unpackCorpus, writeCorpus } from "./lib/corpus.ts";
@@ -109,7 +109,13 @@ async function runQuiver(corpus: string, queries: string[], reps: number): Promi
       queries,
       reps,
       async (q) =>
-        ((await callTool(search, { query: q, limit: 5 }, ctx)) as { total?: number }).total ?? 0,
+        (
+          (await callTool(services, {
+            name: search.name,
+            params: { query: q, limit: 5 },
+            caller: ctx.caller,
+          })) as { total?: number }
+        ).total ?? 0,
     );
     services.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
     const disk = Bun.spawnSync(["du", "-sb", dataDir]).stdout.toString().split("\t")[0];

@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
-import { callTool } from "../src/tools/call.ts";
+import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { QUERIES } from "./lib/queries.ts";
 import { removeScratch } from "./lib/scratch.ts";
@@ -183,13 +183,17 @@ const body = (query: string) => JSON.stringify({ query, limit: 5 });
 const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
 for (const query of queries) {
   // warm-up
-  await callTool(search, { query, limit: 5 }, ctx);
+  await callTool(services, { name: search.name, params: { query, limit: 5 }, caller: ctx.caller });
   await (
     await fetch(`${base}/tools/search`, { method: "POST", headers, body: body(query) })
   ).text();
   for (let r = 0; r < reps; r++) {
     let t = performance.now();
-    const res = (await callTool(search, { query, limit: 5 }, ctx)) as { total?: number };
+    const res = (await callTool(services, {
+      name: search.name,
+      params: { query, limit: 5 },
+      caller: ctx.caller,
+    })) as { total?: number };
     localMs.push(performance.now() - t);
     if (r === 0) hits.push(res.total ?? 0);
     t = performance.now();

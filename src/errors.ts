@@ -1,17 +1,24 @@
 /**
  * One error type for every expected failure. It carries an HTTP status and a stable
- * machine-readable code; the HTTP layer turns it into
- * `{"error": {"code", "message"}}` and MCP into an `isError` result.
- * Anything that is *not* a QuiverError is a bug: its message is never shown to callers.
+ * machine-readable code; each transport turns it into its own shape in one place (the
+ * HTTP renderer: `{"error": {"code", "message"}}`; MCP: an `isError` result or a JSON-RPC
+ * error; the CLI: one line and an exit code). A 500 `internal_error` wraps a bug: its
+ * `cause` goes to the log, never to the caller.
  */
 export class QuiverError extends Error {
   readonly status: number;
   readonly code: string;
-  /** Extra response headers (WWW-Authenticate, Retry-After, Allow…). */
+  /** Extra response headers set by the HTTP layer itself (Retry-After, Allow…). */
   readonly headers?: Record<string, string>;
 
-  constructor(status: number, code: string, message: string, headers?: Record<string, string>) {
-    super(message);
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    headers?: Record<string, string>,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
     this.name = "QuiverError";
     this.status = status;
     this.code = code;
@@ -28,8 +35,33 @@ export class StartupError extends Error {
   override name = "StartupError";
 }
 
+/**
+ * A failed authentication or authorization (401, 403, a token in the URL). It says what
+ * went wrong in RFC 6750 terms; the HTTP layer builds the `WWW-Authenticate` challenge
+ * from it (and adds what only it knows, such as /mcp's resource metadata URL).
+ */
+export class AuthError extends QuiverError {
+  constructor(
+    status: 400 | 401 | 403,
+    code: string,
+    message: string,
+    readonly challenge: {
+      error?: "invalid_request" | "invalid_token" | "insufficient_scope";
+      scope?: string;
+    },
+  ) {
+    super(status, code, message);
+    this.name = "AuthError";
+  }
+}
+
 export const badRequest = (code: string, message: string) => new QuiverError(400, code, message);
 export const notFound = (code: string, message: string) => new QuiverError(404, code, message);
+
+/** A bug, wrapped: the message is safe to show, the cause is for the log only. */
+export function internalError(message: string, cause: unknown): QuiverError {
+  return new QuiverError(500, "internal_error", message, undefined, { cause });
+}
 
 export interface ErrorBody {
   error: { code: string; message: string; request_id?: string };
@@ -37,6 +69,11 @@ export interface ErrorBody {
 
 export function errorBody(code: string, message: string, requestId?: string): ErrorBody {
   return { error: requestId ? { code, message, request_id: requestId } : { code, message } };
+}
+
+/** The QuiverError an expected failure stands for, or undefined for a bug. */
+export function knownError(err: unknown): QuiverError | undefined {
+  return err instanceof QuiverError ? err : storageError(err);
 }
 
 /** Storage failures that mean "the disk said no", not "quiver is broken". */

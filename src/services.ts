@@ -8,6 +8,7 @@ import { JobQueue } from "./store/jobs.ts";
 import { SearchIndex } from "./store/search.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
+import { builtinTools } from "./tools/registry.ts";
 
 export interface OpenServices extends Services {
   db: Database;
@@ -56,6 +57,7 @@ function assemble(
     tokens,
     readOnly,
     jobs: new JobQueue(db),
+    tools: builtinTools,
     close() {
       db.close(false);
     },

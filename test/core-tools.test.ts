@@ -2,20 +2,16 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { QuiverError } from "../src/errors.ts";
-import { callTool } from "../src/tools/call.ts";
 import { deleteFile } from "../src/tools/delete-file.ts";
 import { listFiles } from "../src/tools/list-files.ts";
 import { MAX_READ_CHARS, readFile } from "../src/tools/read-file.ts";
 import { tools } from "../src/tools/registry.ts";
 import { writeFile } from "../src/tools/write-file.ts";
-import { testServer, toolContext } from "./support/services.ts";
+import { testServer, toolCaller } from "./support/services.ts";
 
 const server = testServer();
-const ctx = toolContext(server.services);
+const call = toolCaller(server.services);
 afterAll(() => server.close());
-
-const call = (tool: Parameters<typeof callTool>[0], params: unknown) =>
-  callTool(tool, params, ctx) as Promise<any>;
 
 describe("tool declarations", () => {
   test("read-only tools say so and destructive ones say so", () => {

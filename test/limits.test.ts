@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { callTool } from "../src/tools/call.ts";
 import { defineTool } from "../src/tools/define.ts";
+import { ToolRegistry } from "../src/tools/registry.ts";
 import { t } from "../src/tools/schema.ts";
-import { request, testServer, toolContext } from "./support/services.ts";
+import { request, testServer, toolCaller } from "./support/services.ts";
 
 describe("per-token rate limit", () => {
   const server = testServer({ rateLimit: 2 }); // 2/s, bursts of 20
@@ -21,9 +21,38 @@ describe("per-token rate limit", () => {
   });
 
   test("unauthenticated requests do not spend a token's budget", async () => {
-    for (let i = 0; i < 30; i++)
+    for (let i = 0; i < 15; i++)
       expect((await request(server, "/tools", { token: "wrong" })).status).toBe(401);
-    expect((await request(server, "/tools", { token: server.tokens.admin })).status).toBe(200);
+    // The admin token still has its whole burst of 20.
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++)
+      statuses.push((await request(server, "/tools", { token: server.tokens.admin })).status);
+    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(statuses[20]).toBe(429);
+  });
+});
+
+describe("failed authentication, per client address", () => {
+  const server = testServer({ rateLimit: 2 }); // failures: 2/s, bursts of 20, per address
+  afterAll(() => server.close());
+  // The handler learns the client's address from the Bun server it is given.
+  const from = (address: string, token: string) =>
+    server.handle(
+      new Request("http://localhost/tools", { headers: { authorization: `Bearer ${token}` } }),
+      { server: { requestIP: () => ({ address }) } },
+    );
+
+  test("an address past its burst of bad tokens gets 429 with Retry-After, even with a good token", async () => {
+    for (let i = 0; i < 20; i++) expect((await from("10.0.0.1", `qv_guess${i}`)).status).toBe(401);
+    const limited = await from("10.0.0.1", "qv_guess-more");
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as any).error.code).toBe("rate_limited");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // A guess that happens to be right does not get through either.
+    expect((await from("10.0.0.1", server.tokens.read)).status).toBe(429);
+    // Other addresses are unaffected, bad and good tokens alike.
+    expect((await from("10.0.0.2", "qv_guess")).status).toBe(401);
+    expect((await from("10.0.0.2", server.tokens.read)).status).toBe(200);
   });
 });
 
@@ -42,7 +71,8 @@ describe("tool timeout", () => {
         return { woke: true };
       },
     });
-    const err = (await callTool(sleepy, {}, toolContext(server.services)).catch((e) => e)) as any;
+    const call = toolCaller({ ...server.services, tools: new ToolRegistry([sleepy]) });
+    const err = await call("sleepy", {}).catch((e: unknown) => e);
     expect(err.status).toBe(504);
     expect(err.code).toBe("tool_timeout");
   });

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { Type } from "@sinclair/typebox";
-import { mcpHttpHandler } from "../src/mcp/http.ts";
-import { buildToolSet } from "../src/mcp/tools-list.ts";
-import { errorResponse } from "../src/server/errors.ts";
-import { type AnyTool, defineTool } from "../src/tools/define.ts";
-import { ENVELOPE, MODERN, mcpRequest, TOKEN, testServer } from "./mcp-support.ts";
+import { createHandler } from "../src/server/handler.ts";
+import { defineTool } from "../src/tools/define.ts";
+import { ToolRegistry } from "../src/tools/registry.ts";
+import { ENVELOPE, MODERN, mcpRequest, TOKEN } from "./mcp-support.ts";
+import { testServer } from "./support/services.ts";
 
 // /mcp through the whole in-process server (createHandler), as an HTTP client sees it.
 const server = testServer();
@@ -159,14 +159,14 @@ describe("security", () => {
     const res = await send(
       mcpRequest(
         legacy(1, "tools/call", { name: "write_file", arguments: { path: "a", content: "b" } }),
-        { authorization: `Bearer ${server.readToken}` },
+        { authorization: `Bearer ${server.tokens.read}` },
       ),
     );
     expect(res.status).toBe(403);
     expect(res.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
     const ok = await send(
       mcpRequest(legacy(2, "tools/call", { name: "list_files", arguments: {} }), {
-        authorization: `Bearer ${server.readToken}`,
+        authorization: `Bearer ${server.tokens.read}`,
       }),
     );
     expect(ok.status).toBe(200);
@@ -218,14 +218,10 @@ describe("progress over SSE", () => {
       return { counted: 3 };
     },
   });
-  const handler = mcpHttpHandler(server.services, buildToolSet([ticking] as unknown as AnyTool[]));
-  const handle = async (r: Request) => {
-    try {
-      return await handler(r);
-    } catch (err) {
-      return errorResponse(r, err);
-    }
-  };
+  const handle = createHandler(
+    { ...server.services, tools: new ToolRegistry([ticking]) },
+    { log: () => {} },
+  );
 
   test("a call with a progressToken from a client accepting SSE streams progress, then the result", async () => {
     const res = await handle(

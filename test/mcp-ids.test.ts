@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { serveStdio } from "../src/mcp/stdio.ts";
-import { TOKEN, testServer } from "./mcp-support.ts";
+import { TOKEN } from "./mcp-support.ts";
+import { testServer } from "./support/services.ts";
 
 // Item 20 (issue 13): a JSON-RPC id is echoed exactly as sent, or refused with -32600.
 // Bodies are written as text: JSON.stringify could not even produce 9007199254740993.
@@ -34,7 +35,7 @@ async function overStdio(lines: string[]): Promise<string[]> {
       controller.close();
     },
   });
-  await serveStdio({ services: server.services }, { input, write: (l) => out.push(l) });
+  await serveStdio(server.services, { input, write: (l) => out.push(l) });
   return out.map((l) => l.trim());
 }
 

@@ -5,17 +5,18 @@ import { loadConfig } from "../src/config.ts";
 import { QuiverError } from "../src/errors.ts";
 import { classifyEra, classifyHttp, decodeHeaderValue } from "../src/mcp/era.ts";
 import { RpcError } from "../src/mcp/jsonrpc.ts";
-import { handleMessage, type McpCall, type McpDeps, parseMessage } from "../src/mcp/protocol.ts";
+import { handleMessage, type McpCall, parseMessage } from "../src/mcp/protocol.ts";
 import { MAX_RESULT_CHARS } from "../src/mcp/tool-result.ts";
-import { buildToolSet, registryToolSet } from "../src/mcp/tools-list.ts";
-import { type AnyTool, defineTool, type Services } from "../src/tools/define.ts";
-import { tools } from "../src/tools/registry.ts";
-import { ENVELOPE, MODERN, testServer } from "./mcp-support.ts";
+import { defineTool, type Services } from "../src/tools/define.ts";
+import { builtinTools, ToolRegistry, tools } from "../src/tools/registry.ts";
+import { ENVELOPE, MODERN } from "./mcp-support.ts";
+import { testServer } from "./support/services.ts";
 
 // The protocol function, called directly: no transport, stub tools where useful.
 const admin: McpCall = { caller: { id: "t", name: "t", scope: "admin" } };
-// Stub tools use no service, but callTool reads the tool timeout from the config.
-const noServices = { config: loadConfig({ data: "/nonexistent", quiet: true }, {}) } as Services;
+// Stub tools use no service, but the pipeline reads the tool timeout from the config.
+const config = loadConfig({ data: "/nonexistent", quiet: true }, {});
+const noServices = { config, tools: builtinTools } as Services;
 
 const echo = defineTool({
   name: "echo_structured",
@@ -55,8 +56,7 @@ const slow = defineTool({
     return { done: true };
   },
 });
-const stubs = buildToolSet([echo, failing, huge, slow] as unknown as AnyTool[]);
-const deps = { services: noServices, toolSet: stubs };
+const stubs = { config, tools: new ToolRegistry([echo, failing, huge, slow]) } as Services;
 
 const req = (id: number, method: string, params?: Record<string, unknown>) => ({
   jsonrpc: "2.0",
@@ -64,8 +64,8 @@ const req = (id: number, method: string, params?: Record<string, unknown>) => ({
   method,
   ...(params ? { params } : {}),
 });
-const call = async (body: unknown, d: McpDeps = deps, c: McpCall = admin) =>
-  (await handleMessage(body, d, c)) as any;
+const call = async (body: unknown, services: Services = stubs, c: McpCall = admin) =>
+  (await handleMessage(body, c, services)) as any;
 
 describe("legacy era (initialize handshake)", () => {
   test("initialize echoes a supported version and offers the newest for others", async () => {
@@ -260,7 +260,7 @@ describe("tools/call results", () => {
     const sent: any[] = [];
     const res = await call(
       req(1, "tools/call", { name: "slow", arguments: {}, _meta: { progressToken: "p1" } }),
-      deps,
+      stubs,
       { ...admin, notify: (n) => sent.push(n) },
     );
     expect(JSON.parse(res.result.content[0].text)).toEqual({ done: true });
@@ -278,11 +278,11 @@ describe("tools/call results", () => {
     ]);
   });
 
-  test("scope is enforced by the shared callTool (stdio callers are admins; HTTP checks earlier)", async () => {
+  test("scope is enforced by the pipeline: over stdio an isError result (HTTP answers 403 itself)", async () => {
     const server = testServer();
     const res = await call(
       req(1, "tools/call", { name: "write_file", arguments: { path: "a", content: "b" } }),
-      { services: server.services, toolSet: registryToolSet() },
+      server.services,
       { caller: { id: "r", name: "r", scope: "read" } },
     );
     expect(res.result.isError).toBe(true);
@@ -293,8 +293,8 @@ describe("tools/call results", () => {
 
 describe("tools/list", () => {
   test("the registry: deterministic order, valid short names, object schemas without $schema", async () => {
-    const a = await call(req(1, "tools/list"), { services: noServices });
-    const b = await call(req(2, "tools/list"), { services: noServices });
+    const a = await call(req(1, "tools/list"), noServices);
+    const b = await call(req(2, "tools/list"), noServices);
     expect(a.result).toEqual(b.result);
     expect(a.result.tools.map((t: any) => t.name)).toEqual(tools.map((t) => t.name));
     for (const tool of a.result.tools) {
@@ -307,7 +307,7 @@ describe("tools/list", () => {
   });
 
   test("numbers are plain numbers (Elysia's string-or-integer unions collapsed)", async () => {
-    const res = await call(req(1, "tools/list"), { services: noServices });
+    const res = await call(req(1, "tools/list"), noServices);
     const limit = res.result.tools.find((t: any) => t.name === "list_files").inputSchema.properties
       .limit;
     expect(limit).toEqual({
@@ -331,8 +331,8 @@ describe("tools/list", () => {
     const many = Array.from({ length: 120 }, (_, i) => ({
       ...echo,
       name: `tool_${String(i).padStart(3, "0")}`,
-    })) as unknown as AnyTool[];
-    const d = { services: noServices, toolSet: buildToolSet(many) };
+    }));
+    const d = { config, tools: new ToolRegistry(many) } as Services;
     const names: string[] = [];
     let cursor: string | undefined;
     let pages = 0;

@@ -33,7 +33,7 @@ test("a message over the limit is a -32600 error with id null; the next one is a
   // A valid message, only too long: without the limit it would be answered.
   const input = padded(ping(1), 8 * 1024 * 1024, `\n${ping(2)}\n`);
   const out: string[] = [];
-  await serveStdio({ services }, { input, write: (l) => out.push(l), maxLineBytes: 64 * 1024 });
+  await serveStdio(services, { input, write: (l) => out.push(l), maxLineBytes: 64 * 1024 });
   const messages = out.map((l) => JSON.parse(l));
   expect(messages.length).toBe(2);
   expect(messages[0].id).toBeNull();
@@ -46,7 +46,7 @@ test("the default limit is the HTTP body limit", async () => {
   const limit = services.config.maxBodyBytes;
   const input = padded('{"jsonrpc":"2.0","id":1,"method":"ping"}', limit + 2, "\n");
   const out: string[] = [];
-  await serveStdio({ services }, { input, write: (l) => out.push(l) });
+  await serveStdio(services, { input, write: (l) => out.push(l) });
   expect(JSON.parse(out[0] as string).error.message).toContain(`the limit is ${limit}`);
 });
 

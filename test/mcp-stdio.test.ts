@@ -2,11 +2,10 @@ import { expect, test } from "bun:test";
 import { Type } from "@sinclair/typebox";
 import { loadConfig } from "../src/config.ts";
 import { serveStdio } from "../src/mcp/stdio.ts";
-import { buildToolSet } from "../src/mcp/tools-list.ts";
-import { type AnyTool, defineTool, type Services } from "../src/tools/define.ts";
+import { defineTool, type Services } from "../src/tools/define.ts";
+import { ToolRegistry } from "../src/tools/registry.ts";
 
 // The stdio transport in-process, with stub tools: cancellation and shutdown timing.
-const services = { config: loadConfig({ data: "/nonexistent", quiet: true }, {}) } as Services;
 const hang = defineTool({
   name: "hang",
   description: "Waits until cancelled.",
@@ -19,7 +18,10 @@ const hang = defineTool({
       ),
     ),
 });
-const toolSet = buildToolSet([hang] as unknown as AnyTool[]);
+const services = {
+  config: loadConfig({ data: "/nonexistent", quiet: true }, {}),
+  tools: new ToolRegistry([hang]),
+} as Services;
 
 function input(lines: unknown[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
@@ -50,23 +52,20 @@ test("notifications/cancelled aborts the request and no response is sent for it"
       setTimeout(() => controller.close(), 60);
     },
   });
-  await serveStdio({ services, toolSet }, { input: stream, write: (l) => out.push(l) });
+  await serveStdio(services, { input: stream, write: (l) => out.push(l) });
   expect(out.map((l) => JSON.parse(l).id)).toEqual([8]);
 });
 
 test("on end of input, work still running is cancelled after the drain period", async () => {
   const out: string[] = [];
   const started = Date.now();
-  await serveStdio(
-    { services, toolSet },
-    {
-      input: input([
-        { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "hang", arguments: {} } },
-      ]),
-      write: (l) => out.push(l),
-      drainMs: 100,
-    },
-  );
+  await serveStdio(services, {
+    input: input([
+      { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "hang", arguments: {} } },
+    ]),
+    write: (l) => out.push(l),
+    drainMs: 100,
+  });
   expect(Date.now() - started).toBeLessThan(1000);
   expect(out).toEqual([]);
 });

@@ -1,48 +1,21 @@
-// Helpers for the MCP tests (test/mcp-*.test.ts): an in-process server, the compiled
-// binary, raw /mcp requests. Not a test file itself.
+// Helpers for the MCP tests (test/mcp-*.test.ts): the compiled binary, raw /mcp requests.
+// The in-process server is support/services.ts's testServer(). Not a test file itself.
 
 import { rmSync } from "node:fs";
 import { type Subprocess, spawn } from "bun";
-import { type Config, loadConfig } from "../src/config.ts";
-import { createHandler, type Handler } from "../src/server/handler.ts";
-import { type OpenServices, openServices } from "../src/services.ts";
 import { BINARY, buildBinary, freePort, ROOT, waitForHealthy } from "./support/binary.ts";
-import { tempDir as sharedTempDir } from "./support/services.ts";
+import { STATIC_TOKEN, tempDir as sharedTempDir } from "./support/services.ts";
 
 export { BINARY, buildBinary, freePort, ROOT };
 export const tempDir = (prefix = "quiver-mcp-") => sharedTempDir(prefix);
 
-export const TOKEN = "mcp-test-static-token-0123456789abcdef";
+/** The static admin token of testServer() (support/services.ts) and startBinary() below. */
+export const TOKEN = STATIC_TOKEN;
 export const MODERN = "2026-07-28";
 export const ENVELOPE = {
   "io.modelcontextprotocol/protocolVersion": MODERN,
   "io.modelcontextprotocol/clientCapabilities": {},
 };
-
-export interface TestServer {
-  services: OpenServices;
-  handle: Handler;
-  readToken: string;
-  close(): void;
-}
-
-export function testServer(overrides: Partial<Config> = {}): TestServer {
-  const dataDir = tempDir();
-  const config = {
-    ...loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }),
-    ...overrides,
-  };
-  const services = openServices(config);
-  return {
-    services,
-    handle: createHandler(services, { log: () => {} }),
-    readToken: services.tokens.create("reader", "read").secret,
-    close() {
-      services.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** A POST to /mcp with the headers a modern client derives from the body. */
 export function mcpRequest(

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { inputSchemaOf, tools } from "../src/tools/registry.ts";
+import { builtinTools, tools } from "../src/tools/registry.ts";
 import { arbitraryParams } from "./support/arbitrary.ts";
 import { rng } from "./support/fuzz.ts";
 import { STATIC_TOKEN, testServer } from "./support/services.ts";
@@ -39,7 +39,7 @@ function expectCleanFailure(status: number, text: string, what: string) {
 }
 
 describe.each(tools.map((t) => [t.name, t] as const))("%s", (name, tool) => {
-  const schema = inputSchemaOf(tool);
+  const schema = builtinTools.inputSchema(tool);
 
   test("POST /tools/call and POST /tools/<name>: results or clean 4xx", async () => {
     const next = rng(name.length * 7919);

@@ -1,18 +1,15 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { callTool } from "../src/tools/call.ts";
 import { deleteFile } from "../src/tools/delete-file.ts";
 import { readFile } from "../src/tools/read-file.ts";
 import { search } from "../src/tools/search.ts";
 import { writeFile } from "../src/tools/write-file.ts";
 import { randomQuery, rng } from "./support/fuzz.ts";
-import { request, testServer, toolContext } from "./support/services.ts";
+import { request, testServer, toolCaller } from "./support/services.ts";
 
 const server = testServer();
-const ctx = toolContext(server.services);
+const call = toolCaller(server.services);
 afterAll(() => server.close());
 
-const call = (tool: Parameters<typeof callTool>[0], params: unknown) =>
-  callTool(tool, params, ctx) as Promise<any>;
 const find = (params: Record<string, unknown>) => call(search, params);
 const write = (path: string, content: string) => call(writeFile, { path, content });
 

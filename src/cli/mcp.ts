@@ -32,10 +32,10 @@ export async function mcp(argv: string[]): Promise<number> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   logInfo("mcp stdio ready", { data: services.config.dataDir });
-  await serveStdio(
-    { services },
-    { input: Bun.stdin.stream(), write: (line) => void process.stdout.write(line) },
-  );
+  await serveStdio(services, {
+    input: Bun.stdin.stream(),
+    write: (line) => void process.stdout.write(line),
+  });
   // Let stdout drain before main() exits: a pipe may still hold the last answers.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   await supervisor?.stop();

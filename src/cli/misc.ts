@@ -1,5 +1,5 @@
 import { DEFAULT_PORT } from "../config.ts";
-import { claudeToolDefinitions, tools } from "../tools/registry.ts";
+import { builtinTools, tools } from "../tools/registry.ts";
 import { VERSION } from "../version.ts";
 import { parse } from "./args.ts";
 
@@ -11,7 +11,7 @@ export function version(): void {
 export function listTools(argv: string[]): void {
   const { values } = parse(argv, { json: { type: "boolean" } });
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ tools: claudeToolDefinitions() }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ tools: builtinTools.claudeDefinitions }, null, 2)}\n`);
     return;
   }
   const width = Math.max(...tools.map((t) => t.name.length));

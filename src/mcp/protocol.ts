@@ -1,6 +1,7 @@
+import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
-import { callTool } from "../tools/call.ts";
-import type { AnyTool, Services, ToolContext } from "../tools/define.ts";
+import type { AnyTool, ProgressReporter, Services } from "../tools/define.ts";
+import { callTool } from "../tools/pipeline.ts";
 import { VERSION } from "../version.ts";
 import { classifyEra, type Era } from "./era.ts";
 import { ID_RULE } from "./ids.ts";
@@ -19,30 +20,35 @@ import {
   resultResponse,
 } from "./jsonrpc.ts";
 import { failureResult, successResult } from "./tool-result.ts";
-import { LIST_TTL_MS, pageFor, registryToolSet, type ToolSet } from "./tools-list.ts";
+import { LIST_TTL_MS, pageFor } from "./tools-list.ts";
 import { META, negotiateLegacy, SUPPORTED_VERSIONS } from "./versions.ts";
 
 /**
- * MCP as a pure function: one JSON-RPC message in, at most one response out, over a
- * tool set (the registry unless a test passes its own). No transport objects, no
- * sessions: every request stands alone, so any replica can answer it and stdio and
- * HTTP share every rule. The transports add only what is theirs (headers, framing).
+ * MCP as a function of (message, caller, services): one JSON-RPC message in, at most one
+ * response out. No transport objects, no sessions: every request stands alone, so any
+ * replica can answer it and stdio and HTTP share every rule. Tool calls go through the
+ * pipeline (src/tools/pipeline.ts) like every other transport's; the transports add only
+ * what is theirs (framing; on HTTP, headers and statuses — see http.ts).
  */
 export const SERVER_INFO = { name: "quiver", title: "quiver", version: VERSION };
 const CAPABILITIES = { tools: { listChanged: false } };
 
-export interface McpDeps {
-  services: Services;
-  /** Defaults to the tool registry. */
-  toolSet?: ToolSet;
-}
-
 export interface McpCall {
   caller: Caller;
-  /** Aborted when the client goes away or cancels. */
-  signal?: AbortSignal;
+  /**
+   * Aborted when the client goes away or cancels; a function where reading the signal
+   * costs something (HTTP's Request.signal), read only when a tool reads its own.
+   */
+  signal?: AbortSignal | (() => AbortSignal);
   /** Sends a notification to the client, when the transport can (progress). */
   notify?: (notification: JsonRpcNotification) => void;
+  /**
+   * Authorization failures of a tool call are thrown to the transport instead of becoming
+   * an `isError` result: HTTP answers them itself, with a 403 and its challenge.
+   */
+  rethrowAuth?: boolean;
+  /** Told the name of the tool a `tools/call` runs, once it is known (for the access log). */
+  onTool?: (name: string) => void;
 }
 
 export type Parsed =
@@ -77,21 +83,11 @@ export function parseMessage(body: unknown): Parsed {
   return { kind: "request", message: body as unknown as JsonRpcRequest & { id: string | number } };
 }
 
-/** The tool a `tools/call` names, or undefined for other methods (for scope checks). */
-export function toolOf(
-  message: JsonRpcRequest,
-  set: ToolSet = registryToolSet(),
-): AnyTool | undefined {
-  if (message.method !== "tools/call") return undefined;
-  const name = message.params?.name;
-  return typeof name === "string" ? set.byName.get(name) : undefined;
-}
-
 /** A whole message, for transports without headers (stdio). */
 export async function handleMessage(
   body: unknown,
-  deps: McpDeps,
   call: McpCall,
+  services: Services,
 ): Promise<JsonRpcResponse | undefined> {
   let parsed: Parsed;
   try {
@@ -102,23 +98,26 @@ export async function handleMessage(
   if (parsed.kind !== "request") return undefined;
   const { message } = parsed;
   try {
-    return await dispatch(message, classifyEra(message), deps, call);
+    return await dispatch(message, classifyEra(message), call, services);
   } catch (err) {
-    return errorResponse(
-      message.id,
-      err instanceof RpcError ? err : new RpcError(INTERNAL_ERROR, "internal error"),
-    );
+    return rpcFailure(message.id, err);
   }
+}
+
+/** A protocol failure as a JSON-RPC error response; anything but an RpcError is a bug. */
+export function rpcFailure(id: JsonRpcRequest["id"] | null, err: unknown): JsonRpcResponse {
+  if (err instanceof RpcError) return errorResponse(id, err);
+  logError("mcp request failed", { error: err });
+  return errorResponse(id, new RpcError(INTERNAL_ERROR, "internal error"));
 }
 
 /** Answers one classified request. Throws RpcError for protocol-level failures. */
 export async function dispatch(
   message: JsonRpcRequest & { id: string | number },
   era: Era,
-  deps: McpDeps,
   call: McpCall,
+  services: Services,
 ): Promise<JsonRpcResponse> {
-  const set = deps.toolSet ?? registryToolSet();
   const params = message.params ?? {};
   const modern = era.era === "modern";
   const done = (result: Record<string, unknown>) =>
@@ -126,9 +125,9 @@ export async function dispatch(
 
   switch (message.method) {
     case "tools/call":
-      return done(await runTool(set, params, deps, call));
+      return done(await runTool(params, call, services));
     case "tools/list": {
-      const page = pageFor(set, params.cursor);
+      const page = pageFor(services.tools, params.cursor);
       return done(modern ? { ...page, ttlMs: LIST_TTL_MS, cacheScope: "public" } : page);
     }
     case "server/discover":
@@ -137,7 +136,7 @@ export async function dispatch(
         resultType: "complete",
         supportedVersions: SUPPORTED_VERSIONS,
         capabilities: CAPABILITIES,
-        instructions: instructions(set),
+        instructions: instructions(services.tools.names),
         ttlMs: LIST_TTL_MS,
         cacheScope: "public",
         _meta: { [META.serverInfo]: SERVER_INFO },
@@ -149,7 +148,7 @@ export async function dispatch(
         protocolVersion: negotiateLegacy(params.protocolVersion),
         capabilities: CAPABILITIES,
         serverInfo: SERVER_INFO,
-        instructions: instructions(set),
+        instructions: instructions(services.tools.names),
       });
     if (message.method === "ping") return done({});
   }
@@ -160,10 +159,9 @@ export async function dispatch(
 }
 
 async function runTool(
-  set: ToolSet,
   params: Record<string, unknown>,
-  deps: McpDeps,
   call: McpCall,
+  services: Services,
 ): Promise<Record<string, unknown>> {
   const name = params.name;
   if (typeof name !== "string")
@@ -171,19 +169,24 @@ async function runTool(
       INVALID_PARAMS,
       "tools/call needs params.name, the tool to call (tools/list lists them)",
     );
-  const tool = set.byName.get(name);
-  if (!tool)
-    throw new RpcError(
-      INVALID_PARAMS,
-      `Unknown tool: ${JSON.stringify(name)}; tools/list lists them (${set.tools.map((t) => t.name).join(", ")})`,
-    );
-  const ctx: ToolContext = { ...deps.services, caller: call.caller, signal: call.signal };
   const token = isObject(params._meta) ? params._meta.progressToken : undefined;
-  if (call.notify && isRequestId(token)) ctx.progress = progressReporter(token, call.notify);
+  let tool: AnyTool | undefined;
   try {
-    return successResult(tool, await callTool(tool, params.arguments, ctx));
+    const value = await callTool(services, {
+      name,
+      caller: call.caller,
+      params: params.arguments,
+      clientSignal: call.signal,
+      progress:
+        call.notify && isRequestId(token) ? progressReporter(token, call.notify) : undefined,
+      onTool: (found) => {
+        tool = found;
+        call.onTool?.(found.name);
+      },
+    });
+    return successResult(tool!, value);
   } catch (err) {
-    return failureResult(tool, err);
+    return failureResult(name, err, { rethrowAuth: call.rethrowAuth });
   }
 }
 
@@ -195,7 +198,7 @@ async function runTool(
 export function progressReporter(
   token: string | number,
   notify: (n: JsonRpcNotification) => void,
-): NonNullable<ToolContext["progress"]> {
+): ProgressReporter {
   let last = -Infinity;
   return (progress, total, message) => {
     if (!(progress > last)) return;
@@ -207,6 +210,6 @@ export function progressReporter(
   };
 }
 
-function instructions(set: ToolSet): string {
-  return `quiver stores files and serves tools over them (${set.tools.map((t) => t.name).join(", ")}). Tool results are JSON.`;
+function instructions(names: readonly string[]): string {
+  return `quiver stores files and serves tools over them (${names.join(", ")}). Tool results are JSON.`;
 }

@@ -1,5 +1,6 @@
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
+import type { Services } from "../tools/define.ts";
 import {
   INVALID_REQUEST,
   isObject,
@@ -8,7 +9,7 @@ import {
   PARSE_ERROR,
   type RequestId,
 } from "./jsonrpc.ts";
-import { handleMessage, type McpDeps } from "./protocol.ts";
+import { handleMessage } from "./protocol.ts";
 import { boundedLines } from "./stdio-lines.ts";
 
 /**
@@ -30,7 +31,7 @@ export interface StdioOptions {
   drainMs?: number;
 }
 
-export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<void> {
+export async function serveStdio(services: Services, opts: StdioOptions): Promise<void> {
   const caller = opts.caller ?? LOCAL_CALLER;
   const inFlight = new Map<RequestId, AbortController>();
   const pending = new Set<Promise<void>>();
@@ -60,7 +61,7 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
         : undefined;
     const controller = new AbortController();
     if (id !== undefined) inFlight.set(id, controller);
-    const work = handleMessage(body, deps, { caller, signal: controller.signal, notify: send })
+    const work = handleMessage(body, { caller, signal: controller.signal, notify: send }, services)
       .then((response: JsonRpcResponse | undefined) => {
         // A cancelled request gets no response (spec); anything else is answered.
         if (response && !controller.signal.aborted) send(response);
@@ -73,7 +74,7 @@ export async function serveStdio(deps: McpDeps, opts: StdioOptions): Promise<voi
     pending.add(work);
   };
 
-  const maxBytes = opts.maxLineBytes ?? deps.services.config.maxBodyBytes;
+  const maxBytes = opts.maxLineBytes ?? services.config.maxBodyBytes;
   for await (const line of boundedLines(
     opts.input as unknown as AsyncIterable<Uint8Array>,
     maxBytes,

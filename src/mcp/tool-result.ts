@@ -1,14 +1,15 @@
-import type { TSchema } from "@sinclair/typebox";
-import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
-import { QuiverError, storageError } from "../errors.ts";
+import { AuthError, knownError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { AnyTool } from "../tools/define.ts";
+import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
 
 /**
- * Tool outcomes as MCP `CallToolResult`s. Results are JSON text (what every client shows
- * the model) plus `structuredContent` when the tool declares an output schema. Failures
- * are `isError` results whose text the model can act on. Text is bounded: Claude Code
- * refuses tool results over 25k tokens, and a multi-megabyte block helps nobody.
+ * Tool outcomes as MCP `CallToolResult`s — the one place a tool call's success or failure
+ * becomes MCP. Results are JSON text (what every client shows the model) plus
+ * `structuredContent` when the tool declares an output schema (the pipeline has checked
+ * the result against it). Failures are `isError` results whose text the model can act on;
+ * an unknown tool is a JSON-RPC error (spec). Text is bounded: Claude Code refuses tool
+ * results over 25k tokens, and a multi-megabyte block helps nobody.
  */
 export const MAX_RESULT_CHARS = 80_000;
 
@@ -18,14 +19,6 @@ export interface CallToolResult extends Record<string, unknown> {
   isError?: boolean;
 }
 
-const outputChecks = new WeakMap<TSchema, TypeCheck<TSchema>>();
-
-function outputCheck(schema: TSchema): TypeCheck<TSchema> {
-  let check = outputChecks.get(schema);
-  if (!check) outputChecks.set(schema, (check = TypeCompiler.Compile(schema)));
-  return check;
-}
-
 export function errorResult(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
 }
@@ -33,12 +26,6 @@ export function errorResult(text: string): CallToolResult {
 export function successResult(tool: AnyTool, value: unknown): CallToolResult {
   const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
   if (tool.output) {
-    if (!outputCheck(tool.output).Check(value)) {
-      logError("tool result does not match its output schema", { tool: tool.name });
-      return errorResult(
-        `internal error: "${tool.name}" produced a result that does not match its output schema`,
-      );
-    }
     if (text.length > MAX_RESULT_CHARS)
       return errorResult(
         `the result of "${tool.name}" is ${text.length} characters, over the ${MAX_RESULT_CHARS} limit; ask for less (a smaller limit, a narrower prefix, a window of lines)`,
@@ -58,11 +45,23 @@ export function successResult(tool: AnyTool, value: unknown): CallToolResult {
   return { content: [{ type: "text", text }] };
 }
 
-/** A failure inside a tool: expected ones keep their message, bugs never show theirs. */
-export function failureResult(tool: AnyTool, err: unknown): CallToolResult {
-  const known = err instanceof QuiverError ? err : storageError(err);
-  if (known) return errorResult(`${known.code}: ${known.message}`);
-  if ((err as Error)?.name === "AbortError") return errorResult(`"${tool.name}" was cancelled`);
-  logError("tool failed", { tool: tool.name, error: err });
-  return errorResult(`internal error while running "${tool.name}"; the server log has the details`);
+/**
+ * A failed call (the pipeline's QuiverError): expected failures keep their code and
+ * message, bugs are logged and never show theirs. Authorization failures go back to the
+ * transport when it answers them itself (`rethrowAuth`: HTTP's 403 with a challenge).
+ */
+export function failureResult(
+  name: string,
+  err: unknown,
+  opts: { rethrowAuth?: boolean } = {},
+): CallToolResult {
+  if (opts.rethrowAuth && err instanceof AuthError) throw err;
+  const known = knownError(err);
+  if (known?.code === "unknown_tool") throw new RpcError(INVALID_PARAMS, known.message);
+  if (known && known.code !== "internal_error")
+    return errorResult(`${known.code}: ${known.message}`);
+  logError("tool failed", { tool: name, error: known?.cause ?? err });
+  return errorResult(
+    known?.message ?? `internal error while running "${name}"; the server log has the details`,
+  );
 }

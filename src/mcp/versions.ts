@@ -10,8 +10,6 @@ export const LEGACY_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as con
 export const SUPPORTED_VERSIONS: readonly string[] = [...MODERN_VERSIONS, ...LEGACY_VERSIONS];
 
 export const FIRST_MODERN_VERSION = "2026-07-28";
-/** A legacy request without an MCP-Protocol-Version header is 2025-03-26 (spec). */
-export const DEFAULT_LEGACY_VERSION = "2025-03-26";
 
 export function isModernVersion(version: string): boolean {
   return version >= FIRST_MODERN_VERSION;

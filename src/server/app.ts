@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { OpenServices } from "../services.ts";
+import { authPlugin, createAuthenticator } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { fileRoutes } from "./routes-files.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
@@ -8,18 +9,20 @@ import { wellKnownRoutes } from "./well-known.ts";
 
 /**
  * The HTTP surface. `onError` comes first: Elysia hooks apply only to what is registered
- * after them, and without it Elysia answers raw error messages.
+ * after them, and without it Elysia answers raw error messages. Every route but the open
+ * ones (/healthz, the RFC 9728 metadata) declares its scope to the one auth plugin.
  * `standardHostname: false`: Elysia otherwise looks for the path from the 12th character of
  * the URL, so a Host of 1-3 characters ("http://a/files/tools") routed to "/tools". Our
  * URLs are always "http://" (Bun.serve without TLS), which this setting reads correctly.
  */
 export function createApp(services: OpenServices) {
+  const auth = authPlugin(createAuthenticator(services.tokens, services.config));
   return new Elysia({ name: "quiver", handler: { standardHostname: false } })
     .onError(({ request, error, code }) => errorResponse(request, error, code))
     .get("/healthz", () => ({ status: "ok" }))
-    .use(toolRoutes(services))
-    .use(fileRoutes(services))
-    .use(mcpRoutes(services))
+    .use(toolRoutes(services, auth))
+    .use(fileRoutes(services, auth))
+    .use(mcpRoutes(services, auth))
     .use(wellKnownRoutes());
 }
 

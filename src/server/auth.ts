@@ -1,71 +1,93 @@
-import { QuiverError } from "../errors.ts";
-import type { Caller, Scope, TokenStore } from "../store/tokens.ts";
-import { requireScope } from "../store/tokens.ts";
+import { bearer } from "@elysiajs/bearer";
+import { Elysia } from "elysia";
+import type { Config } from "../config.ts";
+import { AuthError } from "../errors.ts";
+import { type Caller, type Scope, scopeAllows, type TokenStore } from "../store/tokens.ts";
+import { RateLimiter } from "./rate-limit.ts";
+import { requestInfo } from "./request-info.ts";
 
 /**
- * Bearer authentication (RFC 6750), from the Authorization header only: a token in the
- * URL (`?access_token=`) ends up in proxy and shell logs, so it is refused, not accepted.
- * @elysiajs/bearer extracts the common `Bearer <t>` form; it also reads the query string,
- * matches the scheme case-sensitively and mis-slices `BearerX`, so its value is used only
- * when the header has the exact form, and the scheme is otherwise matched here
- * case-insensitively (RFC 7235). The decisions (401/403, constant-time compare) are ours.
+ * Bearer authentication (RFC 6750) as one Elysia plugin: a route declares the scope it
+ * needs (`{ auth: "write" }`) and its handler receives the `caller`. Tokens come from the
+ * Authorization header only: a token in the URL (`?access_token=`) ends up in proxy and
+ * shell logs, so it is refused with a 400, not accepted. The plugin owns the rate limits:
+ * per token for authenticated requests, and per client address for failed attempts
+ * (a failing address is refused with the same 429 until its budget refills, whatever it
+ * sends). The `WWW-Authenticate` challenge is built by the HTTP error renderer.
+ *
+ * @elysiajs/bearer extracts the common `Bearer <t>` form. It would also read a query
+ * parameter; it is given a name no URL can produce (percent-decoding never yields a lone
+ * surrogate), so it never does. It matches the scheme case-sensitively and mis-slices
+ * `BearerX`, so its value is used only when the header has the exact form; otherwise the
+ * scheme is matched here case-insensitively (RFC 7235). The decisions (400/401/403/429,
+ * the digest lookup) are ours.
  */
+const NO_QUERY_PARAMETER = "\uD800";
 const BEARER = /^bearer +([\x21-\x7e]+) *$/i;
 
-export interface AuthChallenge {
-  /** Extra challenge parameters, e.g. resource_metadata for /mcp (RFC 9728). */
-  params?: string;
-}
-
-function challenge(error: string | undefined, extra?: string): string {
-  const parts = [`Bearer realm="quiver"`];
-  if (error) parts.push(`error="${error}"`);
-  if (extra) parts.push(extra);
-  return parts.join(", ");
-}
-
-export function authenticate(
+export type Authenticate = (
   request: Request,
-  tokens: TokenStore,
+  extracted: string | undefined,
   needed: Scope,
-  opts: AuthChallenge & { extracted?: string } = {},
-): Caller {
-  const url = request.url;
-  if (url.includes("access_token=") && new URL(url).searchParams.has("access_token"))
-    throw new QuiverError(
-      400,
-      "token_in_url",
-      "tokens are accepted only in the Authorization header (Authorization: Bearer <token>), never in the URL",
-      {
-        "WWW-Authenticate": challenge("invalid_request", opts.params),
-      },
-    );
-  const header = request.headers.get("authorization");
-  if (!header || !/^bearer\b/i.test(header))
-    throw new QuiverError(
-      401,
-      "unauthorized",
-      "send your token as: Authorization: Bearer <token>",
-      {
-        "WWW-Authenticate": challenge(undefined, opts.params),
-      },
-    );
-  const match = BEARER.exec(header);
-  const secret =
-    match && header.startsWith("Bearer ") && opts.extracted === match[1]
-      ? opts.extracted
-      : match?.[1];
-  const caller = secret ? tokens.verify(secret) : undefined;
-  if (!caller)
-    throw new QuiverError(
-      401,
-      "invalid_token",
-      "the bearer token is not valid (unknown, revoked or malformed)",
-      {
-        "WWW-Authenticate": challenge("invalid_token", opts.params),
-      },
-    );
-  tokens.limiter?.take(caller.id);
-  requireScope(caller, needed);
-  return caller;
+) => Caller;
+
+export function createAuthenticator(tokens: TokenStore, config: Config): Authenticate {
+  const perToken = new RateLimiter(config.rateLimit, "requests for this token");
+  const failures = new RateLimiter(config.rateLimit, "failed authentications from this address");
+  return (request, extracted, needed) => {
+    const url = request.url;
+    if (url.includes("access_token=") && new URL(url).searchParams.has("access_token"))
+      throw new AuthError(
+        400,
+        "token_in_url",
+        "tokens are accepted only in the Authorization header (Authorization: Bearer <token>), never in the URL",
+        { error: "invalid_request" },
+      );
+    const header = request.headers.get("authorization");
+    if (!header || !/^bearer\b/i.test(header))
+      throw new AuthError(
+        401,
+        "unauthorized",
+        "send your token as: Authorization: Bearer <token>",
+        {},
+      );
+    const address = requestInfo(request).address?.() ?? "unknown";
+    failures.check(address);
+    const match = BEARER.exec(header);
+    const secret =
+      match && header.startsWith("Bearer ") && extracted === match[1] ? extracted : match?.[1];
+    const caller = secret ? tokens.verify(secret) : undefined;
+    if (!caller) {
+      failures.spend(address);
+      throw new AuthError(
+        401,
+        "invalid_token",
+        "the bearer token is not valid (unknown, revoked or malformed)",
+        { error: "invalid_token" },
+      );
+    }
+    perToken.take(caller.id);
+    requestInfo(request).token = caller.name;
+    if (!scopeAllows(caller.scope, needed))
+      throw new AuthError(
+        403,
+        "insufficient_scope",
+        `this needs a token with scope "${needed}"; yours has "${caller.scope}"`,
+        { error: "insufficient_scope", scope: needed },
+      );
+    return caller;
+  };
 }
+
+export function authPlugin(authenticate: Authenticate) {
+  return new Elysia({ name: "quiver/auth" })
+    .use(bearer({ extract: { query: NO_QUERY_PARAMETER } }))
+    .macro({
+      /** The scope a route needs; its handler gets the authenticated `caller`. */
+      auth: (scope: Scope) => ({
+        resolve: ({ request, bearer }) => ({ caller: authenticate(request, bearer, scope) }),
+      }),
+    });
+}
+
+export type AuthPlugin = ReturnType<typeof authPlugin>;

@@ -1,11 +1,13 @@
-import { errorBody, QuiverError, storageError } from "../errors.ts";
+import { AuthError, errorBody, knownError, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import { requestInfo } from "./request-info.ts";
 
 /**
- * Turns anything thrown while handling a request into the one error shape. Expected
- * failures (QuiverError) keep their status and message; Elysia's own errors are mapped;
- * anything else is a bug: logged with the request id, answered 500 without its message.
+ * The one HTTP error renderer: anything thrown while handling a request becomes the one
+ * error shape here. Expected failures (QuiverError) keep their status and message, with
+ * an RFC 6750 challenge for authentication failures; Elysia's own errors are mapped;
+ * anything else — and an `internal_error` wrapping a bug — is logged with the request id
+ * and answered 500 without its details.
  */
 export function errorResponse(
   request: Request,
@@ -13,13 +15,18 @@ export function errorResponse(
   elysiaCode?: string | number,
 ): Response {
   const info = requestInfo(request);
-  const known = toQuiverError(err, elysiaCode) ?? storageError(err);
-  if (known) return json(known.status, errorBody(known.code, known.message), known.headers);
+  const known = knownError(err) ?? elysiaError(err, elysiaCode);
+  if (known && known.code !== "internal_error") {
+    const headers = { ...known.headers };
+    if (known instanceof AuthError)
+      headers["www-authenticate"] = challenge(known, info.challengeParams);
+    return json(known.status, errorBody(known.code, known.message), headers);
+  }
   logError("unhandled error", {
     req: info.id,
     method: request.method,
     path: new URL(request.url).pathname,
-    error: err,
+    error: known?.cause ?? err,
   });
   return json(
     500,
@@ -31,8 +38,16 @@ export function errorResponse(
   );
 }
 
-function toQuiverError(err: unknown, code?: string | number): QuiverError | undefined {
-  if (err instanceof QuiverError) return err;
+/** `Bearer realm="quiver", error="…", scope="…"`, plus what the route adds (resource_metadata). */
+function challenge(err: AuthError, extra: string | undefined): string {
+  const parts = [`Bearer realm="quiver"`];
+  if (err.challenge.error) parts.push(`error="${err.challenge.error}"`);
+  if (err.challenge.scope) parts.push(`scope="${err.challenge.scope}"`);
+  if (extra) parts.push(extra);
+  return parts.join(", ");
+}
+
+function elysiaError(err: unknown, code?: string | number): QuiverError | undefined {
   switch (code) {
     case "NOT_FOUND":
       return new QuiverError(

@@ -2,12 +2,20 @@ import { logLine } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { createApp } from "./app.ts";
 import { errorResponse } from "./errors.ts";
-import { RateLimiter } from "./rate-limit.ts";
 import { startRequest } from "./request-info.ts";
 import { stampHeaders } from "./response-headers.ts";
 
-/** `refused`: the request is answered with this error instead (see raw-target.ts). */
-export type Handler = (request: Request, refused?: unknown) => Promise<Response>;
+/** The Bun server, when there is one (tests call the handler without a socket). */
+export type Peer = { requestIP(request: Request): { address: string } | null };
+
+export interface RequestContext {
+  /** Where the client's address comes from (the per-address limit of failed authentication). */
+  server?: Peer;
+  /** The request is answered with this error instead (see raw-target.ts). */
+  refused?: unknown;
+}
+
+export type Handler = (request: Request, context?: RequestContext) => Promise<Response>;
 
 /**
  * The whole server as one `Request → Response` function: the Elysia app plus what every
@@ -19,13 +27,13 @@ export function createHandler(
   services: OpenServices,
   opts: { log?: (fields: Record<string, unknown>) => void } = {},
 ): Handler {
-  if (services.config.rateLimit > 0)
-    services.tokens.limiter ??= new RateLimiter(services.config.rateLimit);
   const app = createApp(services);
   const log = opts.log ?? (services.config.logRequests ? logLine : undefined);
-  return async (request, refused) => {
+  return async (request, context = {}) => {
     const started = performance.now();
     const info = startRequest(request);
+    const { server, refused } = context;
+    if (server) info.address = () => server.requestIP(request)?.address;
     let response: Response;
     try {
       if (refused) throw refused;

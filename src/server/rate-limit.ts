@@ -1,19 +1,42 @@
 import { QuiverError } from "../errors.ts";
 
 /**
- * Per-token token bucket: `perSecond` sustained, bursts up to `burst`. In memory, per
- * process — a replica limits its own share. 0 disables it.
+ * Token buckets per key (a token id, a client address): `perSecond` sustained, bursts up
+ * to `burst`. In memory, per process — a replica limits its own share. 0 disables it.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
     readonly perSecond: number,
+    /** What the 429's message says is limited, e.g. "requests for this token". */
+    private readonly what: string,
     readonly burst: number = Math.max(1, perSecond * 10),
   ) {}
 
+  /** Spends one request, or throws 429 with Retry-After when the bucket is empty. */
   take(key: string, now = performance.now()): void {
     if (this.perSecond <= 0) return;
+    const b = this.refill(key, now);
+    if (b.tokens < 1) throw this.limited(b.tokens);
+    b.tokens -= 1;
+  }
+
+  /** Throws 429 when the bucket is empty, without spending (checked before the work). */
+  check(key: string, now = performance.now()): void {
+    if (this.perSecond <= 0) return;
+    const b = this.refill(key, now);
+    if (b.tokens < 1) throw this.limited(b.tokens);
+  }
+
+  /** Spends one without refusing (counted after the work, e.g. a failed authentication). */
+  spend(key: string, now = performance.now()): void {
+    if (this.perSecond <= 0) return;
+    const b = this.refill(key, now);
+    b.tokens = Math.max(0, b.tokens - 1);
+  }
+
+  private refill(key: string, now: number) {
     let b = this.buckets.get(key);
     if (!b) {
       if (this.buckets.size > 10_000) this.buckets.clear(); // bounded memory
@@ -22,18 +45,16 @@ export class RateLimiter {
     }
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
     b.at = now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return;
-    }
-    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
-    throw new QuiverError(
+    return b;
+  }
+
+  private limited(tokens: number): QuiverError {
+    const retryAfter = Math.max(1, Math.ceil((1 - tokens) / this.perSecond));
+    return new QuiverError(
       429,
       "rate_limited",
-      `too many requests for this token (limit ${this.perSecond}/s, bursts of ${this.burst}); retry in ${retryAfter}s`,
-      {
-        "retry-after": String(retryAfter),
-      },
+      `too many ${this.what} (limit ${this.perSecond}/s, bursts of ${this.burst}); retry in ${retryAfter}s`,
+      { "retry-after": String(retryAfter) },
     );
   }
 }

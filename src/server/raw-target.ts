@@ -1,4 +1,5 @@
 import { badRequest, type QuiverError } from "../errors.ts";
+import type { Handler, Peer } from "./handler.ts";
 
 /**
  * File paths decided on the raw request target. Bun resolves dot segments, `%2e%2e` and
@@ -16,8 +17,7 @@ import { badRequest, type QuiverError } from "../errors.ts";
  */
 export const MAX_RAW_SEGMENTS = 32;
 
-type Handler = (request: Request, refused?: QuiverError) => Response | Promise<Response>;
-type RouteHandler = (request: Request) => Response | Promise<Response>;
+type RouteHandler = (request: Request, server: Peer) => Response | Promise<Response>;
 type RoutedRequest = Request & { params?: Record<string, string> };
 
 /** Why the raw segments are refused, or undefined when they name a path as sent. */
@@ -49,15 +49,19 @@ export function unroutableFileTarget(): QuiverError {
 /** Bun.serve `routes` that check /files/<path> on its raw segments, then call `handle`. */
 export function rawFileRoutes(handle: Handler): Record<string, RouteHandler> {
   const routes: Record<string, RouteHandler> = {};
-  const checked = (request: Request) => {
+  const checked = (request: Request, server: Peer) => {
     const params = (request as RoutedRequest).params ?? {};
-    return handle(request, rawSegmentsError(Object.values(params), request.url));
+    return handle(request, {
+      server,
+      refused: rawSegmentsError(Object.values(params), request.url),
+    });
   };
   let pattern = "/files";
   for (let depth = 0; depth < MAX_RAW_SEGMENTS; depth++) {
     pattern += `/:s${depth}`;
     routes[pattern] = checked;
   }
-  routes["/files/*"] = (request: Request) => handle(request, unroutableFileTarget());
+  routes["/files/*"] = (request: Request, server: Peer) =>
+    handle(request, { server, refused: unroutableFileTarget() });
   return routes;
 }

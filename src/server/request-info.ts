@@ -1,12 +1,17 @@
 /**
- * What the access log needs to know about a request that only its handler learns (the
- * tool called, the token's name). Keyed by the Request object, so nothing leaks across
- * requests and nothing needs cleaning up.
+ * What the access log and the error renderer need to know about a request that only its
+ * handler learns (the tool called, the token's name, the client's address, extra
+ * challenge parameters). Keyed by the Request object, so nothing leaks across requests
+ * and nothing needs cleaning up.
  */
 export interface RequestInfo {
   id: string;
   tool?: string;
   token?: string;
+  /** The client's address, looked up only when needed (a failed authentication). */
+  address?: () => string | undefined;
+  /** Added to a WWW-Authenticate challenge, e.g. /mcp's resource_metadata (RFC 9728). */
+  challengeParams?: string;
   /** The common response headers were given when the response was built (see response-headers.ts). */
   stamped?: boolean;
 }

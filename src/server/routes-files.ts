@@ -1,20 +1,18 @@
-import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import { badRequest } from "../errors.ts";
 import type { OpenServices } from "../services.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
-import { authenticate } from "./auth.ts";
+import type { AuthPlugin } from "./auth.ts";
 import { checkDeclaredLength } from "./body.ts";
 import { json } from "./errors.ts";
-import { requestInfo } from "./request-info.ts";
 
 /**
  * Raw file bytes: `PUT /files/<path>` (streamed to the blob store, so `curl -T big.pdf`
  * never sits in memory), `GET /files/<path>` (bytes with Content-Type and ETag),
  * `DELETE /files/<path>`, and `GET /files?prefix=` (listing).
  */
-export function fileRoutes(services: OpenServices) {
-  const { tokens, files, config } = services;
+export function fileRoutes(services: OpenServices, auth: AuthPlugin) {
+  const { files, config } = services;
 
   const logicalPath = (request: Request): string => {
     const raw = new URL(request.url).pathname.slice("/files/".length);
@@ -27,46 +25,47 @@ export function fileRoutes(services: OpenServices) {
     return normalizePath(decoded);
   };
 
-  const auth = (request: Request, scope: "read" | "write", extracted: string | undefined) => {
-    requestInfo(request).token = authenticate(request, tokens, scope, { extracted }).name;
-  };
-
   return new Elysia({ name: "quiver/files" })
-    .use(bearer())
-    .get("/files", ({ request, bearer, query }) => {
-      auth(request, "read", bearer);
-      const limit = query.limit === undefined ? 100 : Number(query.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        throw badRequest("invalid_parameters", "limit must be an integer 1-1000");
-      return files.list(normalizePrefix(query.prefix), limit, query.cursor);
-    })
-    .get("/files/*", async ({ request, bearer }) => {
-      auth(request, "read", bearer);
-      // Opened at once: a delete from here on cannot fail this read (see openRead).
-      const { info, blob } = files.openRead(logicalPath(request));
-      const etag = `"${info.sha256}"`;
-      const headers: Record<string, string> = {
-        etag,
-        "content-type": info.content_type,
-        "cache-control": "no-cache",
-      };
-      if (
-        request.headers
-          .get("if-none-match")
-          ?.split(",")
-          .some((t) => t.trim() === etag)
-      ) {
-        blob.close();
-        return new Response(null, { status: 304, headers });
-      }
-      return new Response(blob.stream(), {
-        headers: { ...headers, "content-length": String(info.size) },
-      });
-    })
+    .use(auth)
+    .get(
+      "/files",
+      ({ query }) => {
+        const limit = query.limit === undefined ? 100 : Number(query.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          throw badRequest("invalid_parameters", "limit must be an integer 1-1000");
+        return files.list(normalizePrefix(query.prefix), limit, query.cursor);
+      },
+      { auth: "read" },
+    )
+    .get(
+      "/files/*",
+      async ({ request }) => {
+        // Opened at once: a delete from here on cannot fail this read (see openRead).
+        const { info, blob } = files.openRead(logicalPath(request));
+        const etag = `"${info.sha256}"`;
+        const headers: Record<string, string> = {
+          etag,
+          "content-type": info.content_type,
+          "cache-control": "no-cache",
+        };
+        if (
+          request.headers
+            .get("if-none-match")
+            ?.split(",")
+            .some((t) => t.trim() === etag)
+        ) {
+          blob.close();
+          return new Response(null, { status: 304, headers });
+        }
+        return new Response(blob.stream(), {
+          headers: { ...headers, "content-length": String(info.size) },
+        });
+      },
+      { auth: "read" },
+    )
     .put(
       "/files/*",
-      async ({ request, bearer }) => {
-        auth(request, "write", bearer);
+      async ({ request }) => {
         const path = logicalPath(request);
         checkDeclaredLength(request, config.maxBodyBytes);
         const body = request.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
@@ -76,11 +75,14 @@ export function fileRoutes(services: OpenServices) {
           ...(created ? { location: `/files/${encodeURI(file.path)}` } : {}),
         });
       },
-      { parse: "none" },
+      { auth: "write", parse: "none" },
     )
-    .delete("/files/*", ({ request, bearer }) => {
-      auth(request, "write", bearer);
-      const gone = files.delete(logicalPath(request));
-      return { path: gone.path, sha256: gone.sha256 };
-    });
+    .delete(
+      "/files/*",
+      ({ request }) => {
+        const gone = files.delete(logicalPath(request));
+        return { path: gone.path, sha256: gone.sha256 };
+      },
+      { auth: "write" },
+    );
 }

@@ -1,27 +1,78 @@
 import { Elysia } from "elysia";
-import { withCors } from "../mcp/cors.ts";
-import { mcpHttpHandler, mcpPolicy } from "../mcp/http.ts";
+import { QuiverError } from "../errors.ts";
+import { answerHttp, parseErrorAnswer } from "../mcp/http.ts";
 import type { OpenServices } from "../services.ts";
-import { errorResponse } from "./errors.ts";
+import type { AuthPlugin } from "./auth.ts";
+import { readJsonBody } from "./body.ts";
+import { guardOrigin, preflight } from "./cors.ts";
+import { answerMaybeStreamed, jsonAnswer } from "./mcp-stream.ts";
+import type { OriginPolicy } from "./origin.ts";
+import { requestInfo } from "./request-info.ts";
 
 /**
- * MCP Streamable HTTP at /mcp; the protocol lives in src/mcp/. Errors are turned into
- * responses here rather than in onError so that they get CORS headers too.
+ * MCP Streamable HTTP at /mcp. What is HTTP's happens here, before the protocol
+ * (src/mcp/) sees the message, in this order: Origin/Host (DNS rebinding), CORS preflight,
+ * the token (the auth plugin; 401 challenges name the RFC 9728 metadata), method, body;
+ * then the protocol answers, and the answer is framed as JSON or SSE.
  */
-export function mcpRoutes(services: OpenServices) {
-  const handle = mcpHttpHandler(services);
-  const policy = mcpPolicy(services);
-  return new Elysia({ name: "quiver/mcp" }).all(
-    "/mcp",
-    async ({ request }) => {
-      let response: Response;
-      try {
-        response = await handle(request);
-      } catch (err) {
-        response = errorResponse(request, err);
-      }
-      return request.headers.has("origin") ? withCors(request, response, policy) : response;
-    },
-    { parse: "none" },
-  );
+export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
+  const { config } = services;
+  const policy: OriginPolicy = { host: config.host, allowedOrigins: config.allowedOrigins };
+
+  return new Elysia({ name: "quiver/mcp" })
+    .use(auth)
+    .onBeforeHandle(({ request, set }) => {
+      guardOrigin(request.headers, policy, set.headers);
+      if (request.method === "OPTIONS") return preflight();
+      requestInfo(request).challengeParams = `resource_metadata="${resourceMetadataUrl(request)}"`;
+    })
+    .all(
+      "/mcp",
+      async ({ request, caller }) => {
+        if (request.method !== "POST")
+          throw new QuiverError(
+            405,
+            "method_not_allowed",
+            "this MCP endpoint is sessionless: POST one JSON-RPC message per request",
+            { allow: "POST" },
+          );
+        let body: unknown;
+        try {
+          body = await readJsonBody(request, config.maxBodyBytes);
+        } catch (err) {
+          if (err instanceof QuiverError && err.code === "invalid_json")
+            return jsonAnswer(parseErrorAnswer(err.message));
+          throw err;
+        }
+        const info = requestInfo(request);
+        const acceptsStream = (request.headers.get("accept") ?? "").includes("text/event-stream");
+        return answerMaybeStreamed(
+          (notify) =>
+            answerHttp(
+              body,
+              request.headers,
+              {
+                caller,
+                // Read only when a tool reads its own signal (see routes-tools.ts).
+                signal: () => request.signal,
+                notify,
+                onTool: (name) => {
+                  info.tool = name;
+                },
+              },
+              services,
+            ),
+          acceptsStream,
+        );
+      },
+      { auth: "read", parse: "none" },
+    );
+}
+
+/** RFC 9728 metadata URL for /mcp (path-suffixed form), named in every 401 challenge. */
+export function resourceMetadataUrl(request: Request): string {
+  // String slicing, not new URL(): this runs on every request (hot path).
+  const url = request.url;
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  return `${pathStart === -1 ? url : url.slice(0, pathStart)}/.well-known/oauth-protected-resource/mcp`;
 }

@@ -1,56 +1,52 @@
-import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import { badRequest } from "../errors.ts";
 import type { OpenServices } from "../services.ts";
 import type { Caller } from "../store/tokens.ts";
-import { callTool } from "../tools/call.ts";
-import { claudeToolDefinitions, requireTool } from "../tools/registry.ts";
-import { authenticate } from "./auth.ts";
+import { callTool, type ToolCall } from "../tools/pipeline.ts";
+import type { AuthPlugin } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { requestInfo } from "./request-info.ts";
 import { presetHeaders } from "./response-headers.ts";
 
 /**
  * `GET /tools` (Claude definitions), `POST /tools/call` (the seed's dispatcher) and
- * `POST /tools/<name>` (typed route). Both POST routes answer the tool's result object
- * as JSON, and run through the same callTool as MCP does.
+ * `POST /tools/<name>` (typed route). Both POST routes translate the request into a tool
+ * call for the pipeline and answer the tool's result object as JSON. Every caller may
+ * reach them (scope "read"); the pipeline checks the tool's own scope.
  */
-export function toolRoutes(services: OpenServices) {
-  const { tokens, config } = services;
-  const definitions = { tools: claudeToolDefinitions() };
+export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
+  const { config } = services;
+  const definitions = { tools: services.tools.claudeDefinitions };
 
-  // Authenticate before reading the body: a stranger cannot make us buffer 32 MiB.
-  const who = (request: Request, extracted: string | undefined): Caller => {
-    const caller = authenticate(request, tokens, "read", { extracted });
-    requestInfo(request).token = caller.name;
-    return caller;
-  };
-
-  const run = (request: Request, caller: Caller, name: unknown, params: unknown) => {
-    const tool = requireTool(name);
-    requestInfo(request).tool = tool.name;
-    // The signal is a getter: reading `request.signal` makes Bun set up abort tracking for
-    // the connection (about 3% of a small call), and no tool needs it unless it reads it.
-    return callTool(tool, params, {
-      ...services,
+  const run = (
+    request: Request,
+    caller: Caller,
+    call: Pick<ToolCall, "name" | "params" | "readParams">,
+  ) =>
+    callTool(services, {
+      ...call,
       caller,
-      get signal() {
-        return request.signal;
+      // Reading `request.signal` makes Bun set up abort tracking for the connection (about
+      // 3% of a small call), so it is read only when the tool reads its own signal.
+      clientSignal: () => request.signal,
+      onTool: (tool) => {
+        requestInfo(request).tool = tool.name;
       },
     });
-  };
 
   return new Elysia({ name: "quiver/tools" })
-    .use(bearer())
-    .get("/tools", ({ request, bearer, set }) => {
-      who(request, bearer);
-      presetHeaders(request, set.headers);
-      return definitions;
-    })
+    .use(auth)
+    .get(
+      "/tools",
+      ({ request, set }) => {
+        presetHeaders(request, set.headers);
+        return definitions;
+      },
+      { auth: "read" },
+    )
     .post(
       "/tools/call",
-      async ({ request, bearer, set }) => {
-        const caller = who(request, bearer);
+      async ({ request, caller, set }) => {
         presetHeaders(request, set.headers);
         const body = await readJsonBody(request, config.maxBodyBytes);
         if (!body || typeof body !== "object" || Array.isArray(body))
@@ -71,18 +67,20 @@ export function toolRoutes(services: OpenServices) {
             "invalid_request",
             'body.name must be the tool name, e.g. {"name": "read_file", "parameters": {"path": "notes.md"}}',
           );
-        return run(request, caller, name, parameters);
+        return run(request, caller, { name, params: parameters });
       },
-      { parse: "none" },
+      { auth: "read", parse: "none" },
     )
     .post(
       "/tools/:name",
-      async ({ request, bearer, params, set }) => {
-        const caller = who(request, bearer);
+      ({ request, caller, params, set }) => {
         presetHeaders(request, set.headers);
-        requireTool(params.name); // 404 before reading a body for a tool that does not exist
-        return run(request, caller, params.name, await readJsonBody(request, config.maxBodyBytes));
+        // The body is read only once the tool exists and the caller may call it.
+        return run(request, caller, {
+          name: params.name,
+          readParams: () => readJsonBody(request, config.maxBodyBytes),
+        });
       },
-      { parse: "none" },
+      { auth: "read", parse: "none" },
     );
 }

@@ -30,7 +30,7 @@ export function startServer(
     // think for up to --tool-timeout, so the connection must outlive it (Bun's cap: 255 s).
     idleTimeout: Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10),
     routes: rawFileRoutes(handle),
-    fetch: (request) => handle(request), // not `handle` itself: Bun passes the server second
+    fetch: (request, server) => handle(request, { server }),
     error: () =>
       new Response(
         JSON.stringify({ error: { code: "internal_error", message: "internal error" } }),

@@ -119,9 +119,16 @@ export class FileStore {
 
   /**
    * Stores bytes under a logical path (already normalised by the caller). Resolves once
-   * the blob is fsynced and the row (and its search passages) committed.
+   * the blob is fsynced and the row (and its search passages) committed. When `signal`
+   * has fired by the time the row would commit (the call timed out, the client left),
+   * nothing is committed, the blob is collected, and the signal's reason is thrown.
    */
-  async put(path: string, source: ByteSource, maxBytes = Infinity): Promise<PutResult> {
+  async put(
+    path: string,
+    source: ByteSource,
+    maxBytes = Infinity,
+    signal?: AbortSignal,
+  ): Promise<PutResult> {
     // The text to index comes from the bytes the write read back from its own temp file:
     // reading the blob again by hash failed (500) when another writer had collected it.
     const indexes = (head: Uint8Array, size: number) =>
@@ -130,6 +137,11 @@ export class FileStore {
     try {
       const isText = looksLikeText(blob.head);
       const text = blob.bytes ? decodeText(blob.bytes) : undefined;
+      // commit() is synchronous: once past this check, no timer fires before the commit.
+      if (signal?.aborted) {
+        this.collect([blob.hash]);
+        throw signal.reason;
+      }
       return this.commit(path, blob, isText, text);
     } finally {
       blob.release();

@@ -6,7 +6,8 @@ import { notFound, QuiverError } from "../errors.ts";
  * Bearer tokens. Only SHA-256 digests are stored; a token is found by the digest of what
  * the caller presented, so no secret is ever compared byte by byte. The static
  * QUIVER_TOKEN is compared digest-to-digest with timingSafeEqual (equal lengths by
- * construction).
+ * construction). The store only stores and verifies: what a verified caller may do, and
+ * how often, is decided above it (the tool pipeline, the HTTP auth plugin).
  */
 export type Scope = "read" | "write" | "admin";
 export const SCOPES: readonly Scope[] = ["read", "write", "admin"];
@@ -14,19 +15,6 @@ export const SCOPES: readonly Scope[] = ["read", "write", "admin"];
 /** Scopes are ordered: admin can do what write can, write what read can. */
 export function scopeAllows(granted: Scope, needed: Scope): boolean {
   return SCOPES.indexOf(granted) >= SCOPES.indexOf(needed);
-}
-
-/** 403 insufficient_scope (RFC 6750 3.1) unless the caller's scope covers `needed`. */
-export function requireScope(caller: Caller, needed: Scope, what = "this"): void {
-  if (!scopeAllows(caller.scope, needed))
-    throw new QuiverError(
-      403,
-      "insufficient_scope",
-      `${what} needs a token with scope "${needed}"; yours has "${caller.scope}"`,
-      {
-        "WWW-Authenticate": `Bearer realm="quiver", error="insufficient_scope", scope="${needed}"`,
-      },
-    );
 }
 
 export interface Caller {
@@ -61,14 +49,7 @@ export function newSecret(): string {
   return `qv_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
 }
 
-/** Something that refuses a caller who asks too often (throws a 429 QuiverError). */
-export interface CallerLimiter {
-  take(key: string): void;
-}
-
 export class TokenStore {
-  /** Applied by the HTTP layer after every successful authentication. */
-  limiter?: CallerLimiter;
   private readonly staticDigest?: Buffer;
   private readonly byHash: Statement<TokenRow, [string]>;
 

@@ -4,25 +4,38 @@ import type { FileStore } from "../store/files.ts";
 import type { JobQueue } from "../store/jobs.ts";
 import type { SearchIndex } from "../store/search.ts";
 import type { Caller, Scope } from "../store/tokens.ts";
+import type { ToolRegistry } from "./registry.ts";
 
 /**
- * What a tool handler may use. Handlers never see HTTP or JSON-RPC objects, so tests call
- * them directly and every transport (REST, MCP over HTTP, MCP over stdio) shares them.
- * Later features (search index, job queue) add their service here.
+ * What a tool handler may use. Handlers never see HTTP or JSON-RPC objects, so every
+ * transport (REST, MCP over HTTP and stdio, the CLI) shares them through the pipeline.
  */
 export interface Services {
   config: Config;
   files: FileStore;
   index: SearchIndex;
   jobs: JobQueue;
+  /** The tools the pipeline may run. */
+  tools: ToolRegistry;
 }
+
+/** Reports progress of long work (MCP `notifications/progress`). */
+export type ProgressReporter = (done: number, total?: number, message?: string) => void;
 
 export interface ToolContext extends Services {
   caller: Caller;
-  /** Aborted when the client goes away or the call times out. */
-  signal?: AbortSignal;
-  /** Reports progress of long work (MCP `notifications/progress`). */
-  progress?: (done: number, total?: number, message?: string) => void;
+  /**
+   * Fires when the client goes away or the tool timeout passes; its reason is the
+   * QuiverError the call answers with. Write tools hand it to the store, which checks it
+   * just before it commits: a call that timed out never takes effect afterwards.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * When the tool timeout passes, on the `performance.now()` clock. No timer fires while
+   * synchronous work runs, so such work checks this itself (e.g. a query's progress handler).
+   */
+  readonly deadline: number;
+  progress?: ProgressReporter;
 }
 
 /** MCP tool annotations (hints for clients; also shown to Claude in descriptions). */
@@ -41,7 +54,10 @@ export interface ToolDefinition<I extends TObject = TObject, O extends TSchema =
   /** What the tool does and what it returns: Claude reads this to choose the tool. */
   description: string;
   input: I;
-  /** When declared, MCP results carry `structuredContent` that validates against it. */
+  /**
+   * When declared, every result is checked against it (a mismatch is a bug: 500) and MCP
+   * results carry it as `structuredContent`.
+   */
   output?: O;
   annotations?: ToolAnnotations;
   /** The token scope a caller needs. */

@@ -1,33 +1,42 @@
-import type { TObject } from "@sinclair/typebox";
+import type { TObject, TSchema } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value, type ValueError, ValueErrorType } from "@sinclair/typebox/value";
-import { badRequest } from "../errors.ts";
+import { badRequest, internalError } from "../errors.ts";
 import type { AnyTool } from "./define.ts";
 
 /**
- * Checks tool parameters against the tool's input schema — the same check for every
- * transport. Defaults from the schema are filled in; the first problem is reported with
- * the field it concerns ("parameters.limit: Expected integer").
+ * Tool parameters checked against the tool's input schema, and results against its
+ * output schema when it declares one — the same checks for every transport, compiled
+ * once per schema.
  */
 interface Compiled {
-  check: TypeCheck<TObject>;
+  check: TypeCheck<TSchema>;
   /** Only schemas that declare defaults pay for cloning and filling them in. */
   hasDefaults: boolean;
 }
-const compiled = new WeakMap<TObject, Compiled>();
+const compiled = new WeakMap<TSchema, Compiled>();
 
+function compile(schema: TSchema): Compiled {
+  let entry = compiled.get(schema);
+  if (!entry) {
+    entry = {
+      check: TypeCompiler.Compile(schema),
+      hasDefaults: JSON.stringify(schema).includes('"default":'),
+    };
+    compiled.set(schema, entry);
+  }
+  return entry;
+}
+
+/**
+ * Defaults from the schema are filled in; the first problem is reported with the field it
+ * concerns ("parameters.limit: Expected integer").
+ */
 export function validateParameters(tool: AnyTool, params: unknown): Record<string, unknown> {
   if (params === undefined || params === null) params = {};
   if (typeof params !== "object" || Array.isArray(params))
     throw badRequest("invalid_parameters", `parameters for "${tool.name}" must be a JSON object`);
-  let entry = compiled.get(tool.input);
-  if (!entry) {
-    entry = {
-      check: TypeCompiler.Compile(tool.input),
-      hasDefaults: JSON.stringify(tool.input).includes('"default":'),
-    };
-    compiled.set(tool.input, entry);
-  }
+  const entry = compile(tool.input as TObject);
   const candidate = entry.hasDefaults ? Value.Default(tool.input, structuredClone(params)) : params;
   if (entry.check.Check(candidate)) return candidate as Record<string, unknown>;
   const first = entry.check.Errors(candidate).First()!;
@@ -54,4 +63,16 @@ function explain(error: ValueError, tool: AnyTool): string {
 function preview(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/** A result that does not match the declared output schema is quiver's bug, not the caller's. */
+export function validateResult(tool: AnyTool, value: unknown): void {
+  if (!tool.output) return;
+  const { check } = compile(tool.output);
+  if (check.Check(value)) return;
+  const first = check.Errors(value).First();
+  throw internalError(
+    `internal error: "${tool.name}" produced a result that does not match its output schema`,
+    new Error(`output ${first?.path || "/"}: ${first?.message ?? "invalid"}`),
+  );
 }

@@ -32,7 +32,7 @@ export const writeFile = defineTool({
     openWorldHint: false,
   },
   scope: "write",
-  async run({ path, content, encoding = "utf8" }, { files, config }) {
+  async run({ path, content, encoding = "utf8" }, { files, config, signal }) {
     const logical = normalizePath(path);
     let bytes: Uint8Array;
     if (encoding === "base64") {
@@ -42,7 +42,7 @@ export const writeFile = defineTool({
     } else {
       bytes = new TextEncoder().encode(content);
     }
-    const { file, created } = await files.put(logical, [bytes], config.maxBodyBytes);
+    const { file, created } = await files.put(logical, [bytes], config.maxBodyBytes, signal);
     return { path: file.path, size: file.size, sha256: file.sha256, created };
   },
 });

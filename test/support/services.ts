@@ -5,7 +5,8 @@ import { type Config, loadConfig } from "../../src/config.ts";
 import { createHandler, type Handler } from "../../src/server/handler.ts";
 import { type OpenServices, openServices } from "../../src/services.ts";
 import type { Caller, Scope } from "../../src/store/tokens.ts";
-import type { ToolContext } from "../../src/tools/define.ts";
+import type { AnyTool, Services } from "../../src/tools/define.ts";
+import { callTool } from "../../src/tools/pipeline.ts";
 
 export const STATIC_TOKEN = "test-static-token-0123456789abcdef";
 
@@ -55,9 +56,11 @@ export function testServer(overrides: Partial<Config> = {}): TestServer {
   };
 }
 
-export function toolContext(services: OpenServices, scope: Scope = "admin"): ToolContext {
+/** Calls tools through the pipeline, as a caller with `scope` (no transport). */
+export function toolCaller(services: Services, scope: Scope = "admin") {
   const caller: Caller = { id: "test", name: "test", scope };
-  return { ...services, caller };
+  return (tool: AnyTool | string, params: unknown): Promise<any> =>
+    callTool(services, { name: typeof tool === "string" ? tool : tool.name, params, caller });
 }
 
 export interface Call {

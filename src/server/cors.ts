@@ -10,17 +10,6 @@ const ALLOW_HEADERS =
   "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
 const EXPOSE_HEADERS = "www-authenticate, x-request-id";
 
-function allowedOrigin(request: Request, policy: OriginPolicy): string | undefined {
-  const origin = request.headers.get("origin");
-  if (origin === null) return undefined;
-  try {
-    checkOriginAndHost(request.headers, policy);
-    return origin;
-  } catch {
-    return undefined;
-  }
-}
-
 export function preflight(): Response {
   return new Response(null, {
     status: 204,
@@ -32,12 +21,19 @@ export function preflight(): Response {
   });
 }
 
-export function withCors(request: Request, response: Response, policy: OriginPolicy): Response {
-  const origin = allowedOrigin(request, policy);
-  if (origin) {
-    response.headers.set("access-control-allow-origin", origin);
-    response.headers.set("access-control-expose-headers", EXPOSE_HEADERS);
-    response.headers.append("vary", "Origin");
-  }
-  return response;
+/**
+ * Checks Origin and Host (403 otherwise) and, for a request from an allowed browser
+ * origin, adds the CORS headers to what the response will carry.
+ */
+export function guardOrigin(
+  headers: Headers,
+  policy: OriginPolicy,
+  responseHeaders: Record<string, string | number>,
+): void {
+  checkOriginAndHost(headers, policy);
+  const origin = headers.get("origin");
+  if (origin === null) return;
+  responseHeaders["access-control-allow-origin"] = origin;
+  responseHeaders["access-control-expose-headers"] = EXPOSE_HEADERS;
+  responseHeaders.vary = "Origin";
 }

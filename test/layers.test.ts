@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+// The layout's arrows (see src/ and the design notes): data flows down, never back up, and
+// the tool pipeline is the only place tools are looked up. Read from the sources, so a
+// shortcut fails here the day it is written.
+const SRC = join(import.meta.dir, "..", "src");
+const transpiler = new Bun.Transpiler({ loader: "ts" });
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sources(join(dir, e.name))
+      : e.name.endsWith(".ts")
+        ? [join(dir, e.name)]
+        : [],
+  );
+}
+const files = sources(SRC).map((path) => {
+  const text = readFileSync(path, "utf8");
+  const imports = transpiler
+    .scan(text)
+    .imports.map((i) => i.path)
+    .filter((p) => p.startsWith("."))
+    .map((p) => relative(SRC, resolve(dirname(path), p)));
+  return { name: relative(SRC, path), text, imports };
+});
+const under = (prefix: string) => files.filter((f) => f.name.startsWith(prefix));
+
+describe("layers", () => {
+  test("the files this test reads are there", () => {
+    expect(under("mcp/").length).toBeGreaterThan(3);
+    expect(under("mcp/protocol.ts")[0]!.imports).toContain("tools/pipeline.ts");
+  });
+
+  test.each([
+    ["mcp/", ["server/", "cli/"]],
+    ["tools/", ["server/", "mcp/", "cli/"]],
+    ["store/", ["server/", "mcp/", "tools/", "cli/", "importer/", "jobs/"]],
+  ])("src/%s imports nothing from %p", (layer, forbidden) => {
+    const arrows = under(layer).flatMap((f) =>
+      f.imports
+        .filter((i) => forbidden.some((p) => i.startsWith(p)))
+        .map((i) => `${f.name} → ${i}`),
+    );
+    expect(arrows).toEqual([]);
+  });
+
+  test("only the pipeline looks tools up by name", () => {
+    const lookups = files.filter((f) => /\btools\.find\(/.test(f.text)).map((f) => f.name);
+    expect(lookups).toEqual(["tools/pipeline.ts"]);
+  });
+
+  test("tool scopes are checked only by the pipeline (routes' scopes by the auth plugin)", () => {
+    const checks = files.filter((f) => /\bscopeAllows\(/.test(f.text)).map((f) => f.name);
+    expect(checks.sort()).toEqual(["server/auth.ts", "store/tokens.ts", "tools/pipeline.ts"]);
+  });
+
+  test("the tool list is typed without casts", () => {
+    expect(under("tools/registry.ts")[0]!.text).not.toContain("as unknown as");
+  });
+});
