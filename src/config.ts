@@ -17,6 +17,8 @@ export interface Config {
   allowedOrigins: string[];
   /** Directories under which `import_path` may read (none by default). */
   importRoots: string[];
+  /** Imported files larger than this are skipped (import_path and quiver index). */
+  maxImportFileBytes: number;
   /** Requests per second per token (bursts of 10×); 0 = unlimited. */
   rateLimit: number;
   /** A tool call running longer than this answers 504 (the work may still finish). */
@@ -31,6 +33,8 @@ export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_DATA_DIR = "quiver-data";
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Large files are streamed, never held whole: the limit bounds time and disk, not memory. */
+export const DEFAULT_MAX_IMPORT_FILE_BYTES = 1024 * 1024 * 1024;
 
 export class ConfigError extends Error {}
 
@@ -41,6 +45,7 @@ export interface ConfigFlags {
   "max-body"?: string;
   "allow-origin"?: string[];
   "import-root"?: string[];
+  "max-import-file"?: string;
   "job-retention"?: string;
   "rate-limit"?: string;
   "tool-timeout"?: string;
@@ -64,6 +69,10 @@ export function loadConfig(
 
   const maxText = flags["max-body"] ?? env.QUIVER_MAX_BODY;
   const maxBodyBytes = maxText === undefined ? DEFAULT_MAX_BODY_BYTES : parseSize(maxText);
+
+  const importMaxText = flags["max-import-file"] ?? env.QUIVER_MAX_IMPORT_FILE;
+  const maxImportFileBytes =
+    importMaxText === undefined ? DEFAULT_MAX_IMPORT_FILE_BYTES : parseSize(importMaxText);
 
   const staticToken = env.QUIVER_TOKEN?.trim() || undefined;
   if (staticToken !== undefined && staticToken.length < 16)
@@ -108,6 +117,7 @@ export function loadConfig(
     maxBodyBytes,
     allowedOrigins: list(flags["allow-origin"], env.QUIVER_ALLOWED_ORIGINS),
     importRoots: list(flags["import-root"], env.QUIVER_IMPORT_ROOTS).map((p) => resolve(cwd, p)),
+    maxImportFileBytes,
     jobRetentionMs: Number(retention[1]) * unitMs,
     rateLimit: Number(rateText),
     toolTimeoutMs: Number(timeoutText) * 1000,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startPreparer } from "../src/importer/batch-preparer.ts";
 import { importTree } from "../src/importer/import-tree.ts";
@@ -79,7 +79,11 @@ describe("import on a worker thread", () => {
 
   test("the worker path starts (from source) and prepares what the main thread would", async () => {
     const s = server();
-    const preparer = await startPreparer(s.services.files.blobs, { concurrency: 4, index: true });
+    const preparer = await startPreparer(s.services.files.blobs, {
+      concurrency: 4,
+      index: true,
+      maxFileBytes: 1 << 30,
+    });
     try {
       expect(preparer.where).toBe("worker");
     } finally {
@@ -204,13 +208,15 @@ describe("import on a worker thread", () => {
       const preparer = await startPreparer(s.services.files.blobs, {
         concurrency: 2,
         index: true,
+        maxFileBytes: 1 << 30,
         workerUrl,
       });
       try {
         expect(preparer.where).toBe("thread");
         const src = join(bad, "in.txt");
         writeFileSync(src, "fallback text\n");
-        const [p] = await preparer.prepare([{ abs: src, size: 14, path: "x/in.txt" }]);
+        const { dev, ino } = statSync(src);
+        const [p] = await preparer.prepare([{ abs: src, size: 14, dev, ino, path: "x/in.txt" }]);
         expect(p).toMatchObject({
           kind: "write",
           entry: {
@@ -231,6 +237,8 @@ describe("prepared batches on the wire", () => {
     const items: PrepareItem[] = ["a", "b", "c", "d", "e"].map((n) => ({
       abs: `/x/${n}`,
       size: 1,
+      dev: 1,
+      ino: 1,
       path: `p/${n}`,
     }));
     const prepared: Prepared[] = [

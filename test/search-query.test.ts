@@ -36,7 +36,10 @@ describe("parseQuery: the query language", () => {
     expect(m("((a")).toBe('"a"');
   });
   test("path: filters are taken out of the expression and normalised", () => {
-    expect(parseQuery("path:docs/ install")).toEqual({ match: '"install"', paths: ["docs/"] });
+    expect(parseQuery("path:docs/ install")).toMatchObject({
+      match: '"install"',
+      paths: ["docs/"],
+    });
     expect(parseQuery('path:"my docs/" x').paths).toEqual(["my docs/"]);
     expect(() => parseQuery("path:../x y")).toThrow();
   });

@@ -27,6 +27,7 @@ export const serverOptions = {
   "max-body": { type: "string" },
   "allow-origin": { type: "string", multiple: true },
   "import-root": { type: "string", multiple: true },
+  "max-import-file": { type: "string" },
   "job-retention": { type: "string" },
   "rate-limit": { type: "string" },
   "tool-timeout": { type: "string" },

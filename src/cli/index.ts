@@ -10,6 +10,8 @@ Imports a directory tree into the store; text files become searchable (quiver se
   --sync             also remove stored files under the prefix that are gone from DIR
                      (without --prefix: every stored file that is not in DIR)
   --include-hidden   import hidden files and directories (.name); .git and node_modules never are
+  --max-import-file SIZE  skip files larger than this, e.g. 100MiB (default 1GiB;
+                     env QUIVER_MAX_IMPORT_FILE)
   --json             print the summary as JSON
 Incremental: files whose content is unchanged are skipped (content hash). Symbolic links
 are never followed. Safe to run while a server uses the same data directory.`;
@@ -22,13 +24,15 @@ export async function indexCommand(argv: string[]): Promise<number> {
       prefix: { type: "string" },
       sync: { type: "boolean" },
       "include-hidden": { type: "boolean" },
+      "max-import-file": { type: "string" },
       json: { type: "boolean" },
     },
     true,
   );
   if (positionals.length !== 1)
     throw new UsageError(`index needs exactly one directory\n\n${indexHelp}`);
-  const services = openServices(loadConfig({ data: values.data }), { create: true });
+  const config = loadConfig({ data: values.data, "max-import-file": values["max-import-file"] });
+  const services = openServices(config, { create: true });
   const controller = new AbortController();
   // Ctrl-C: finish the batch in flight (it commits), then stop; nothing half-written.
   const onSigint = () => controller.abort();
@@ -39,6 +43,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
       prefix: values.prefix,
       sync: values.sync,
       includeHidden: values["include-hidden"],
+      maxFileBytes: config.maxImportFileBytes,
       signal: controller.signal,
       onProgress: progressReporter(process.stderr),
     });

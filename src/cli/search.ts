@@ -5,7 +5,7 @@ import { dataOptions, parse, UsageError } from "./args.ts";
 export const searchHelp = `quiver search QUERY [--limit N] [--offset N] [--prefix P/] [--data DIR] [--json]
 
 Searches the stored text files (same query language as the search tool):
-  words (all must match)  "exact phrase"  prefix*  AND / OR / NOT  ( )  path:docs/`;
+  words or a question (ranked by how many match)  "exact phrase"  prefix*  AND / OR / NOT  ( )  path:docs/`;
 
 export function searchCommand(argv: string[]): number {
   const { values, positionals } = parse(

@@ -13,6 +13,7 @@ Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
   --max-body SIZE   largest request body, e.g. 32MiB (env QUIVER_MAX_BODY)
   --allow-origin U  extra Origin allowed on /mcp (env QUIVER_ALLOWED_ORIGINS, comma-separated)
   --import-root DIR directory import_path may read (env QUIVER_IMPORT_ROOTS)
+  --max-import-file SIZE  import_path skips larger files (default 1GiB; env QUIVER_MAX_IMPORT_FILE)
   --rate-limit N    requests per second per token, bursts of 10x (env QUIVER_RATE_LIMIT, default 100, 0 = off)
   --tool-timeout S  seconds before a tool call answers 504 (env QUIVER_TOOL_TIMEOUT, default 60)
   --job-retention T how long finished jobs are kept, e.g. 7d, 12h (env QUIVER_JOB_RETENTION)

@@ -131,6 +131,7 @@ async function startWorker(
           items,
           concurrency: opts.concurrency,
           index: opts.index,
+          maxFileBytes: opts.maxFileBytes,
           blocking: true,
         };
         worker.postMessage(req);

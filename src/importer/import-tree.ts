@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
+import { DEFAULT_MAX_IMPORT_FILE_BYTES } from "../config.ts";
 import { badRequest } from "../errors.ts";
 import { BlobsGone, type CommitEntry, type FileStore, type PutResult } from "../store/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
@@ -39,6 +40,13 @@ export interface ImportOptions {
   batchBytes?: number;
   /** Files read and written concurrently within a batch. */
   concurrency?: number;
+  /** Files larger than this are skipped (default DEFAULT_MAX_IMPORT_FILE_BYTES, 1 GiB). */
+  maxFileBytes?: number;
+  /**
+   * The root's real path as checked against --import-root (import_path jobs): the walk
+   * refuses a root that resolves elsewhere by the time it is opened.
+   */
+  rootReal?: string;
   /**
    * false: prepare files in the main thread instead of on a worker thread (the fallback
    * when no worker starts; tests compare the two).
@@ -104,6 +112,8 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
     concurrency,
     index: files.indexer !== undefined,
     worker: opts.worker,
+    maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_IMPORT_FILE_BYTES,
+    signal: opts.signal,
   });
   try {
     return await importWalked(files, opts, root, prefix, batchFiles, batchBytes, starting, started);
@@ -122,7 +132,7 @@ async function importWalked(
   starting: Promise<BatchPreparer>,
   started: number,
 ): Promise<ImportSummary> {
-  const walked = walkTree(root, opts.includeHidden ?? false);
+  const walked = walkTree(root, opts.includeHidden ?? false, opts.rootReal);
   const skippedAll: Skipped[] = [...walked.skipped];
   const existing = files.hashesUnder(prefix);
   const seen = new Set<string>();
@@ -192,7 +202,14 @@ async function importWalked(
     ) {
       const { file, path } = todo[i++]!;
       bytes += file.size;
-      batch.push({ abs: file.abs, size: file.size, path, storedHash: existing.get(path) });
+      batch.push({
+        abs: file.abs,
+        size: file.size,
+        dev: file.dev,
+        ino: file.ino,
+        path,
+        storedHash: existing.get(path),
+      });
       rel.push(file.rel);
     }
     batches.push(batch);
@@ -224,6 +241,8 @@ async function importWalked(
         {
           concurrency: opts.concurrency ?? 16,
           index: files.indexer !== undefined,
+          maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_IMPORT_FILE_BYTES,
+          signal: opts.signal,
         },
       );
       const rewritten = new Map(

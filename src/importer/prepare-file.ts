@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { QuiverError } from "../errors.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import { looksLikeText } from "../store/content.ts";
 import type { CommitEntry } from "../store/files.ts";
 import { MAX_INDEXED_TEXT_BYTES } from "../store/files.ts";
 import { passagesForIndex } from "../store/index-passages.ts";
+import { ChangedWhileRead, openWalked, readAll, readAllSync, readChunks } from "./open-file.ts";
 
 /**
  * The per-file work of an import that does not touch the database: read, hash, sniff,
@@ -13,10 +14,15 @@ import { passagesForIndex } from "../store/index-passages.ts";
  * worker could be started; either way it gives the same results.
  */
 
-/** One file to prepare: where it is, its logical path, and the hash stored there now. */
+/**
+ * One file to prepare: where it is and what it was when walked (device, inode: the file
+ * read must be that one), its logical path, and the hash stored there now.
+ */
 export interface PrepareItem {
   abs: string;
   size: number;
+  dev: number;
+  ino: number;
   path: string;
   storedHash?: string;
 }
@@ -37,6 +43,10 @@ export interface PrepareOptions {
    * per-file fsyncs one at a time would be far slower than concurrent ones.
    */
   blocking?: boolean;
+  /** Files larger than this (on the open descriptor) are skipped. */
+  maxFileBytes: number;
+  /** Stops reading files (in-thread preparation only): they are skipped as canceled. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -52,7 +62,7 @@ export async function prepareBatch(
   const dirs = new Set<string>();
   const blocking = opts.blocking === true && blobs.canWriteBytesSync();
   const prepared = await mapConcurrent(items, blocking ? 1 : opts.concurrency, (item) =>
-    prepareFile(blobs, item, dirs, opts.index, blocking),
+    prepareFile(blobs, item, dirs, opts, blocking),
   );
   await blobs.syncDirs(dirs);
   return prepared;
@@ -63,17 +73,21 @@ async function prepareFile(
   blobs: BlobStore,
   item: PrepareItem,
   dirs: Set<string>,
-  index: boolean,
+  opts: PrepareOptions,
   blocking: boolean,
 ): Promise<Prepared> {
+  const { signal } = opts;
+  if (signal?.aborted) return { kind: "skipped", reason: "import canceled before this file" };
+  const opened = openWalked(item, opts.maxFileBytes);
+  if ("skipped" in opened) return { kind: "skipped", reason: opened.skipped };
+  const { fd, size } = opened;
   try {
-    const source = Bun.file(item.abs);
-    if (item.size > MAX_INDEXED_TEXT_BYTES) {
+    if (size > MAX_INDEXED_TEXT_BYTES) {
       // Too big to hold in memory or to index: hash and store by streaming.
       const hasher = new Bun.CryptoHasher("sha256");
-      for await (const chunk of source.stream()) hasher.update(chunk);
+      for await (const chunk of readChunks(fd, size, signal)) hasher.update(chunk);
       if (hasher.digest("hex") === item.storedHash) return { kind: "unchanged" };
-      const blob = await blobs.write(source.stream(), Infinity, dirs);
+      const blob = await blobs.write(readChunks(fd, size, signal), Infinity, dirs);
       return {
         kind: "write",
         entry: {
@@ -84,7 +98,7 @@ async function prepareFile(
         },
       };
     }
-    const bytes = blocking ? readFileSync(item.abs) : await source.bytes();
+    const bytes = blocking ? readAllSync(fd, size) : await readAll(fd, size, signal);
     if (
       item.storedHash !== undefined &&
       Bun.CryptoHasher.hash("sha256", bytes, "hex") === item.storedHash
@@ -93,9 +107,12 @@ async function prepareFile(
     const blob = blocking ? blobs.writeBytesSync(bytes, dirs) : await blobs.writeBytes(bytes, dirs);
     const isText = looksLikeText(blob.head);
     const entry: CommitEntry = { path: item.path, hash: blob.hash, size: blob.size, isText };
-    if (isText && index) entry.passages = passagesForIndex(utf8(bytes));
+    if (isText && opts.index) entry.passages = passagesForIndex(utf8(bytes));
     return { kind: "write", entry };
   } catch (err) {
+    if (signal?.aborted) return { kind: "skipped", reason: "import canceled while reading" };
+    if (err instanceof ChangedWhileRead)
+      return { kind: "skipped", reason: `changed size while being read (${err.message})` };
     // A full disk stops the import (as ENOSPC does); other refusals skip the file.
     if (err instanceof QuiverError && err.status !== 507)
       return { kind: "skipped", reason: err.message };
@@ -103,6 +120,8 @@ async function prepareFile(
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOSPC" || code === "EDQUOT" || code === "EROFS") throw err;
     return { kind: "skipped", reason: `unreadable (${code ?? (err as Error).message})` };
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -14,6 +14,8 @@ export const importJob: JobKind = {
     const root = resolveImportPath(String(params.path), ctx.services.config.importRoots);
     const summary = await importTree(ctx.services.files, {
       root,
+      rootReal: root,
+      maxFileBytes: ctx.services.config.maxImportFileBytes,
       prefix: typeof params.prefix === "string" ? params.prefix : undefined,
       sync: params.sync === true,
       signal: ctx.signal,

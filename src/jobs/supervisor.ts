@@ -29,6 +29,8 @@ export function workerArgs(config: Config): string[] {
     "--job-retention",
     `${config.jobRetentionMs}ms`,
     ...config.importRoots.flatMap((root) => ["--import-root", root]),
+    "--max-import-file",
+    String(config.maxImportFileBytes),
   ];
 }
 

@@ -35,21 +35,37 @@ export async function runOneJob(
   const job = jobs.claim(owner, leaseMs);
   if (!job) return undefined;
   const kind = opts.kinds.find((k) => k.kind === job.kind);
-  const signal = opts.signal ?? new AbortController().signal;
+  const shutdown = opts.signal ?? new AbortController().signal;
+  // The job's own signal: aborted on shutdown, and on a cancel seen by the watch below, so
+  // work waiting between checkpoints (a long file read in an import) stops too.
+  const stop = new AbortController();
+  const onShutdown = () => stop.abort(new JobStopped("shutdown"));
+  if (shutdown.aborted) onShutdown();
+  else shutdown.addEventListener("abort", onShutdown, { once: true });
+  const signal = stop.signal;
   let lastBeat = 0;
   let done = 0;
   let total: number | null = null;
+  let lastMessage: string | undefined;
   const checkpoint = (d: number, t?: number | null, message?: string) => {
     done = d;
     if (t !== undefined) total = t;
-    if (signal.aborted) throw new JobStopped("shutdown");
+    if (message !== undefined) lastMessage = message;
+    if (signal.aborted) throw stoppedBy(signal);
     const now = Date.now();
     if (now - lastBeat < HEARTBEAT_EVERY_MS) return;
     lastBeat = now;
-    const state = jobs.heartbeat(job.id, owner, leaseMs, done, total, message);
+    const state = jobs.heartbeat(job.id, owner, leaseMs, done, total, lastMessage);
     if (state === "cancel") throw new JobStopped("canceled");
     if (state === "lost") throw new JobStopped("lost");
   };
+  // Between checkpoints, the lease is renewed and a cancel noticed on a timer.
+  const watch = setInterval(() => {
+    if (signal.aborted) return;
+    const state = jobs.heartbeat(job.id, owner, leaseMs, done, total, lastMessage);
+    if (state === "cancel") stop.abort(new JobStopped("canceled"));
+    if (state === "lost") stop.abort(new JobStopped("lost"));
+  }, HEARTBEAT_EVERY_MS * 2);
   try {
     if (!kind) throw new Error(`unknown job kind "${job.kind}"`);
     logInfo("job started", { job: job.id, kind: job.kind, attempt: job.attempts });
@@ -67,7 +83,10 @@ export async function runOneJob(
     jobs.heartbeat(job.id, owner, leaseMs, done, total);
     jobs.finish(job.id, owner, { status: "succeeded", result });
     logInfo("job succeeded", { job: job.id, kind: job.kind });
-  } catch (err) {
+  } catch (thrown) {
+    // Work interrupted through the signal ends with whatever it throws (an AbortError):
+    // the reason it was stopped is what counts.
+    const err = signal.aborted ? stoppedBy(signal) : thrown;
     if (err instanceof JobStopped) {
       if (err.reason === "canceled") {
         jobs.finish(job.id, owner, { status: "canceled" });
@@ -92,8 +111,15 @@ export async function runOneJob(
       next: status,
       error: message,
     });
+  } finally {
+    clearInterval(watch);
+    shutdown.removeEventListener("abort", onShutdown);
   }
   return job.id;
+}
+
+function stoppedBy(signal: AbortSignal): JobStopped {
+  return signal.reason instanceof JobStopped ? signal.reason : new JobStopped("shutdown");
 }
 
 /** The worker loop: until `signal` aborts. */

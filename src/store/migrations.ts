@@ -77,7 +77,24 @@ export const migrations: string[] = [
   CREATE TABLE search_backfill (file_id INTEGER PRIMARY KEY);
   INSERT INTO search_backfill (file_id) SELECT id FROM files WHERE is_text = 1;
   `,
-  // 4: token names are unique among active tokens, so a name in the access log or in
+  // 4: ranked search for questions (issue 14). `passages_stem` scores each passage on four
+  // fields — its file's path and title, the section headings above it, its body — with
+  // English Porter stemming (sorting finds sort). It is contentless: the body text stays
+  // stored once, in passages_fts, which also keeps serving exact, prefix* and operator
+  // queries unstemmed (porter cannot take a prefix: `decorat*` would miss "decorator",
+  // indexed as "decor"). contentless_delete lets a file's rows be deleted by rowid.
+  // Every text file is listed for SearchIndex.backfill, which re-indexes it at the next
+  // open, with progress (nothing stored is deleted: passages are derived from the files).
+  `
+  CREATE VIRTUAL TABLE passages_stem USING fts5(
+    path, title, headings, body,
+    content = '', contentless_delete = 1,
+    tokenize = "porter unicode61 remove_diacritics 2 categories 'L* N* Co Mn Mc'"
+  );
+  CREATE VIRTUAL TABLE passages_stem_vocab USING fts5vocab(passages_stem, 'row');
+  INSERT OR IGNORE INTO search_backfill (file_id) SELECT id FROM files WHERE is_text = 1;
+  `,
+  // 5: token names are unique among active tokens, so a name in the access log or in
   // `quiver token list` means one token (a revoked token's name may be reused: rotation).
   // Stores made before this may hold active duplicates: the oldest keeps its name, each
   // later one becomes "name (tok_…)" — unique, since ids are — and keeps working.

@@ -7,7 +7,9 @@ import { hasTokens, segmentText } from "./search-text.ts";
  * ourselves — user text never reaches MATCH unquoted (raw `c++`, `"best`, `(` or `AND`
  * are FTS5 syntax errors, `title:x` a column filter).
  *
- *   words          all must match (implicit AND), ranked by BM25
+ *   words          plain words (no operator, no parentheses anywhere): ranked by how many
+ *                  of the meaningful ones a passage matches and how well (search.ts);
+ *                  with an operator anywhere, words side by side must all match
  *   "a phrase"     consecutive words; an unterminated quote runs to the end
  *   prefix*        words starting with prefix (also "a phrase"*)
  *   AND OR NOT ()  upper-case operators and grouping; NOT is binary: `a NOT b`
@@ -18,13 +20,33 @@ import { hasTokens, segmentText } from "./search-text.ts";
  * in the indexed text. The result is always a valid expression, or a 400.
  */
 export interface ParsedQuery {
-  /** FTS5 MATCH expression. */
+  /** FTS5 MATCH expression, every term required unless an operator says otherwise. */
   match: string;
+  /**
+   * The terms of a query without operators or parentheses, in order: such a query is
+   * ranked by how many of them match rather than requiring all (SearchIndex).
+   */
+  words?: QueryWord[];
   /** Path prefixes from `path:` terms; a result must start with every one. */
   paths: string[];
 }
 
+export interface QueryWord {
+  /** The term as typed (a phrase's inner text). */
+  text: string;
+  /** The same term as an FTS5 string, quoted (and with `*` when a prefix). */
+  fts: string;
+  prefix: boolean;
+  quoted: boolean;
+}
+
 export const MAX_QUERY_TERMS = 64;
+/**
+ * A prefix term costs every indexed word it starts: `t*` is thousands of words. Each
+ * prefix needs this many letters or digits, and a query may hold only so many of them.
+ */
+export const MIN_PREFIX_CHARS = 2;
+export const MAX_PREFIX_TERMS = 8;
 /** FTS5's parser has a bounded stack: deeper grouping is flattened. */
 const MAX_DEPTH = 10;
 
@@ -50,8 +72,37 @@ export function parseQuery(query: string): ParsedQuery {
     );
   if (terms > MAX_QUERY_TERMS)
     throw badRequest("invalid_query", `query has ${terms} terms; the limit is ${MAX_QUERY_TERMS}`);
+  checkPrefixes(toks);
   const parser = new Parser(toks);
-  return { match: parser.expr(), paths };
+  const match = parser.expr();
+  if (!toks.every((t) => t.k === "term")) return { match, paths };
+  const words = toks.map((t) => {
+    const term = t as Extract<Tok, { k: "term" }>;
+    return {
+      text: term.text,
+      fts: quote(term.text) + (term.prefix ? "*" : ""),
+      prefix: term.prefix,
+      quoted: term.quoted,
+    };
+  });
+  return { match, paths, words };
+}
+
+function checkPrefixes(toks: Tok[]): void {
+  const prefixes = toks.filter((t) => t.k === "term" && t.prefix) as { text: string }[];
+  if (prefixes.length > MAX_PREFIX_TERMS)
+    throw badRequest(
+      "invalid_query",
+      `query has ${prefixes.length} prefix* terms; the limit is ${MAX_PREFIX_TERMS}`,
+    );
+  for (const p of prefixes) {
+    const chars = p.text.match(/[\p{L}\p{N}]/gu)?.length ?? 0;
+    if (chars < MIN_PREFIX_CHARS)
+      throw badRequest(
+        "invalid_query",
+        `prefix "${p.text}*" is too short: a prefix needs at least ${MIN_PREFIX_CHARS} letters or digits`,
+      );
+  }
 }
 
 function lex(q: string, paths: string[]): Tok[] {

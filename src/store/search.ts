@@ -1,13 +1,17 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest } from "../errors.ts";
-import { logError } from "../log.ts";
+import { logError, logInfo } from "../log.ts";
 import type { Passage } from "./chunk.ts";
 import { decodeText } from "./content.ts";
 import type { FileIndexer } from "./files.ts";
 import { passagesForIndex } from "./index-passages.ts";
+import { passageFields } from "./passage-fields.ts";
 import { normalizePrefix } from "./paths.ts";
 import { parseQuery } from "./query.ts";
+import { planPlain, type SearchPlan } from "./search-plan.ts";
+import { groupByFile, type RankedPassage, snippetOf, wholeWords } from "./search-rank.ts";
 import { unsegment } from "./search-text.ts";
+import { TermStats } from "./term-stats.ts";
 
 export interface SearchHit {
   path: string;
@@ -30,13 +34,37 @@ export interface SearchOptions {
 
 export interface SearchResult {
   results: SearchHit[];
+  /** Passages that match, counted up to TOTAL_CAP. */
   total?: number;
+  /** Present (true) when more than `total` passages match: counting stopped there. */
+  total_is_lower_bound?: boolean;
 }
+
+/** Matches counted at most for `total`: a count costs every match it counts. */
+export const TOTAL_CAP = 1000;
+/** Ranked passages a page can be cut from (offset + limit beyond it gets nothing more). */
+export const MAX_CANDIDATES = 1000;
+/** Candidates ranked for plain-word queries when the page is near the top. */
+const MIN_CANDIDATES = 100;
+/** Top candidates checked for the exact form of a query word (ranked above stemmed forms). */
+const EXACT_CHECKED = 30;
+/** Score factor for a passage holding every query word in its exact form (less for some). */
+const EXACT_BONUS = 0.3;
+/** bm25 weights of passages_stem's columns: path, title, headings, body (issue 14's calibration). */
+const FIELD_WEIGHTS = "8.0, 8.0, 0.5, 1.0";
 
 export const SNIPPET_OPEN = "«";
 export const SNIPPET_CLOSE = "»";
 /** Tokens of context in a snippet (FTS5 allows up to 64). */
 const SNIPPET_TOKENS = 24;
+
+interface RankRow {
+  id: number;
+  path: string;
+  line_start: number;
+  line_end: number;
+  rank: number;
+}
 
 interface HitRow {
   path: string;
@@ -55,20 +83,37 @@ export class SearchIndex implements FileIndexer {
   private readonly q: {
     insert: Statement<unknown, [number, number, number]>;
     ftsInsert: Statement<unknown, [number, string]>;
+    stemInsert: Statement<unknown, [number, string, string, string, string]>;
     ftsDelete: Statement<unknown, [number]>;
+    stemDelete: Statement<unknown, [number]>;
     del: Statement<unknown, [number]>;
+    pathOf: Statement<{ path: string }, [number]>;
     search: Statement<HitRow, [string, string, string, number, number]>;
-    count: Statement<{ n: number }, [string, string, string]>;
+    count: Statement<{ n: number }, [string, string, string, number]>;
+    rankStem: Statement<RankRow, [string, string, string, number]>;
+    countStem: Statement<{ n: number }, [string, string, string, number]>;
+    rankExact: Statement<RankRow & { snippet: string }, [string, string, string, number]>;
+    text: Statement<{ text: string }, [number]>;
+    snippetOf: Statement<{ snippet: string }, [string, number]>;
   };
+  private readonly stats: TermStats;
 
   constructor(readonly db: Database) {
+    const range = "f.path >= ?2 AND f.path < ?3";
     this.q = {
       insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, ?, ?)"),
       ftsInsert: db.prepare("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)"),
+      stemInsert: db.prepare(
+        "INSERT INTO passages_stem (rowid, path, title, headings, body) VALUES (?, ?, ?, ?, ?)",
+      ),
       ftsDelete: db.prepare(
         "DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)",
       ),
+      stemDelete: db.prepare(
+        "DELETE FROM passages_stem WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)",
+      ),
       del: db.prepare("DELETE FROM passages WHERE file_id = ?"),
+      pathOf: db.prepare("SELECT path FROM files WHERE id = ?"),
       // ?2/?3: path range [prefix, prefix + U+10FFFF); the join is cheap since the
       // match is evaluated first and each hit looks up one file row by primary key.
       search: db.prepare(
@@ -77,17 +122,48 @@ export class SearchIndex implements FileIndexer {
          FROM passages_fts
          JOIN passages p ON p.id = passages_fts.rowid
          JOIN files f ON f.id = p.file_id
-         WHERE passages_fts MATCH ?1 AND f.path >= ?2 AND f.path < ?3
+         WHERE passages_fts MATCH ?1 AND ${range}
          ORDER BY passages_fts.rank, passages_fts.rowid
          LIMIT ?4 OFFSET ?5`,
       ),
+      // Counting stops at ?4: past it the total is reported as a lower bound.
       count: db.prepare(
-        `SELECT count(*) AS n FROM passages_fts
+        `SELECT count(*) AS n FROM (SELECT 1 FROM passages_fts
          JOIN passages p ON p.id = passages_fts.rowid
          JOIN files f ON f.id = p.file_id
-         WHERE passages_fts MATCH ?1 AND f.path >= ?2 AND f.path < ?3`,
+         WHERE passages_fts MATCH ?1 AND ${range} LIMIT ?4)`,
+      ),
+      rankStem: db.prepare(
+        `SELECT p.id, f.path, p.line_start, p.line_end, bm25(passages_stem, ${FIELD_WEIGHTS}) AS rank
+         FROM passages_stem
+         JOIN passages p ON p.id = passages_stem.rowid
+         JOIN files f ON f.id = p.file_id
+         WHERE passages_stem MATCH ?1 AND ${range}
+         ORDER BY rank, p.id LIMIT ?4`,
+      ),
+      countStem: db.prepare(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM passages_stem
+         JOIN passages p ON p.id = passages_stem.rowid
+         JOIN files f ON f.id = p.file_id
+         WHERE passages_stem MATCH ?1 AND ${range} LIMIT ?4)`,
+      ),
+      rankExact: db.prepare(
+        `SELECT p.id, f.path, p.line_start, p.line_end, passages_fts.rank AS rank,
+                snippet(passages_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
+         FROM passages_fts
+         JOIN passages p ON p.id = passages_fts.rowid
+         JOIN files f ON f.id = p.file_id
+         WHERE passages_fts MATCH ?1 AND ${range}
+         ORDER BY passages_fts.rank, p.id LIMIT ?4`,
+      ),
+      text: db.prepare("SELECT text FROM passages_fts WHERE rowid = ?"),
+      // FTS5's snippet of one passage for the query's exact forms (phrases and CJK included).
+      snippetOf: db.prepare(
+        `SELECT snippet(passages_fts, 0, '${SNIPPET_OPEN}', '${SNIPPET_CLOSE}', '…', ${SNIPPET_TOKENS}) AS snippet
+         FROM passages_fts WHERE passages_fts MATCH ?1 AND rowid = ?2`,
       ),
     };
+    this.stats = new TermStats(db);
   }
 
   index(fileId: number, _path: string, text: string): void {
@@ -96,56 +172,131 @@ export class SearchIndex implements FileIndexer {
 
   /** Inserts passages already made by passagesForIndex (e.g. on an import worker thread). */
   indexPassages(fileId: number, passages: Passage[]): void {
-    for (const p of passages) {
+    if (passages.length === 0) return;
+    // The row was written first in this transaction (FileStore), so its path is there.
+    const path = this.q.pathOf.get(fileId)?.path ?? "";
+    const { title, headings } = passageFields(passages);
+    passages.forEach((p, i) => {
       const id = this.q.insert.run(fileId, p.line_start, p.line_end).lastInsertRowid as number;
       this.q.ftsInsert.run(id, p.text);
-    }
+      // The file's path and title go with its first passage only: they describe the file
+      // once (a question about its subject finds the file, not each of its passages), and
+      // its other passages are found for what they say themselves.
+      this.q.stemInsert.run(id, path, title, headings[i]!, p.text);
+    });
   }
 
   remove(fileId: number): void {
     this.q.ftsDelete.run(fileId);
+    this.q.stemDelete.run(fileId);
     this.q.del.run(fileId);
   }
 
   search(query: string, opts: SearchOptions = {}): SearchResult {
-    const { match, paths } = parseQuery(query);
-    const prefix = narrowestPrefix([...paths, normalizePrefix(opts.pathPrefix, "path_prefix")]);
+    const parsed = parseQuery(query);
+    const prefix = narrowestPrefix([
+      ...parsed.paths,
+      normalizePrefix(opts.pathPrefix, "path_prefix"),
+    ]);
     if (prefix === null)
       return opts.withTotal === false ? { results: [] } : { results: [], total: 0 };
     const limit = opts.limit ?? 5;
     const offset = opts.offset ?? 0;
     const upper = `${prefix}\u{10FFFF}`;
     try {
-      const rows = this.q.search.all(match, prefix, upper, limit, offset);
+      if (parsed.words) {
+        const plan = planPlain(parsed.words, this.stats);
+        return this.searchPlain(plan, prefix, upper, limit, offset, opts.withTotal !== false);
+      }
+      const rows = this.q.search.all(parsed.match, prefix, upper, limit, offset);
       const results = rows.map((r) => ({
         path: r.path,
         line_start: r.line_start,
         line_end: r.line_end,
-        // Significant digits, not decimals: in a small corpus bm25 can be ~1e-6, and a
-        // score rounded to 0 would read as "no match".
-        score: Number((-r.rank).toPrecision(4)),
+        score: roundScore(-r.rank),
         snippet: unsegment(r.snippet),
       }));
       if (opts.withTotal === false) return { results };
-      const total =
-        offset === 0 && rows.length < limit
-          ? rows.length
-          : this.q.count.get(match, prefix, upper)!.n;
-      return { results, total };
+      if (offset === 0 && rows.length < limit) return { results, total: rows.length };
+      return withTotal(results, this.q.count.get(parsed.match, prefix, upper, TOTAL_CAP + 1)!.n);
     } catch (err) {
       // parseQuery only emits valid expressions; if FTS5 still objects, that is our bug,
       // logged here — but the caller gets a 400 without SQLite's words, never a 500.
       if (!String((err as Error)?.message).includes("fts5")) throw err;
-      logError("fts5 rejected a parsed query", { query, match, error: err });
+      logError("fts5 rejected a parsed query", { query, error: err });
       throw badRequest("invalid_query", "query could not be run; simplify it or quote it");
     }
   }
 
+  /** A plain-word query: OR-ed words, BM25-ranked, exact forms lifted, grouped by file. */
+  private searchPlain(
+    plan: SearchPlan,
+    prefix: string,
+    upper: string,
+    limit: number,
+    offset: number,
+    total: boolean,
+  ): SearchResult {
+    const want = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, (offset + limit) * 4));
+    const stem = plan.table === "stem";
+    const rows = stem
+      ? this.q.rankStem.all(plan.match, prefix, upper, want)
+      : this.q.rankExact.all(plan.match, prefix, upper, want);
+    const exact = plan.words.map((w) => wholeWords([w])!);
+    const texts = new Map<number, string>();
+    const textOf = (id: number) => {
+      let t = texts.get(id);
+      if (t === undefined) texts.set(id, (t = this.q.text.get(id)?.text ?? ""));
+      return t;
+    };
+    const ranked: (RankedPassage & { snippet?: string })[] = rows.map((r, i) => {
+      let score = -r.rank;
+      // Exact forms above stemmed ones: among the best candidates, a passage holding the
+      // words as typed gains up to EXACT_BONUS (bm25 alone cannot tell `sorting` from `sort`).
+      if (stem && exact.length > 0 && i < EXACT_CHECKED) {
+        const text = `${r.path}\n${textOf(r.id)}`;
+        const found = exact.filter((re) => re.test(text)).length;
+        score *= 1 + (EXACT_BONUS * found) / exact.length;
+      }
+      return { ...r, score, snippet: (r as { snippet?: string }).snippet };
+    });
+    const matches = this.wordMatcher(plan.words);
+    const ownMatch = (p: RankedPassage) =>
+      plan.words.length === 0 || hasWord(textOf(p.id), matches);
+    const page = groupByFile(ranked, ownMatch).slice(offset, offset + limit);
+    const results = page.map((h) => ({
+      path: h.path,
+      line_start: h.line_start,
+      line_end: h.line_end,
+      score: roundScore(h.score),
+      snippet: unsegment(
+        h.snippet ??
+          this.q.snippetOf.get(plan.exactMatch, h.id)?.snippet ??
+          // Found only through a stemmed form (or the path/title): marked in JS.
+          snippetOf(textOf(h.id), matches, SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_TOKENS),
+      ),
+    }));
+    if (!total) return { results };
+    if (rows.length < want) return { results, total: rows.length };
+    const count = stem ? this.q.countStem : this.q.count;
+    return withTotal(results, count.get(plan.match, prefix, upper, TOTAL_CAP + 1)!.n);
+  }
+
+  /** Whether a lower-case word is one of `words` or shares its stem. */
+  private wordMatcher(words: readonly string[]): (w: string) => boolean {
+    const stems = new Set(words.map((w) => this.stats.stem(w)));
+    const heads = [...stems].map((s) => s.slice(0, 3));
+    return (w) =>
+      words.includes(w) || (heads.some((h) => w.startsWith(h)) && stems.has(this.stats.stem(w)));
+  }
+
   /**
-   * Indexes the text files that were stored before the index existed (listed by
-   * migration 3), then forgets the list. `read` returns a blob's bytes. Runs at open,
-   * synchronously, so a server never answers searches from a half-built index; on a new
-   * database the list is empty and this is one query.
+   * Indexes the text files listed in search_backfill — stored before the index existed
+   * (migration 3), or before its stemmed fields did (migration 4) — then forgets the list.
+   * `read` returns a blob's bytes. Runs at open, synchronously, so a server never answers
+   * searches from a half-built index; on a new database the list is empty and this is one
+   * query. Progress goes to stderr (one line a second) since a large store takes a while.
+   * Each batch commits on its own: an interrupted backfill resumes where it stopped.
    */
   backfill(read: (hash: string) => Uint8Array, maxBytes: number): number {
     if (!this.db.query("SELECT 1 FROM search_backfill LIMIT 1").get()) return 0;
@@ -154,9 +305,17 @@ export class SearchIndex implements FileIndexer {
         "SELECT f.id, f.path, f.hash, f.size FROM search_backfill b JOIN files f ON f.id = b.file_id WHERE f.is_text = 1",
       )
       .all() as { id: number; path: string; hash: string; size: number }[];
+    const forget = this.db.prepare("DELETE FROM search_backfill WHERE file_id = ?");
+    const started = performance.now();
+    let reported = started;
+    if (pending.length > 0)
+      logInfo("search index: indexing stored files (once, after an upgrade)", {
+        files: pending.length,
+      });
     let done = 0;
     for (let k = 0; k < pending.length; k += 100) {
-      const batch = pending.slice(k, k + 100).flatMap((f) => {
+      const slice = pending.slice(k, k + 100);
+      const batch = slice.flatMap((f) => {
         if (f.size > maxBytes) return [];
         try {
           return [{ ...f, text: decodeText(read(f.hash)) }];
@@ -168,21 +327,40 @@ export class SearchIndex implements FileIndexer {
           return [];
         }
       });
-      this.replace(batch);
+      this.replace(batch, () => {
+        for (const f of slice) forget.run(f.id);
+      });
       done += batch.length;
+      const now = performance.now();
+      if (now - reported >= 1000) {
+        reported = now;
+        logInfo("search index: indexing stored files", {
+          done: k + slice.length,
+          files: pending.length,
+        });
+      }
     }
     this.db.run("DELETE FROM search_backfill");
+    if (pending.length > 0)
+      logInfo("search index: ready", {
+        files: done,
+        seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+      });
     return done;
   }
 
   /** Replaces the passages of these files, all in one transaction. */
-  replace(batch: { id: number; path: string; text: string }[]): void {
+  replace(
+    batch: { id: number; path: string; text: string }[],
+    alsoInTransaction?: () => void,
+  ): void {
     this.db
       .transaction(() => {
         for (const f of batch) {
           this.remove(f.id);
           this.index(f.id, f.path, f.text);
         }
+        alsoInTransaction?.();
       })
       .immediate();
   }
@@ -204,6 +382,26 @@ export class SearchIndex implements FileIndexer {
   passageCount(): number {
     return (this.db.query("SELECT count(*) AS n FROM passages").get() as { n: number }).n;
   }
+}
+
+const WORD = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/gu;
+
+/** Whether any word of `text` is a query word (or a form of one). */
+function hasWord(text: string, matches: (lowerWord: string) => boolean): boolean {
+  for (const m of text.matchAll(WORD)) if (matches(m[0].toLowerCase())) return true;
+  return false;
+}
+
+/** Significant digits, not decimals: in a small corpus bm25 can be ~1e-6, and a score
+ * rounded to 0 would read as "no match". */
+function roundScore(score: number): number {
+  return Number(score.toPrecision(4));
+}
+
+function withTotal(results: SearchHit[], counted: number): SearchResult {
+  return counted > TOTAL_CAP
+    ? { results, total: TOTAL_CAP, total_is_lower_bound: true }
+    : { results, total: counted };
 }
 
 /** The one prefix that implies all the others, or null when they exclude each other. */

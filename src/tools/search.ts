@@ -4,17 +4,20 @@ import { t } from "./schema.ts";
 export const search = defineTool({
   name: "search",
   description:
-    "Full-text search over the stored text files, ranked by BM25. Returns {results: [{path, line_start, line_end, score, snippet}], total}: " +
-    "each result is a passage (a section or paragraph) of a file with its line range — read it with read_file {path, offset: line_start}. " +
-    "score is positive, higher is better; in snippet the matched words are marked «like this». " +
-    'Query syntax: plain words (all must match), "exact phrase", prefix*, AND / OR / NOT (upper case; NOT is "a NOT b"), parentheses, ' +
-    "path:docs/ to search only under a path. Accents are ignored (cafe finds café); other punctuation is treated as a space.",
+    "Full-text search over the stored text files. Returns {results: [{path, line_start, line_end, score, snippet}], total}: " +
+    "each result is a passage (a section or paragraph) with its line range — read it with read_file {path, offset: line_start}. " +
+    "Ask in plain words or a question: passages matching more of the meaningful words rank first, common words (the, how, is) are ignored, " +
+    "word forms match (sorting finds sort; the exact form ranks higher), and a file's path, title and section headings count more than its body. " +
+    "At most 2 passages per file on a page, best files first; total counts matching passages up to 1000 (total_is_lower_bound: true past that). " +
+    'Operators for exact control: "exact phrase", prefix* (2+ letters), AND / OR / NOT (upper case; with an operator, side-by-side words must all match), ' +
+    "parentheses, path:docs/ to search only under a path. Accents are ignored (cafe finds café).",
   input: t.Object(
     {
       query: t.String({
         minLength: 1,
         maxLength: 10000,
-        description: 'e.g. install "virtual environment" NOT conda path:docs/',
+        description:
+          'e.g. how do I create a virtual environment, or "virtual environment" NOT conda path:docs/',
       }),
       limit: t.Optional(
         t.Integer({ minimum: 1, maximum: 50, description: "Results per page. Default 5." }),

@@ -1,0 +1,203 @@
+#!/usr/bin/env bun
+// Section: search relevance on the shared corpus's development query sets (questions and
+// keyword known-item queries, ../shared/corpus/queries/README.md), for quiver, for the
+// strategy quiver used before issue 14 (every word required: the AND of the words, plain
+// BM25, on the same index) and for MiniSearch with its own defaults on the same passages;
+// then quiver's latency on those queries, in-process (the search tool through callTool)
+// and over HTTP (POST /tools/search on a running `quiver serve`).
+//
+//   bun bench/search-quality.ts                         # ../shared/corpus (or QUIVER_CORPUS)
+//   bun bench/search-quality.ts --corpus DIR|FILE.tar.gz --queries DIR --reps N
+//   bun bench/search-quality.ts --smoke                 # a generated corpus, seconds
+import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import MiniSearch from "minisearch";
+import { loadConfig } from "../src/config.ts";
+import { importTree } from "../src/importer/import-tree.ts";
+import { openServices } from "../src/services.ts";
+import { chunkText } from "../src/store/chunk.ts";
+import { parseQuery } from "../src/store/query.ts";
+import { callTool } from "../src/tools/pipeline.ts";
+import { search } from "../src/tools/search.ts";
+import { progress } from "./lib/args.ts";
+import { CORPUS_TARBALL, writeCorpus } from "./lib/corpus.ts";
+import { removeScratch } from "./lib/scratch.ts";
+import { type Judged, loadQuerySet, type Quality, scoreRuns } from "./lib/search-quality.ts";
+import { readTexts, startQuiver } from "./lib/search-quality-setup.ts";
+import { table } from "./lib/table.ts";
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const smoke = argv.includes("--smoke");
+const reps = Number(flag("--reps") ?? (smoke ? 2 : 20));
+const work = mkdtempSync(join(tmpdir(), "quiver-bench-quality-"));
+
+const corpusSource = flag("--corpus") ?? process.env.QUIVER_CORPUS ?? CORPUS_TARBALL;
+const queriesDir =
+  flag("--queries") ?? process.env.QUIVER_QUERIES ?? join(CORPUS_TARBALL, "..", "queries");
+
+function missing(what: string, where: string): never {
+  console.log(
+    `## Search quality\n\nSkipped: no ${what} at \`${where}\`. The corpus is ` +
+      "`linux-python-docs.tar.gz` with its `queries/` (nl-dev.tsv, kw-dev.tsv), kept in the " +
+      "project's shared folder beside the checkout (`../shared/corpus/`); point `--corpus` / " +
+      "`QUIVER_CORPUS` at the tarball or an unpacked `docs/` directory, and `--queries` / " +
+      "`QUIVER_QUERIES` at the query folder.\n",
+  );
+  process.exit(0);
+}
+
+/** The corpus as a directory whose files' relative paths are the expected paths' suffixes. */
+function corpusDir(): { dir: string; sets: Record<string, Judged[]> } {
+  if (smoke) {
+    const dir = writeCorpus(join(work, "corpus"), 40).dir;
+    // Known-item queries of both kinds the generated files can answer: a file's unique
+    // marker word with filler (a question) and the marker alone (keywords).
+    const nl = [3, 7, 11].map((i) => ({
+      query: `which document mentions marker${i} and its sections`,
+      expected: [`part-${i % 20}/doc-${i}.md`],
+    }));
+    const kw = [5, 9].map((i) => ({
+      query: `marker${i}`,
+      expected: [`part-${i % 20}/doc-${i}.md`],
+    }));
+    return { dir, sets: { questions: nl, keywords: kw } };
+  }
+  if (!existsSync(corpusSource)) missing("corpus", corpusSource);
+  for (const f of ["nl-dev.tsv", "kw-dev.tsv"])
+    if (!existsSync(join(queriesDir, f))) missing("query set", join(queriesDir, f));
+  let dir = corpusSource;
+  if (statSync(corpusSource).isFile()) {
+    dir = join(work, "corpus");
+    Bun.spawnSync(["mkdir", "-p", dir]);
+    const tar = Bun.spawnSync(["tar", "-xzf", corpusSource, "-C", dir]);
+    if (tar.exitCode !== 0) throw new Error(`could not unpack ${corpusSource}`);
+    if (existsSync(join(dir, "docs"))) dir = join(dir, "docs");
+  }
+  return {
+    dir,
+    sets: {
+      questions: loadQuerySet(join(queriesDir, "nl-dev.tsv")),
+      keywords: loadQuerySet(join(queriesDir, "kw-dev.tsv")),
+    },
+  };
+}
+
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+try {
+  const { dir, sets } = corpusDir();
+  const dataDir = join(work, "data");
+  const services = openServices(loadConfig({ data: dataDir, quiet: true }, {}));
+  progress(`search-quality: importing ${dir}`);
+  await importTree(services.files, { root: dir });
+  const caller = { id: "bench", name: "bench", scope: "read" as const };
+  const runSearch = (query: string, limit: number) =>
+    callTool(services, { name: search.name, params: { query, limit }, caller });
+
+  // Today's strategy before issue 14: every word required, BM25 over the passage text.
+  const andQuery = services.db.prepare(
+    `SELECT f.path FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid
+     JOIN files f ON f.id = p.file_id WHERE passages_fts MATCH ? ORDER BY rank LIMIT 50`,
+  );
+  const andPaths = (q: string) => {
+    try {
+      return (andQuery.all(parseQuery(q).match) as { path: string }[]).map((r) => r.path);
+    } catch {
+      return [];
+    }
+  };
+  const quiverPaths = async (q: string) =>
+    ((await runSearch(q, 50)) as { results: { path: string }[] }).results.map((r) => r.path);
+
+  progress("search-quality: indexing MiniSearch");
+  const mini = new MiniSearch<{ id: number; path: string; text: string }>({
+    fields: ["text"],
+    storeFields: ["path"],
+  });
+  let id = 0;
+  for (const [path, text] of readTexts(dir))
+    for (const p of chunkText(text.normalize("NFC"))) mini.add({ id: ++id, path, text: p.text });
+  const miniPaths = (q: string) =>
+    mini
+      .search(q)
+      .slice(0, 50)
+      .map((h) => h.path as string);
+
+  const engines: [string, (q: string) => string[] | Promise<string[]>][] = [
+    ["quiver", quiverPaths],
+    ["AND of the words (before)", andPaths],
+    ["MiniSearch 7 defaults", miniPaths],
+  ];
+  const rows: (string | number)[][] = [];
+  const quality: Record<string, Record<string, Quality>> = {};
+  for (const [name, run] of engines)
+    for (const [setName, set] of Object.entries(sets)) {
+      const ranked: string[][] = [];
+      for (const q of set) ranked.push(await run(q.query));
+      const s = scoreRuns(set, ranked);
+      (quality[name] ??= {})[setName] = s;
+      rows.push([
+        name,
+        `${setName} (${set.length})`,
+        s.mrr10.toFixed(3),
+        s.success1.toFixed(2),
+        s.success10.toFixed(2),
+        `${(s.zero * 100).toFixed(1)}%`,
+      ]);
+    }
+
+  // Latency of quiver on the same queries: in-process, then over HTTP.
+  const all = Object.values(sets).flatMap((s) => s.map((q) => q.query));
+  const local: number[] = [];
+  for (const q of all) await quiverPaths(q);
+  for (let r = 0; r < reps; r++)
+    for (const q of all) {
+      const t = performance.now();
+      await runSearch(q, 10);
+      local.push(performance.now() - t);
+    }
+  services.close();
+  progress("search-quality: HTTP");
+  const server = await startQuiver(dataDir);
+  const http: number[] = [];
+  try {
+    for (const q of all) await server.search(q);
+    for (let r = 0; r < reps; r++)
+      for (const q of all) {
+        const t = performance.now();
+        await server.search(q);
+        http.push(performance.now() - t);
+      }
+  } finally {
+    await server.stop();
+  }
+  const ms = (xs: number[], p: number) => pct(xs, p).toFixed(2);
+  console.log(
+    [
+      "## Search quality (dev query sets)",
+      "",
+      `Corpus \`${smoke ? "generated (smoke)" : corpusSource}\`, ${id} passages. Scored at file level ` +
+        "(results deduplicated by path; MRR@10, success@1/@10, share of queries with no result). " +
+        "Targets: questions MRR@10 ≥ 0.80, keywords ≥ 0.93, zero results ≤ 2%.",
+      "",
+      table(["engine", "query set", "MRR@10", "success@1", "success@10", "zero results"], rows),
+      "",
+      `quiver's latency on these ${all.length} queries (limit 10), ${reps} rounds each, ms ` +
+        "(targets: p50 ≤ 1 in-process, ≤ 2 over HTTP; p99 ≤ 10):",
+      "",
+      table(
+        ["where", "p50", "p95", "p99"],
+        [
+          ["in-process (callTool)", ms(local, 50), ms(local, 95), ms(local, 99)],
+          ["HTTP POST /tools/search", ms(http, 50), ms(http, 95), ms(http, 99)],
+        ],
+      ),
+      "",
+    ].join("\n"),
+  );
+} finally {
+  removeScratch(work);
+}
