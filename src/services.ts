@@ -28,12 +28,11 @@ export function openServices(config: Config, opts: { create?: boolean } = {}): O
   let db: Database | undefined;
   try {
     db = openDatabase(config.dataDir, { readOnly });
-    const files = new FileStore(db, new BlobStore(config.dataDir));
+    const blobs = new BlobStore(config.dataDir);
     const index = new SearchIndex(db);
-    // Every text write, overwrite and delete updates the index in the same transaction.
-    files.indexer = index;
+    const files = new FileStore(db, blobs, index);
     // Indexing what is not yet indexed is a write: a read-only store searches what it has.
-    if (!readOnly) index.backfill((hash) => files.blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
+    if (!readOnly) index.backfill((hash) => blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
     return assemble(config, db, files, index, readOnly);
   } catch (err) {
     db?.close(false);

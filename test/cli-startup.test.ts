@@ -2,7 +2,6 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { freePort } from "./support/binary.ts";
 import { oneLine, QUIVER, runCli } from "./support/cli.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -14,8 +13,8 @@ const fresh = (name: string) => join(work, name);
 
 describe("quiver serve that cannot start", () => {
   test("port in use: one line naming the port; no admin token was made", async () => {
-    const port = await freePort();
-    const holder = Bun.serve({ hostname: "127.0.0.1", port, fetch: () => new Response("busy") });
+    const holder = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("busy") });
+    const port = holder.port!;
     const data = fresh("busy");
     const res = runCli(["serve", "--port", String(port), "--data", data]);
     holder.stop(true);

@@ -5,7 +5,8 @@ import { spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
 import { createHandler } from "../src/server/handler.ts";
 import { type OpenServices, openServices } from "../src/services.ts";
-import { oneLine, runCli, serveFromSource } from "./support/cli.ts";
+import { startBinary } from "./support/binary.ts";
+import { oneLine, QUIVER, runCli } from "./support/cli.ts";
 import { STATIC_TOKEN, tempDir } from "./support/services.ts";
 
 // A data directory on a read-only mount. Tests run as root, and root ignores file modes,
@@ -85,7 +86,7 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
   });
 
   test("quiver serve starts on it, says so, and runs no job worker", async () => {
-    const server = await serveFromSource(["--data", readOnly]);
+    const server = await startBinary(QUIVER, ["--data", readOnly]);
     expect(server.stderr()).toContain(
       `quiver: the data directory ${readOnly} is not writable: serving reads; writes answer 503 storage_unavailable`,
     );

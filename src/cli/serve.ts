@@ -1,4 +1,5 @@
 import { loadConfig } from "../config.ts";
+import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import { startServer } from "../server/serve.ts";
 import { openServices } from "../services.ts";
@@ -25,6 +26,8 @@ export async function serve(argv: string[]): Promise<void> {
   const config = loadConfig(values);
   const services = openServices(config, { create: true });
   const running = startServer(services);
+  // A read-only store can run no job (each one writes); starting one answers 503.
+  const supervisor = services.readOnly ? undefined : startSupervisor(config, services.jobs);
 
   // Graceful stop: refuse new connections, let in-flight requests finish (every
   // acknowledged write is already durable), close the database, exit 0.
@@ -35,7 +38,7 @@ export async function serve(argv: string[]): Promise<void> {
     logInfo("stopping", { signal });
     const force = setTimeout(() => process.exit(0), 10_000);
     force.unref();
-    await running.stop();
+    await Promise.all([running.stop(), supervisor?.stop()]);
     services.close();
     process.exit(0);
   };

@@ -1,7 +1,6 @@
 import type { Serve, Server } from "bun";
 import type { Config } from "../config.ts";
 import { StartupError } from "../errors.ts";
-import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { ensureAdminToken } from "./first-run.ts";
@@ -14,11 +13,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP server on the configured host and port. */
-export function startServer(
-  services: OpenServices,
-  opts: { worker?: boolean } = {},
-): RunningServer {
+/**
+ * Starts the HTTP server on the configured host and port. Only the server: the command
+ * that starts it (src/cli/serve.ts) owns the rest of the process's lifecycle (the job
+ * worker, signals, closing the store).
+ */
+export function startServer(services: OpenServices): RunningServer {
   const { config } = services;
   const handle = createHandler(services);
   const server = listen(config, {
@@ -40,9 +40,6 @@ export function startServer(
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
   // Only now: a start that fails (port in use) must not leave a token nobody was shown.
   ensureAdminToken(services, server.port!);
-  // A read-only store can run no job (each one writes); its writes answer 503.
-  const supervisor =
-    opts.worker === false || services.readOnly ? undefined : startSupervisor(config, services.jobs);
   logInfo("listening", { url, data: config.dataDir, ...(services.readOnly && { readOnly: true }) });
   if (services.readOnly)
     process.stderr.write(
@@ -51,9 +48,9 @@ export function startServer(
   return {
     server,
     url,
-    /** Stops taking connections, lets in-flight requests finish, then stops the worker at a checkpoint. */
+    /** Stops taking connections and lets in-flight requests finish. */
     async stop() {
-      await Promise.all([server.stop(), supervisor?.stop()]);
+      await server.stop();
     },
   };
 }

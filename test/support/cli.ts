@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { spawn, spawnSync } from "bun";
-import { freePort, type Running, waitForHealthy } from "./binary.ts";
+import { spawnSync } from "bun";
 
 /** `quiver` from source: the same code the binary runs, without building it. */
 export const QUIVER = [process.execPath, join(import.meta.dir, "..", "..", "src", "main.ts")];
@@ -32,32 +31,4 @@ export function oneLine(err: string): string {
   if (lines.length !== 1 || !lines[0]!.startsWith("quiver: ") || err.includes("    at "))
     throw new Error(`expected one "quiver: …" line on stderr, got:\n${err}`);
   return lines[0]!;
-}
-
-/** `quiver serve` from source on a free port, once /healthz answers. */
-export async function serveFromSource(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<Running> {
-  const port = await freePort();
-  const proc = spawn([...QUIVER, "serve", "--port", String(port), ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  let err = "";
-  (async () => {
-    for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
-  })();
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealthy(url, proc, () => err);
-  return {
-    proc,
-    url,
-    stderr: () => err,
-    async stop(signal = "SIGTERM") {
-      proc.kill(signal);
-      return await proc.exited;
-    },
-  };
 }
