@@ -2,6 +2,7 @@ import { constants, Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { StartupError } from "../errors.ts";
+import { restoreAbandonedBulkLoad } from "./bulk-load.ts";
 import { migrations } from "./migrations.ts";
 
 /**
@@ -26,7 +27,9 @@ export function openDatabase(dataDir: string, opts: { readOnly?: boolean } = {})
   switchToWal(db);
   db.run("PRAGMA synchronous = FULL");
   db.run("PRAGMA foreign_keys = ON");
+  checkSettings(db);
   migrate(db);
+  restoreAbandonedBulkLoad(db);
   return db;
 }
 
@@ -56,6 +59,27 @@ function openReadOnly(file: string): Database {
       `the database in ${file} needs an upgrade (schema ${version}, this quiver has ${migrations.length}), which a read-only data directory cannot take; make it writable once`,
     );
   return db;
+}
+
+/**
+ * Read back, not assumed: a PRAGMA SQLite ignores (a journal mode it cannot take on this
+ * filesystem, a setting made inside a transaction) would otherwise leave every commit less
+ * durable than this file says, silently.
+ */
+function checkSettings(db: Database): void {
+  const value = (pragma: string) =>
+    Object.values(db.query(`PRAGMA ${pragma}`).get() as Record<string, unknown>)[0];
+  const wanted: [string, unknown][] = [
+    ["journal_mode", "wal"],
+    ["synchronous", 2], // FULL
+    ["busy_timeout", 10000],
+    ["foreign_keys", 1],
+  ];
+  for (const [pragma, want] of wanted) {
+    const got = value(pragma);
+    if (got !== want)
+      throw new Error(`SQLite did not take PRAGMA ${pragma} = ${want} (it is ${got})`);
+  }
 }
 
 /**

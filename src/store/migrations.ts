@@ -94,7 +94,24 @@ export const migrations: string[] = [
   CREATE VIRTUAL TABLE passages_stem_vocab USING fts5vocab(passages_stem, 'row');
   INSERT OR IGNORE INTO search_backfill (file_id) SELECT id FROM files WHERE is_text = 1;
   `,
-  // 5: token names are unique among active tokens, so a name in the access log or in
+  // 5: each file's line count (as read_file numbers lines), counted as it is written, so
+  // reading a window of a large file costs about the window. NULL for files stored
+  // before: read_file counts those as it reads.
+  `
+  ALTER TABLE files ADD COLUMN lines INTEGER;
+  `,
+  // 6: an import's bulk-load settings, recorded before they are applied (src/store/
+  // bulk-load.ts): a killed import leaves this row, and the next open restores them.
+  `
+  CREATE TABLE bulk_load (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    owner_pid INTEGER NOT NULL,
+    automerge INTEGER NOT NULL,
+    hashsize  INTEGER NOT NULL,
+    started_at INTEGER NOT NULL
+  );
+  `,
+  // 7: token names are unique among active tokens, so a name in the access log or in
   // `quiver token list` means one token (a revoked token's name may be reused: rotation).
   // Stores made before this may hold active duplicates: the oldest keeps its name, each
   // later one becomes "name (tok_…)" — unique, since ids are — and keeps working.
