@@ -1,4 +1,3 @@
-import type { Database } from "bun:sqlite";
 import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { openDatabase } from "./store/db.ts";
@@ -9,8 +8,12 @@ import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 import { builtinTools } from "./tools/registry.ts";
 
+/**
+ * The services, the token store, and how to close them. The database and the blob store
+ * stay inside the store's classes: nothing above src/store/ gets to run SQL or touch blob
+ * files (tests that inspect the database open their own connection).
+ */
 export interface OpenServices extends Services {
-  db: Database;
   tokens: TokenStore;
   close(): void;
 }
@@ -25,7 +28,6 @@ export function openServices(config: Config): OpenServices {
   const tokens = new TokenStore(db, config.staticToken);
   return {
     config,
-    db,
     files,
     index,
     tokens,
