@@ -92,3 +92,15 @@ export async function startBinary(
     },
   };
 }
+
+/** The URL from the server's `{"msg":"listening","url":…}` log line, once it is there. */
+export function listeningUrl(stderr: string): string | undefined {
+  for (const line of stderr.split("\n")) {
+    if (!line.includes('"listening"')) continue;
+    try {
+      const fields = JSON.parse(line);
+      if (fields.msg === "listening") return fields.url;
+    } catch {}
+  }
+  return undefined;
+}
