@@ -1,6 +1,6 @@
 import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
-import { openDatabase } from "./store/db.ts";
+import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
 import { SearchIndex } from "./store/search.ts";
@@ -15,6 +15,8 @@ import { builtinTools } from "./tools/registry.ts";
  */
 export interface OpenServices extends Services {
   tokens: TokenStore;
+  /** The database connection's settings, read back (the durability tests check them). */
+  settings(): ConnectionSettings;
   close(): void;
 }
 
@@ -33,6 +35,7 @@ export function openServices(config: Config): OpenServices {
     tokens,
     jobs: new JobQueue(db),
     tools: builtinTools,
+    settings: () => connectionSettings(db),
     close() {
       db.close(false);
     },
