@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
-import { damagedDatabase, isDamagedDatabase, prepareDataDir } from "./store/data-dir.ts";
+import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
 import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
@@ -42,7 +42,7 @@ export function openServices(config: Config, opts: { create?: boolean } = {}): O
     return assemble(config, db, files, index, readOnly);
   } catch (err) {
     db?.close(false);
-    throw isDamagedDatabase(err) ? damagedDatabase(config.dataDir, err) : err;
+    throw databaseOpenError(config.dataDir, err) ?? err;
   }
 }
 

@@ -88,3 +88,16 @@ describe("a database with damaged pages", () => {
     expect(oneLine(res.err)).toContain("run `quiver check");
   });
 });
+
+test("a quiver.db that is a directory: one line saying what it must be; check reports it", () => {
+  const data = join(work, "db-is-dir");
+  mkdirSync(join(data, "quiver.db"), { recursive: true });
+  const res = runCli(["serve", "--port", "0", "--data", data]);
+  expect(res.code).toBe(1);
+  expect(oneLine(res.err)).toBe(
+    `quiver: cannot open the database ${data}/quiver.db (unable to open database file); it must be a file this user may read and write`,
+  );
+  const check = runCli(["check", "--data", data]);
+  expect(check.code).toBe(1);
+  expect(check.out).toBe(`database unusable: ${oneLine(res.err).slice("quiver: ".length)}\n`);
+});

@@ -32,10 +32,12 @@ export async function check(argv: string[]): Promise<number> {
   } catch (err) {
     // The one thing check exists for must not end in the error it is meant to explain.
     const cause = err instanceof StartupError ? (err.cause ?? err) : err;
-    if (!isDamagedDatabase(cause)) throw err;
+    const damaged = isDamagedDatabase(cause);
+    if (!damaged && (cause as { code?: string }).code !== "SQLITE_CANTOPEN") throw err;
     const problem = `${DATABASE_FILE} cannot be opened: ${(cause as Error).message}`;
     if (values.json) out(JSON.stringify({ database: [problem], repaired: false }, null, 2));
-    else out(`database damaged: ${problem}\n${RESTORE}`);
+    else if (damaged) out(`database damaged: ${problem}\n${RESTORE}`);
+    else out(`database unusable: ${(err as Error).message}`);
     return 1;
   }
   try {

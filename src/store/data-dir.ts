@@ -83,12 +83,24 @@ export function isDamagedDatabase(err: unknown): boolean {
   return code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB";
 }
 
-/** The one line for a damaged database, pointing at what tells more. */
-export function damagedDatabase(dataDir: string, err: unknown): StartupError {
-  return new StartupError(
-    `the database ${join(dataDir, DATABASE_FILE)} is damaged (${(err as Error).message}); run \`quiver check --data ${shellWord(dataDir)}\` for details`,
-    { cause: err },
-  );
+/**
+ * The one line for a database that does not open: damaged (pointing at what tells more),
+ * or not openable at all (quiver.db is a directory, or this user may not read it).
+ */
+export function databaseOpenError(dataDir: string, err: unknown): StartupError | undefined {
+  const file = join(dataDir, DATABASE_FILE);
+  const message = (err as Error).message;
+  if (isDamagedDatabase(err))
+    return new StartupError(
+      `the database ${file} is damaged (${message}); run \`quiver check --data ${shellWord(dataDir)}\` for details`,
+      { cause: err },
+    );
+  if ((err as { code?: string })?.code === "SQLITE_CANTOPEN")
+    return new StartupError(
+      `cannot open the database ${file} (${message}); it must be a file this user may read and write`,
+      { cause: err },
+    );
+  return undefined;
 }
 
 /** A path as it can be pasted into a shell. */
