@@ -33,6 +33,7 @@ export function openServices(config: Config): OpenServices {
     jobs: new JobQueue(db),
     tools: builtinTools,
     close() {
+      index.close();
       db.close(false);
     },
   };
