@@ -76,6 +76,19 @@ export function storageError(err: unknown): QuiverError | undefined {
       "insufficient_storage",
       "the data directory is full; free space and retry",
     );
+  // Out of file descriptors: a moment of overload, not a bug (connection-guard.ts keeps
+  // requests below the limit; other processes or the kernel-wide table can still run out).
+  if (
+    code === "EMFILE" ||
+    code === "ENFILE" ||
+    /\bEMFILE\b|too many open files/i.test(String((err as Error)?.message))
+  )
+    return new QuiverError(
+      503,
+      "server_busy",
+      "the server is out of file descriptors; retry shortly",
+      { "retry-after": "1" },
+    );
   if (code === "EROFS" || code === "EACCES" || code === "EPERM")
     return new QuiverError(503, "storage_unavailable", "the data directory is not writable");
   const msg = String((err as Error)?.message ?? "");

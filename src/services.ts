@@ -18,11 +18,10 @@ export interface OpenServices extends Services {
 /** Opens everything stateful under the data directory. One call per process. */
 export function openServices(config: Config): OpenServices {
   const db = openDatabase(config.dataDir);
-  const files = new FileStore(db, new BlobStore(config.dataDir));
+  const blobs = new BlobStore(config.dataDir);
   const index = new SearchIndex(db);
-  // Every text write, overwrite and delete updates the index in the same transaction.
-  files.indexer = index;
-  index.backfill((hash) => files.blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
+  const files = new FileStore(db, blobs, index);
+  index.backfill((hash) => blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
   const tokens = new TokenStore(db, config.staticToken);
   return {
     config,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "bun";
-import { buildBinary, freePort, startBinary } from "./support/binary.ts";
+import { freePort } from "../bench/lib/server.ts";
+import { buildBinary, startBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
 // The real executable, copied alone into an empty directory and run from another one:

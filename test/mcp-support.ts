@@ -2,11 +2,16 @@
 // The in-process server is support/services.ts's testServer(). Not a test file itself.
 
 import { rmSync } from "node:fs";
-import { type Subprocess, spawn } from "bun";
-import { BINARY, buildBinary, freePort, ROOT, waitForHealthy } from "./support/binary.ts";
+import {
+  BINARY,
+  buildBinary,
+  ROOT,
+  type Running as SharedRunning,
+  startBinary as startShared,
+} from "./support/binary.ts";
 import { STATIC_TOKEN, tempDir as sharedTempDir } from "./support/services.ts";
 
-export { BINARY, buildBinary, freePort, ROOT };
+export { BINARY, buildBinary, ROOT };
 export const tempDir = (prefix = "quiver-mcp-") => sharedTempDir(prefix);
 
 /** The static admin token of testServer() (support/services.ts) and startBinary() below. */
@@ -43,41 +48,24 @@ export function mcpRequest(
   });
 }
 
-export interface Running {
-  proc: Subprocess<"ignore", "ignore", "pipe">;
-  url: string;
+export interface Running extends SharedRunning {
   dataDir: string;
-  stop(): Promise<void>;
 }
 
-/** `quiver serve` on a free port with a temp data dir and QUIVER_TOKEN; waits for /healthz. */
+/** `quiver serve` with a temp data dir and QUIVER_TOKEN (see support/binary.ts's startBinary). */
 export async function startBinary(args: string[] = []): Promise<Running> {
-  const binary = buildBinary();
   const dataDir = tempDir();
-  const port = await freePort();
-  const proc = spawn(
-    [binary, "serve", "--port", String(port), "--data", dataDir, "--quiet", ...args],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        QUIVER_TOKEN: TOKEN,
-        NODE_ENV: "production",
-      },
-      stdout: "ignore",
-      stderr: "pipe",
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealthy(url, proc, () => new Response(proc.stderr).text());
+  const running = await startShared(buildBinary(), ["--data", dataDir, "--quiet", ...args], {
+    QUIVER_TOKEN: TOKEN,
+    NODE_ENV: "production",
+  });
   return {
-    proc,
-    url,
+    ...running,
     dataDir,
     async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
+      const code = await running.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      return code;
     },
   };
 }

@@ -143,3 +143,64 @@ describe("output schemas are checked on every transport", () => {
     expect(builtinTools.names).toContain("list_files");
   });
 });
+
+test("the same search over REST and /mcp: one pass through auth, the pipeline, the tool and the store, the same answer", async () => {
+  const s = testServer();
+  await s.services.files.put("notes/otter.md", [
+    new TextEncoder().encode("# Otters\n\notters hold hands\n"),
+  ]);
+  const runs: unknown[] = [];
+  const searches: unknown[] = [];
+  const search = builtinTools.tools.find((tool) => tool.name === "search")!;
+  const index = Object.create(s.services.index) as typeof s.services.index;
+  index.search = (...args) => {
+    searches.push(args);
+    return s.services.index.search(...args);
+  };
+  const { createHandler } = await import("../src/server/handler.ts");
+  const logs: Record<string, unknown>[] = [];
+  const handle = createHandler(
+    {
+      ...s.services,
+      index,
+      tools: new ToolRegistry([
+        { ...search, run: (args, ctx) => (runs.push(args), search.run(args, ctx)) },
+      ]),
+    },
+    { log: (line) => logs.push(line) },
+  );
+  const params = { query: "otters", limit: 3 };
+  const auth = { authorization: `Bearer ${s.tokens.read}`, "content-type": "application/json" };
+  const rest = await handle(
+    new Request("http://localhost/tools/search", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify(params),
+    }),
+  );
+  const restBody = await rest.json();
+  expect(runs.length).toBe(1);
+  expect(searches.length).toBe(1);
+  const mcp = await handle(
+    mcpRequest(
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "search", arguments: params },
+      },
+      { authorization: auth.authorization },
+    ),
+  );
+  const mcpBody = (await mcp.json()) as any;
+  expect(runs).toEqual([runs[0], runs[0]]);
+  expect(runs[0]).toMatchObject(params);
+  expect(searches).toEqual([searches[0], searches[0]]);
+  expect(JSON.parse(mcpBody.result.content[0].text)).toEqual(restBody);
+  expect((restBody as any).results[0].path).toBe("notes/otter.md");
+  expect(logs.map((l) => [l.path, l.status, l.tool, l.token])).toEqual([
+    ["/tools/search", 200, "search", "reader"],
+    ["/mcp", 200, "search", "reader"],
+  ]);
+  s.close();
+});

@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../src/config.ts";
+import { captureLogs } from "../src/log-sink.ts";
 import { openServices } from "../src/services.ts";
 import { BlobStore } from "../src/store/blobs.ts";
 import { migrations } from "../src/store/migrations.ts";
@@ -178,14 +179,9 @@ describe("upgrading a data directory made by the previous version (schema 3)", (
     db.close();
 
     const logs: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => logs.push(String(chunk)) > 0) as never;
-    let upgraded: ReturnType<typeof openServices>;
-    try {
-      upgraded = openServices(loadConfig({ data: old, quiet: true }, {}));
-    } finally {
-      process.stderr.write = write;
-    }
+    const upgraded = captureLogs(logs, () =>
+      openServices(loadConfig({ data: old, quiet: true }, {})),
+    );
     try {
       // Progress was reported, and the stemmed, titled index answers.
       expect(logs.join("")).toContain("search index: indexing stored files");

@@ -1,5 +1,8 @@
 import { loadConfig } from "../config.ts";
 import { openServices } from "../services.ts";
+import type { SearchResult } from "../store/search.ts";
+import type { Caller } from "../store/tokens.ts";
+import { callTool } from "../tools/pipeline.ts";
 import { dataOptions, parse, UsageError } from "./args.ts";
 
 export const searchHelp = `quiver search QUERY [--limit N] [--offset N] [--prefix P/] [--data DIR] [--json]
@@ -7,7 +10,10 @@ export const searchHelp = `quiver search QUERY [--limit N] [--offset N] [--prefi
 Searches the stored text files (same query language as the search tool):
   words or a question (ranked by how many match)  "exact phrase"  prefix*  AND / OR / NOT  ( )  path:docs/`;
 
-export function searchCommand(argv: string[]): number {
+/** Whoever runs the command may read the data directory anyway. */
+const CLI_CALLER: Caller = { id: "local", name: "cli", scope: "admin" };
+
+export async function searchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
     {
@@ -24,11 +30,12 @@ export function searchCommand(argv: string[]): number {
   const offset = intFlag(values.offset, "offset", 0, 0, 10000);
   const services = openServices(loadConfig({ data: values.data }));
   try {
-    const res = services.index.search(positionals.join(" "), {
-      limit,
-      offset,
-      pathPrefix: values.prefix,
-    });
+    // The search tool, through the pipeline like every other transport's call.
+    const res = (await callTool(services, {
+      name: "search",
+      caller: CLI_CALLER,
+      params: { query: positionals.join(" "), limit, offset, path_prefix: values.prefix },
+    })) as SearchResult;
     if (values.json) {
       process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
       return 0;

@@ -1,4 +1,5 @@
 import { loadConfig } from "../config.ts";
+import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import { startServer } from "../server/serve.ts";
 import { openServices } from "../services.ts";
@@ -25,6 +26,7 @@ export async function serve(argv: string[]): Promise<void> {
   const config = loadConfig(values);
   const services = openServices(config);
   const running = startServer(services);
+  const supervisor = startSupervisor(config, services.jobs);
 
   // Graceful stop: refuse new connections, let in-flight requests finish (every
   // acknowledged write is already durable), close the database, exit 0.
@@ -37,7 +39,7 @@ export async function serve(argv: string[]): Promise<void> {
     force.unref();
     // Searches in flight answer 503 now rather than when their query ends (issue 13 #22).
     services.index.close();
-    await running.stop();
+    await Promise.all([running.stop(), supervisor.stop()]);
     services.close();
     process.exit(0);
   };

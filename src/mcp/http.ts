@@ -11,6 +11,12 @@ import {
 } from "./jsonrpc.ts";
 import { dispatch, type McpCall, parseMessage, rpcFailure } from "./protocol.ts";
 
+/** The HTTP status to answer with, and the JSON-RPC message (none for a 202). */
+export interface HttpAnswer {
+  status: number;
+  message?: JsonRpcResponse;
+}
+
 /**
  * The protocol's own rules for Streamable HTTP, without sessions: every POST carries one
  * JSON-RPC message, answered on its own, so any replica can answer any request and no
@@ -21,11 +27,6 @@ import { dispatch, type McpCall, parseMessage, rpcFailure } from "./protocol.ts"
  * 202 with no body. An authorization failure of a tool call is thrown (an AuthError), for
  * the HTTP layer to answer with its 403 challenge.
  */
-export interface HttpAnswer {
-  status: number;
-  message?: JsonRpcResponse;
-}
-
 export async function answerHttp(
   body: unknown,
   headers: Headers,

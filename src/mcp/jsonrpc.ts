@@ -1,9 +1,10 @@
-import { isExactId } from "./ids.ts";
-
-/**
+/*
  * JSON-RPC 2.0 shapes and the error codes MCP uses. Kept apart from the protocol logic
  * so both transports build errors the same way.
  */
+
+import { isExactId } from "./ids.ts";
+
 export type RequestId = string | number;
 
 export interface JsonRpcRequest {

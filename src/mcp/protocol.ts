@@ -1,3 +1,11 @@
+/*
+ * MCP as a function of (message, caller, services): one JSON-RPC message in, at most one
+ * response out. No transport objects, no sessions: every request stands alone, so any
+ * replica can answer it and stdio and HTTP share every rule. Tool calls go through the
+ * pipeline (src/tools/pipeline.ts) like every other transport's; the transports add only
+ * what is theirs (framing; on HTTP, headers and statuses — see http.ts).
+ */
+
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
 import type { AnyTool, ProgressReporter, Services } from "../tools/define.ts";
@@ -23,13 +31,6 @@ import { failureResult, successResult } from "./tool-result.ts";
 import { LIST_TTL_MS, pageFor } from "./tools-list.ts";
 import { META, negotiateLegacy, SUPPORTED_VERSIONS } from "./versions.ts";
 
-/**
- * MCP as a function of (message, caller, services): one JSON-RPC message in, at most one
- * response out. No transport objects, no sessions: every request stands alone, so any
- * replica can answer it and stdio and HTTP share every rule. Tool calls go through the
- * pipeline (src/tools/pipeline.ts) like every other transport's; the transports add only
- * what is theirs (framing; on HTTP, headers and statuses — see http.ts).
- */
 export const SERVER_INFO = { name: "quiver", title: "quiver", version: VERSION };
 const CAPABILITIES = { tools: { listChanged: false } };
 

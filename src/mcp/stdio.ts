@@ -12,13 +12,7 @@ import {
 import { handleMessage } from "./protocol.ts";
 import { boundedLines } from "./stdio-lines.ts";
 
-/**
- * MCP over stdio: newline-delimited JSON-RPC on the given streams. Nothing but protocol
- * goes to `output` (logs use stderr). Requests run concurrently and are answered as
- * they finish; `notifications/cancelled` aborts the named one. Resolves when input
- * ends and the requests in flight have been answered (or, past `drainMs`, cancelled).
- * Local trust: the caller is whoever started the process (an admin).
- */
+/** Local trust: the caller is whoever started the process (an admin). */
 export const LOCAL_CALLER: Caller = { id: "local", name: "stdio", scope: "admin" };
 
 export interface StdioOptions {
@@ -31,6 +25,12 @@ export interface StdioOptions {
   drainMs?: number;
 }
 
+/**
+ * MCP over stdio: newline-delimited JSON-RPC on the given streams. Nothing but protocol
+ * goes to `output` (logs use stderr). Requests run concurrently and are answered as
+ * they finish; `notifications/cancelled` aborts the named one. Resolves when input
+ * ends and the requests in flight have been answered (or, past `drainMs`, cancelled).
+ */
 export async function serveStdio(services: Services, opts: StdioOptions): Promise<void> {
   const caller = opts.caller ?? LOCAL_CALLER;
   const inFlight = new Map<RequestId, AbortController>();

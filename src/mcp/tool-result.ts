@@ -1,9 +1,4 @@
-import { AuthError, knownError } from "../errors.ts";
-import { logError } from "../log.ts";
-import type { AnyTool } from "../tools/define.ts";
-import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
-
-/**
+/*
  * Tool outcomes as MCP `CallToolResult`s — the one place a tool call's success or failure
  * becomes MCP. Results are JSON text (what every client shows the model) plus
  * `structuredContent` when the tool declares an output schema (the pipeline has checked
@@ -11,6 +6,12 @@ import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
  * an unknown tool is a JSON-RPC error (spec). Text is bounded: Claude Code refuses tool
  * results over 25k tokens, and a multi-megabyte block helps nobody.
  */
+
+import { AuthError, knownError } from "../errors.ts";
+import { logError } from "../log.ts";
+import type { AnyTool } from "../tools/define.ts";
+import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
+
 export const MAX_RESULT_CHARS = 80_000;
 
 export interface CallToolResult extends Record<string, unknown> {

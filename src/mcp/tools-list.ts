@@ -1,13 +1,14 @@
-import type { AnyTool } from "../tools/define.ts";
-import type { JsonSchema, ToolRegistry } from "../tools/registry.ts";
-import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
-
-/**
+/*
  * The MCP view of a tool registry, built once per registry: the `tools/list` pages, in
  * registry order (so every replica answers the same pages), from the registry's JSON
  * copies of the schemas. Schemas carry no "$schema": 2025-11-25 and 2026-07-28 default to
  * JSON Schema 2020-12, and older clients choke on dialect URLs they don't know.
  */
+
+import type { AnyTool } from "../tools/define.ts";
+import type { JsonSchema, ToolRegistry } from "../tools/registry.ts";
+import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
+
 export const PAGE_SIZE = 50;
 /** Tool lists change only with a new binary: clients may reuse a page for a while. */
 export const LIST_TTL_MS = 5 * 60 * 1000;

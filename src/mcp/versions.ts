@@ -1,9 +1,10 @@
-/**
+/*
  * The protocol revisions quiver speaks. quiver is "dual-era": the modern revision has no
  * handshake (every request carries its version in `params._meta`), the legacy ones
  * negotiate once in `initialize`. Revision names are ISO dates, so string comparison
  * orders them.
  */
+
 export const MODERN_VERSIONS = ["2026-07-28"] as const;
 export const LEGACY_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
 /** Every revision, newest first: what `server/discover` and version errors list. */

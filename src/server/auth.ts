@@ -7,14 +7,6 @@ import { RateLimiter } from "./rate-limit.ts";
 import { requestInfo } from "./request-info.ts";
 
 /**
- * Bearer authentication (RFC 6750) as one Elysia plugin: a route declares the scope it
- * needs (`{ auth: "write" }`) and its handler receives the `caller`. Tokens come from the
- * Authorization header only: a token in the URL (`?access_token=`) ends up in proxy and
- * shell logs, so it is refused with a 400, not accepted. The plugin owns the rate limits:
- * per token for authenticated requests, and per client address for failed attempts
- * (a failing address is refused with the same 429 until its budget refills, whatever it
- * sends). The `WWW-Authenticate` challenge is built by the HTTP error renderer.
- *
  * @elysiajs/bearer extracts the common `Bearer <t>` form. It would also read a query
  * parameter; it is given a name no URL can produce (percent-decoding never yields a lone
  * surrogate), so it never does. It matches the scheme case-sensitively and mis-slices
@@ -25,6 +17,7 @@ import { requestInfo } from "./request-info.ts";
 const NO_QUERY_PARAMETER = "\uD800";
 const BEARER = /^bearer +([\x21-\x7e]+) *$/i;
 
+/** Authenticates a request for a route needing `needed` (the plugin's work, callable alone). */
 export type Authenticate = (
   request: Request,
   extracted: string | undefined,
@@ -79,6 +72,15 @@ export function createAuthenticator(tokens: TokenStore, config: Config): Authent
   };
 }
 
+/**
+ * Bearer authentication (RFC 6750) as one Elysia plugin: a route declares the scope it
+ * needs (`{ auth: "write" }`) and its handler receives the `caller`. Tokens come from the
+ * Authorization header only: a token in the URL (`?access_token=`) ends up in proxy and
+ * shell logs, so it is refused with a 400, not accepted. The plugin owns the rate limits:
+ * per token for authenticated requests, and per client address for failed attempts
+ * (a failing address is refused with the same 429 until its budget refills, whatever it
+ * sends). The `WWW-Authenticate` challenge is built by the HTTP error renderer.
+ */
 export function authPlugin(authenticate: Authenticate) {
   return new Elysia({ name: "quiver/auth" })
     .use(bearer({ extract: { query: NO_QUERY_PARAMETER } }))

@@ -1,9 +1,10 @@
-import { QuiverError } from "../errors.ts";
-
-/**
+/*
  * Request bodies, bounded. A declared Content-Length over the limit is refused before a
  * byte is read; a chunked body is counted as it arrives.
  */
+
+import { QuiverError } from "../errors.ts";
+
 export function checkDeclaredLength(request: Request, maxBytes: number): void {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes)

@@ -1,11 +1,12 @@
-import { checkOriginAndHost, type OriginPolicy } from "./origin.ts";
-
-/**
+/*
  * CORS for browser-based MCP clients on an allowed Origin (see origin.ts; the MCP
  * Inspector's page, a web app named with --allow-origin). Preflights carry no token,
  * so they are answered before authentication; real responses, errors included, get
  * the headers so the page can read a 401's challenge.
  */
+
+import { checkOriginAndHost, type OriginPolicy } from "./origin.ts";
+
 const ALLOW_HEADERS =
   "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
 const EXPOSE_HEADERS = "www-authenticate, x-request-id";

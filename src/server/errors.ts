@@ -1,5 +1,6 @@
 import { AuthError, errorBody, knownError, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
+import { clientAbortResponse, isClientAbort } from "./client-abort.ts";
 import { requestInfo } from "./request-info.ts";
 
 /**
@@ -22,6 +23,7 @@ export function errorResponse(
       headers["www-authenticate"] = challenge(known, info.challengeParams);
     return json(known.status, errorBody(known.code, known.message), headers);
   }
+  if (isClientAbort(request, err)) return clientAbortResponse();
   logError("unhandled error", {
     req: info.id,
     method: request.method,

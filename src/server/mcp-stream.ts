@@ -1,16 +1,10 @@
 import type { HttpAnswer } from "../mcp/http.ts";
 import type { JsonRpcNotification } from "../mcp/jsonrpc.ts";
 
-/**
- * The HTTP framing of an MCP answer: JSON, or — for a client that accepts
- * `text/event-stream`, once the call actually sends a notification (progress) — an SSE
- * stream of the notifications and then the answer. Until then nothing is committed, so a
- * failure before the first notification (a 403 for the tool's scope) is still an
- * ordinary HTTP error.
- */
 const JSON_HEADERS = { "content-type": "application/json" };
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
 
+/** An answer as JSON (or, for a notification, an empty 202). */
 export function jsonAnswer(answer: HttpAnswer): Response {
   if (!answer.message) return new Response(null, { status: answer.status });
   return new Response(JSON.stringify(answer.message), {
@@ -19,6 +13,13 @@ export function jsonAnswer(answer: HttpAnswer): Response {
   });
 }
 
+/**
+ * The HTTP framing of an MCP answer: JSON, or — for a client that accepts
+ * `text/event-stream`, once the call actually sends a notification (progress) — an SSE
+ * stream of the notifications and then the answer. Until then nothing is committed, so a
+ * failure before the first notification (a 403 for the tool's scope) is still an
+ * ordinary HTTP error.
+ */
 export function answerMaybeStreamed(
   run: (notify?: (n: JsonRpcNotification) => void) => Promise<HttpAnswer>,
   acceptsStream: boolean,

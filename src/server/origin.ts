@@ -1,6 +1,12 @@
 import { isLoopback } from "../config.ts";
 import { QuiverError } from "../errors.ts";
 
+/** The bind address, and the extra origins the operator allowed (--allow-origin). */
+export interface OriginPolicy {
+  host: string;
+  allowedOrigins: string[];
+}
+
 /**
  * DNS-rebinding defence for /mcp (the MCP spec's MUST): a browser page on a foreign
  * origin must not reach a local server through a hostname that resolves to 127.0.0.1.
@@ -11,11 +17,6 @@ import { QuiverError } from "../errors.ts";
  * When bound to loopback, a Host header naming anything but a loopback name is refused:
  * that is exactly what a rebinding attack sends.
  */
-export interface OriginPolicy {
-  host: string;
-  allowedOrigins: string[];
-}
-
 export function checkOriginAndHost(headers: Headers, policy: OriginPolicy): void {
   const local = isLoopback(policy.host);
   const hostHeader = headers.get("host");

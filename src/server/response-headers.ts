@@ -1,6 +1,4 @@
-import { requestInfo } from "./request-info.ts";
-
-/**
+/*
  * Headers every response carries: the request id (to match a response with its access-log
  * line), `nosniff`, and `no-store` unless the route chose its own caching.
  *
@@ -9,6 +7,9 @@ import { requestInfo } from "./request-info.ts";
  * 7% of a small tool call's throughput (bench/http.ts). Every other response gets them
  * afterwards from the request handler (`stampHeaders`).
  */
+
+import { requestInfo } from "./request-info.ts";
+
 export function presetHeaders(request: Request, headers: Record<string, string | number>): void {
   const info = requestInfo(request);
   headers["x-request-id"] = info.id;

@@ -72,7 +72,6 @@ export interface PutResult {
 export const MAX_INDEXED_TEXT_BYTES = 32 * 1024 * 1024;
 
 export class FileStore {
-  indexer?: FileIndexer;
   private readonly q: {
     get: Statement<FileRow, [string]>;
     upsert: Statement<FileRow, [string, string, number, string, number, number]>;
@@ -85,6 +84,8 @@ export class FileStore {
   constructor(
     readonly db: Database,
     readonly blobs: BlobStore,
+    /** Every text write, overwrite and delete updates it in the same transaction. */
+    readonly indexer?: FileIndexer,
   ) {
     this.q = {
       get: db.prepare("SELECT * FROM files WHERE path = ?"),

@@ -3,14 +3,7 @@ import { type Caller, scopeAllows } from "../store/tokens.ts";
 import type { AnyTool, ProgressReporter, Services, ToolContext } from "./define.ts";
 import { validateParameters, validateResult } from "./validate.ts";
 
-/**
- * The only way a tool runs, for every transport (typed route, /tools/call, MCP over HTTP
- * and stdio, the CLI): look the tool up by name → check the caller's scope → validate and
- * default the parameters → run it with one AbortSignal (client gone or tool timeout) →
- * validate the result against the output schema, when declared → turn every failure into
- * a QuiverError. Transports only translate their message into a ToolCall and the outcome
- * back; nothing else looks tools up or checks tool scopes.
- */
+/** One call, as a transport translated it from its own message. */
 export interface ToolCall {
   /** The tool's name, as the client sent it. */
   name: string;
@@ -33,6 +26,14 @@ export interface ToolCall {
   onTool?: (tool: AnyTool) => void;
 }
 
+/**
+ * The only way a tool runs, for every transport (typed route, /tools/call, MCP over HTTP
+ * and stdio, the CLI): look the tool up by name → check the caller's scope → validate and
+ * default the parameters → run it with one AbortSignal (client gone or tool timeout) →
+ * validate the result against the output schema, when declared → turn every failure into
+ * a QuiverError. Transports only translate their message into a ToolCall and the outcome
+ * back; nothing else looks tools up or checks tool scopes.
+ */
 export async function callTool(services: Services, call: ToolCall): Promise<unknown> {
   const tool = services.tools.find(call.name);
   if (!tool)

@@ -1,14 +1,15 @@
+/*
+ * Tool parameters checked against the tool's input schema, and results against its
+ * output schema when it declares one — the same checks for every transport, compiled
+ * once per schema.
+ */
+
 import type { TObject, TSchema } from "@sinclair/typebox";
 import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value, type ValueError, ValueErrorType } from "@sinclair/typebox/value";
 import { badRequest, internalError } from "../errors.ts";
 import type { AnyTool } from "./define.ts";
 
-/**
- * Tool parameters checked against the tool's input schema, and results against its
- * output schema when it declares one — the same checks for every transport, compiled
- * once per schema.
- */
 interface Compiled {
   check: TypeCheck<TSchema>;
   /** Only schemas that declare defaults pay for cloning and filling them in. */

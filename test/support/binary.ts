@@ -31,13 +31,6 @@ export function buildBinary(): string {
   return BINARY;
 }
 
-export async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
-
 export interface Running {
   proc: Subprocess<"ignore", "pipe", "pipe">;
   url: string;
@@ -45,43 +38,50 @@ export interface Running {
   stop(signal?: NodeJS.Signals | number): Promise<number>;
 }
 
-/** Polls /healthz until it answers 200; fails with the server's stderr if it exits or takes 15 s. */
-export async function waitForHealthy(
-  url: string,
-  proc: Subprocess,
-  stderr: () => string | Promise<string>,
-): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {}
-    if (proc.exitCode !== null || Date.now() > deadline)
-      throw new Error(`quiver did not start: ${await stderr()}`);
-    await Bun.sleep(25);
-  }
-}
-
-/** Starts `quiver serve` and waits for /healthz. */
+/**
+ * Starts `quiver serve` on a port the kernel picks (`--port 0`: nothing is picked and
+ * released first, so no other process can take it meanwhile), learns the URL from the
+ * server's "listening" log line, and waits for /healthz.
+ */
 export async function startBinary(
   binary: string,
   args: string[],
   env: Record<string, string | undefined> = {},
   cwd?: string,
 ): Promise<Running> {
-  const port = await freePort();
-  const proc = spawn([binary, "serve", "--port", String(port), ...args], {
+  const proc = spawn([binary, "serve", "--port", "0", ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdout: "pipe",
     stderr: "pipe",
   });
   let err = "";
+  let announced: (url: string) => void = () => {};
+  const listening = new Promise<string>((resolve) => (announced = resolve));
   (async () => {
-    for await (const chunk of proc.stderr) err += new TextDecoder().decode(chunk);
+    for await (const chunk of proc.stderr) {
+      err += new TextDecoder().decode(chunk);
+      const line = /^\{.*"msg":"listening".*\}$/m.exec(err);
+      if (line) announced(JSON.parse(line[0]).url);
+    }
   })();
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHealthy(url, proc, () => err);
+  const announcedUrl = await Promise.race([
+    listening,
+    proc.exited.then(() => {
+      throw new Error(`quiver did not start: ${err}`);
+    }),
+  ]);
+  // A wildcard bind address is reached through loopback.
+  const url = announcedUrl.replace("://0.0.0.0:", "://127.0.0.1:").replace("://[::]:", "://[::1]:");
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (proc.exitCode !== null || Date.now() > deadline)
+      throw new Error(`quiver did not answer /healthz: ${err}`);
+    await Bun.sleep(25);
+  }
   return {
     proc,
     url,
@@ -91,4 +91,16 @@ export async function startBinary(
       return await proc.exited;
     },
   };
+}
+
+/** The URL from the server's `{"msg":"listening","url":…}` log line, once it is there. */
+export function listeningUrl(stderr: string): string | undefined {
+  for (const line of stderr.split("\n")) {
+    if (!line.includes('"listening"')) continue;
+    try {
+      const fields = JSON.parse(line);
+      if (fields.msg === "listening") return fields.url;
+    } catch {}
+  }
+  return undefined;
 }

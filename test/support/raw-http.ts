@@ -6,7 +6,7 @@ export function listeningServer(
   overrides: Parameters<typeof testServer>[0] = {},
 ): TestServer & { running: RunningServer; port: number } {
   const server = testServer({ port: 0, host: "127.0.0.1", ...overrides });
-  const running = startServer(server.services, { worker: false });
+  const running = startServer(server.services);
   const close = server.close;
   return {
     ...server,
