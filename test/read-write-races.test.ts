@@ -27,6 +27,16 @@ function afterNext<T extends object, K extends keyof T>(obj: T, name: K, after: 
   };
 }
 
+/** Runs `before` once, just before the next call of `obj[name]`. */
+function beforeNext<T extends object, K extends keyof T>(obj: T, name: K, before: () => void) {
+  const original = obj[name] as (...args: unknown[]) => unknown;
+  (obj as Record<K, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
+    (obj as Record<K, unknown>)[name] = original;
+    before();
+    return original.apply(obj, args);
+  };
+}
+
 const put = (path: string, body: string) =>
   request(server, `/files/${path}`, { method: "PUT", body });
 
@@ -49,14 +59,15 @@ test("a write whose bytes another process's delete collects before the write ind
 
 test("a read that meets a delete of its file answers 404, not blob_missing", async () => {
   expect((await put("race/gone.txt", "about to go")).status).toBe(201);
-  // The delete (and its collection) lands after the read found the row.
-  afterNext(files, "require", () => other.files.delete("race/gone.txt"));
+  // The delete (and its collection) lands after the read found the row, before it opens
+  // the bytes.
+  beforeNext(files.blobs, "openRead", () => other.files.delete("race/gone.txt"));
   const get = await request(server, "/files/race/gone.txt");
   expect(get.status).toBe(404);
   expect(get.json.error.code).toBe("file_not_found");
 
   expect((await put("race/gone.txt", "about to go again")).status).toBe(201);
-  afterNext(files, "require", () => other.files.delete("race/gone.txt"));
+  beforeNext(files.blobs, "openRead", () => other.files.delete("race/gone.txt"));
   const read = await request(server, "/tools/read_file", { body: { path: "race/gone.txt" } });
   expect(read.status).toBe(404);
   expect(read.json.error.code).toBe("file_not_found");
@@ -65,7 +76,7 @@ test("a read that meets a delete of its file answers 404, not blob_missing", asy
 test("a read that meets an overwrite answers the new bytes", async () => {
   expect((await put("race/moving.txt", "first version")).status).toBe(201);
   const second = (await put("race/holder.txt", "second version")).json;
-  afterNext(files, "require", () => {
+  beforeNext(files.blobs, "openRead", () => {
     // Another process replaces the file (its old blob is collected at once).
     other.files.commitMany([
       { path: "race/moving.txt", hash: second.sha256, size: second.size, isText: true },

@@ -1,11 +1,10 @@
-import type { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_MAX_IMPORT_FILE_BYTES } from "../config.ts";
 import { badRequest } from "../errors.ts";
+import { beginBulkLoad } from "../store/bulk-load.ts";
 import { BlobsGone, type CommitEntry, type FileStore, type PutResult } from "../store/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
-import { ftsBulkSettings } from "../store/search.ts";
 import { type BatchPreparer, startPreparer } from "./batch-preparer.ts";
 import { type Prepared, type PrepareItem, prepareBatch } from "./prepare-file.ts";
 import { type FoundFile, type Skipped, walkTree } from "./walk.ts";
@@ -251,7 +250,7 @@ async function importWalked(
       return files.commitMany(entries.map((e) => rewritten.get(e.path) ?? e));
     }
   };
-  const restorePragmas = bulkPragmas(files.db, files.indexer !== undefined);
+  const restorePragmas = beginBulkLoad(files.db, files.indexer !== undefined);
   try {
     for (let k = 0; k < batches.length; k++) {
       // Blobs already written are committed even when aborted, so nothing is left
@@ -319,27 +318,4 @@ async function importWalked(
   summary.skipped_list = skippedAll.slice(0, 100);
   summary.seconds = (performance.now() - started) / 1000;
   return summary;
-}
-
-/**
- * Settings for the length of an import, restored after. None touches durability (every
- * commit is still fsynced), nor results: a 64 MB page cache keeps the FTS5 segments
- * being merged in memory instead of re-reading them, and a checkpoint every ~40 MB of WAL
- * instead of every 4 MB copies pages that later commits rewrite (FTS5 structure, b-tree
- * interiors) to the database file fewer times. Measured on the benchmark corpus, together
- * with 1,000-file batches: ~25% fewer bytes written, half the read syscalls. And the
- * search index's bulk-load settings (ftsBulkSettings: bigger, later-merged FTS5 segments).
- */
-function bulkPragmas(db: Database, fts: boolean): () => void {
-  const cache = (db.query("PRAGMA cache_size").get() as { cache_size: number }).cache_size;
-  const ckpt = (db.query("PRAGMA wal_autocheckpoint").get() as { wal_autocheckpoint: number })
-    .wal_autocheckpoint;
-  db.run("PRAGMA cache_size = -65536");
-  db.run("PRAGMA wal_autocheckpoint = 10000");
-  const restoreFts = fts ? ftsBulkSettings(db) : undefined;
-  return () => {
-    restoreFts?.();
-    db.run(`PRAGMA cache_size = ${cache}`);
-    db.run(`PRAGMA wal_autocheckpoint = ${ckpt}`);
-  };
 }

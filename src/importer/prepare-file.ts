@@ -94,6 +94,7 @@ async function prepareFile(
           path: item.path,
           hash: blob.hash,
           size: blob.size,
+          lines: blob.lines,
           isText: looksLikeText(blob.head),
         },
       };
@@ -106,7 +107,13 @@ async function prepareFile(
       return { kind: "unchanged" };
     const blob = blocking ? blobs.writeBytesSync(bytes, dirs) : await blobs.writeBytes(bytes, dirs);
     const isText = looksLikeText(blob.head);
-    const entry: CommitEntry = { path: item.path, hash: blob.hash, size: blob.size, isText };
+    const entry: CommitEntry = {
+      path: item.path,
+      hash: blob.hash,
+      size: blob.size,
+      lines: blob.lines,
+      isText,
+    };
     if (isText && opts.index) entry.passages = passagesForIndex(utf8(bytes));
     return { kind: "write", entry };
   } catch (err) {

@@ -20,7 +20,14 @@ type WireFile =
   | { kind: "unchanged" }
   | { kind: "skipped"; reason: string }
   /** passages: how many of the batch's passages are this file's, -1 for none (not indexed). */
-  | { kind: "write"; hash: string; size: number; isText: boolean; passages: number };
+  | {
+      kind: "write";
+      hash: string;
+      size: number;
+      lines?: number;
+      isText: boolean;
+      passages: number;
+    };
 
 export function encodeBatch(prepared: Prepared[]): WireBatch {
   let count = 0;
@@ -32,7 +39,7 @@ export function encodeBatch(prepared: Prepared[]): WireBatch {
   let end = 0;
   const files = prepared.map((p): WireFile => {
     if (p.kind !== "write") return p;
-    const { hash, size, isText, passages } = p.entry;
+    const { hash, size, lines, isText, passages } = p.entry;
     for (const x of passages ?? []) {
       end += x.text.length;
       nums[k * 3] = x.line_start;
@@ -40,7 +47,14 @@ export function encodeBatch(prepared: Prepared[]): WireBatch {
       nums[k * 3 + 2] = end;
       texts[k++] = x.text;
     }
-    return { kind: "write", hash, size, isText, passages: passages ? passages.length : -1 };
+    return {
+      kind: "write",
+      hash,
+      size,
+      lines,
+      isText,
+      passages: passages ? passages.length : -1,
+    };
   });
   return { files, texts: texts.join(""), nums };
 }
@@ -52,10 +66,13 @@ export function decodeBatch(wire: WireBatch, items: PrepareItem[]): Prepared[] {
   let start = 0;
   return wire.files.map((f, j): Prepared => {
     if (f.kind !== "write") return f;
-    const entry = { path: items[j]!.path, hash: f.hash, size: f.size, isText: f.isText } as Extract<
-      Prepared,
-      { kind: "write" }
-    >["entry"];
+    const entry = {
+      path: items[j]!.path,
+      hash: f.hash,
+      size: f.size,
+      lines: f.lines,
+      isText: f.isText,
+    } as Extract<Prepared, { kind: "write" }>["entry"];
     if (f.passages >= 0) {
       const passages: Passage[] = new Array(f.passages);
       for (let i = 0; i < f.passages; i++, k++) {

@@ -16,6 +16,7 @@ import { type FileHandle, mkdir, open, rename, writeFile } from "node:fs/promise
 import { join } from "node:path";
 import { QuiverError } from "../errors.ts";
 import { OpenBlob } from "./blob-reader.ts";
+import { countLines, LineCounter } from "./content.ts";
 import { loadSyncFs } from "./syncfs.ts";
 
 /**
@@ -40,6 +41,8 @@ export interface StoredBlob {
   head: Uint8Array;
   /** All the bytes as read back from the disk, when the writer asked to keep them. */
   bytes?: Uint8Array;
+  /** Lines as read_file numbers them (content.ts LineCounter). */
+  lines: number;
 }
 
 /** Whether a single write keeps the bytes it read back (to index them), given head and size. */
@@ -104,6 +107,7 @@ export class BlobStore {
   ): Promise<StoredBlob | PlacedBlob> {
     const tmp = join(this.tmpDir, `${Date.now().toString(36)}-${crypto.randomUUID()}`);
     const hasher = new Bun.CryptoHasher("sha256");
+    const counter = new LineCounter();
     const head = new Uint8Array(HEAD_BYTES);
     let headLen = 0;
     let size = 0;
@@ -120,6 +124,7 @@ export class BlobStore {
             `body is larger than the limit of ${maxBytes} bytes`,
           );
         hasher.update(chunk);
+        counter.update(chunk);
         if (headLen < HEAD_BYTES) {
           const take = Math.min(HEAD_BYTES - headLen, chunk.byteLength);
           head.set(chunk.subarray(0, take), headLen);
@@ -140,9 +145,10 @@ export class BlobStore {
       throw err;
     }
     await fh.close();
-    if (!pendingDirs) return this.place(tmp, hash, size, head.subarray(0, headLen), bytes);
+    const stored = { hash, size, head: head.subarray(0, headLen), bytes, lines: counter.lines };
+    if (!pendingDirs) return this.place(tmp, stored);
     await this.commitTempBulk(tmp, hash, pendingDirs);
-    return { hash, size, head: head.subarray(0, headLen) };
+    return stored;
   }
 
   /** Bulk imports: bytes already in memory (see write() with pendingDirs). */
@@ -160,7 +166,12 @@ export class BlobStore {
       checkStoredSize(statSync(tmp).size, bytes.byteLength, tmp);
       const hash = Bun.CryptoHasher.hash("sha256", bytes, "hex");
       await this.commitTempBulk(tmp, hash, pendingDirs);
-      return { hash, size: bytes.byteLength, head: bytes.subarray(0, HEAD_BYTES) };
+      return {
+        hash,
+        size: bytes.byteLength,
+        head: bytes.subarray(0, HEAD_BYTES),
+        lines: countLines(bytes),
+      };
     }
     return this.write([bytes], Infinity, pendingDirs);
   }
@@ -193,7 +204,12 @@ export class BlobStore {
       renameSync(tmp, dest); // over identical bytes, or over a partial one a crash left
     }
     pendingDirs.add(dir);
-    return { hash, size: bytes.byteLength, head: bytes.subarray(0, HEAD_BYTES) };
+    return {
+      hash,
+      size: bytes.byteLength,
+      head: bytes.subarray(0, HEAD_BYTES),
+      lines: countLines(bytes),
+    };
   }
 
   /**
@@ -278,13 +294,8 @@ export class BlobStore {
    * stays as the spare link until release(). If the same bytes are already stored, that
    * blob is kept (identical bytes) and the spare covers it all the same.
    */
-  private place(
-    tmp: string,
-    hash: string,
-    size: number,
-    head: Uint8Array,
-    bytes: Uint8Array | undefined,
-  ): PlacedBlob {
+  private place(tmp: string, stored: StoredBlob): PlacedBlob {
+    const { hash } = stored;
     const dest = this.pathOf(hash);
     const dir = dest.slice(0, dest.lastIndexOf("/"));
     const link = () => {
@@ -308,10 +319,7 @@ export class BlobStore {
       throw err;
     }
     return {
-      hash,
-      size,
-      head,
-      bytes,
+      ...stored,
       ensurePresent: () => {
         if (!existsSync(dest)) link();
       },

@@ -50,3 +50,33 @@ export function contentTypeFor(path: string, isText: boolean): string {
   }
   return isText ? "text/plain;charset=utf-8" : "application/octet-stream";
 }
+
+/**
+ * Counts lines as read_file numbers them while a file is written, so that a window of a
+ * large file never needs the whole file: "\n" ends a line ("\r\n" too), a last line
+ * without one still counts, and an empty file has one (empty) line.
+ */
+export class LineCounter {
+  private newlines = 0;
+  private size = 0;
+  private lastByte = -1;
+
+  update(chunk: Uint8Array): void {
+    if (!chunk.byteLength) return;
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) this.newlines++;
+    this.size += chunk.byteLength;
+    this.lastByte = chunk[chunk.byteLength - 1]!;
+  }
+
+  get lines(): number {
+    if (this.size === 0) return 1;
+    return this.newlines + (this.lastByte === 10 ? 0 : 1);
+  }
+}
+
+export function countLines(bytes: Uint8Array): number {
+  const counter = new LineCounter();
+  counter.update(bytes);
+  return counter.lines;
+}

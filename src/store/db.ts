@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { restoreAbandonedBulkLoad } from "./bulk-load.ts";
 import { migrations } from "./migrations.ts";
 
 /**
@@ -24,8 +25,31 @@ export function openDatabase(dataDir: string): Database {
   switchToWal(db);
   db.run("PRAGMA synchronous = FULL");
   db.run("PRAGMA foreign_keys = ON");
+  checkSettings(db);
   migrate(db);
+  restoreAbandonedBulkLoad(db);
   return db;
+}
+
+/**
+ * Read back, not assumed: a PRAGMA SQLite ignores (a journal mode it cannot take on this
+ * filesystem, a setting made inside a transaction) would otherwise leave every commit less
+ * durable than this file says, silently.
+ */
+function checkSettings(db: Database): void {
+  const value = (pragma: string) =>
+    Object.values(db.query(`PRAGMA ${pragma}`).get() as Record<string, unknown>)[0];
+  const wanted: [string, unknown][] = [
+    ["journal_mode", "wal"],
+    ["synchronous", 2], // FULL
+    ["busy_timeout", 10000],
+    ["foreign_keys", 1],
+  ];
+  for (const [pragma, want] of wanted) {
+    const got = value(pragma);
+    if (got !== want)
+      throw new Error(`SQLite did not take PRAGMA ${pragma} = ${want} (it is ${got})`);
+  }
 }
 
 /**

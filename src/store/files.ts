@@ -26,6 +26,8 @@ interface FileRow {
   size: number;
   content_type: string;
   is_text: number;
+  /** NULL for rows stored before lines were counted (migration 5). */
+  lines: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -51,6 +53,8 @@ export interface CommitEntry {
   path: string;
   hash: string;
   size: number;
+  /** Lines as read_file numbers them (content.ts LineCounter). */
+  lines?: number;
   isText: boolean;
   /** The decoded text to index, when the file is text and not too big. */
   text?: string;
@@ -74,7 +78,7 @@ export const MAX_INDEXED_TEXT_BYTES = 32 * 1024 * 1024;
 export class FileStore {
   private readonly q: {
     get: Statement<FileRow, [string]>;
-    upsert: Statement<FileRow, [string, string, number, string, number, number]>;
+    upsert: Statement<FileRow, [string, string, number, string, number, number, number | null]>;
     del: Statement<FileRow, [string]>;
     refs: Statement<{ n: number }, [string]>;
     list: Statement<FileRow, [string, string, string, number]>;
@@ -90,10 +94,11 @@ export class FileStore {
     this.q = {
       get: db.prepare("SELECT * FROM files WHERE path = ?"),
       upsert: db.prepare(
-        `INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+        `INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at, lines)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
          ON CONFLICT(path) DO UPDATE SET hash = excluded.hash, size = excluded.size,
-           content_type = excluded.content_type, is_text = excluded.is_text, updated_at = excluded.updated_at
+           content_type = excluded.content_type, is_text = excluded.is_text,
+           updated_at = excluded.updated_at, lines = excluded.lines
          RETURNING *`,
       ),
       del: db.prepare("DELETE FROM files WHERE path = ? RETURNING *"),
@@ -171,6 +176,7 @@ export class FileStore {
           contentTypeFor(path, isText),
           isText ? 1 : 0,
           now,
+          blob.lines,
         )!;
         if (this.indexer) {
           if (before) this.indexer.remove(row.id);
@@ -216,6 +222,7 @@ export class FileStore {
             contentTypeFor(e.path, e.isText),
             e.isText ? 1 : 0,
             now,
+            e.lines ?? null,
           )!;
           toIndex.set(row.id, {
             entry: e,
@@ -315,15 +322,17 @@ export class FileStore {
    * open is not damage: the path is then gone (404) or holds other bytes (read those).
    * Only a row whose own bytes are missing is blob_missing. The caller closes the blob.
    */
-  openRead(path: string): { info: FileInfo; blob: OpenBlob } {
+  openRead(path: string): { info: FileInfo; blob: OpenBlob; lines?: number } {
     for (let attempt = 0; ; attempt++) {
-      const info = this.require(path);
-      const blob = this.blobs.openRead(info.sha256);
-      if (blob) return { info, blob };
-      const now = this.get(path);
+      const row = this.q.get.get(path);
+      if (!row)
+        throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+      const blob = this.blobs.openRead(row.hash);
+      if (blob) return { info: toInfo(row), blob, lines: row.lines ?? undefined };
+      const now = this.q.get.get(path);
       if (!now)
         throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
-      if (now.sha256 === info.sha256 || attempt >= 3) throw blobMissing(path);
+      if (now.hash === row.hash || attempt >= 3) throw blobMissing(path);
     }
   }
 

@@ -94,4 +94,21 @@ export const migrations: string[] = [
   CREATE VIRTUAL TABLE passages_stem_vocab USING fts5vocab(passages_stem, 'row');
   INSERT OR IGNORE INTO search_backfill (file_id) SELECT id FROM files WHERE is_text = 1;
   `,
+  // 5: each file's line count (as read_file numbers lines), counted as it is written, so
+  // reading a window of a large file costs about the window. NULL for files stored
+  // before: read_file counts those as it reads.
+  `
+  ALTER TABLE files ADD COLUMN lines INTEGER;
+  `,
+  // 6: an import's bulk-load settings, recorded before they are applied (src/store/
+  // bulk-load.ts): a killed import leaves this row, and the next open restores them.
+  `
+  CREATE TABLE bulk_load (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    owner_pid INTEGER NOT NULL,
+    automerge INTEGER NOT NULL,
+    hashsize  INTEGER NOT NULL,
+    started_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -1,7 +1,8 @@
 import { QuiverError } from "../errors.ts";
-import { decodeText } from "../store/content.ts";
+import type { FileInfo } from "../store/files.ts";
 import { normalizePath } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
+import { countLinesOf, type LineWindow, readLineWindow } from "./read-window.ts";
 import { t } from "./schema.ts";
 
 /** Results stay well under Claude Code's 25k-token cap for a tool result. */
@@ -36,48 +37,47 @@ export const readFile = defineTool({
   annotations: { title: "Read file", readOnlyHint: true, openWorldHint: false },
   scope: "read",
   async run({ path, offset = 1, limit = 2000 }, { files }) {
-    const info = files.require(normalizePath(path));
-    if (!info.is_text)
-      throw new QuiverError(
-        415,
-        "binary_file",
-        `"${info.path}" is binary (${info.content_type}, ${info.size} bytes); download it with GET /files/${encodeURI(info.path)}`,
-      );
-    const text = decodeText(await files.readBytes(info));
-    const lines = text.split(/\r?\n/);
-    if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
-    const total = lines.length;
-    if (offset > Math.max(total, 1))
-      throw new QuiverError(
-        400,
-        "invalid_parameters",
-        `parameters.offset: ${offset} is past the end of the file (${total} lines)`,
-      );
-    const out: string[] = [];
-    let chars = 0;
-    let truncated = false;
-    let line = offset;
-    for (; line < offset + limit && line <= total; line++) {
-      let s = lines[line - 1]!;
-      if (s.length > MAX_LINE_CHARS) {
-        s = `${s.slice(0, MAX_LINE_CHARS)} … [line cut at ${MAX_LINE_CHARS} characters]`;
-        truncated = true;
-      }
-      if (chars + s.length + 1 > MAX_READ_CHARS && out.length > 0) break;
-      out.push(s);
-      chars += s.length + 1;
+    // Opened once: the row and the bytes read are the same version (see openRead).
+    const { info, blob, lines } = files.openRead(normalizePath(path));
+    try {
+      if (!info.is_text)
+        throw new QuiverError(
+          415,
+          "binary_file",
+          `"${info.path}" is binary (${info.content_type}, ${info.size} bytes); download it with GET /files/${encodeURI(info.path)}`,
+        );
+      // Counted when the file was written; files stored before that are counted here.
+      const total = lines ?? (await countLinesOf(blob));
+      if (offset > Math.max(total, 1))
+        throw new QuiverError(
+          400,
+          "invalid_parameters",
+          `parameters.offset: ${offset} is past the end of the file (${total} lines)`,
+        );
+      const window = await readLineWindow(blob, offset, limit, {
+        maxLineChars: MAX_LINE_CHARS,
+        maxChars: MAX_READ_CHARS,
+      });
+      return windowResult(info, offset, total, window);
+    } finally {
+      blob.close();
     }
-    const lineEnd = offset + out.length - 1;
-    const more = lineEnd < total;
-    return {
-      path: info.path,
-      content: out.join("\n"),
-      line_start: offset,
-      line_end: lineEnd,
-      total_lines: total,
-      sha256: info.sha256,
-      truncated: truncated || more,
-      ...(more ? { next_offset: lineEnd + 1 } : {}),
-    };
   },
 });
+
+function windowResult(info: FileInfo, offset: number, total: number, window: LineWindow) {
+  const out = window.lines;
+  const truncated = window.cut;
+  const lineEnd = offset + out.length - 1;
+  const more = lineEnd < total;
+  return {
+    path: info.path,
+    content: out.join("\n"),
+    line_start: offset,
+    line_end: lineEnd,
+    total_lines: total,
+    sha256: info.sha256,
+    truncated: truncated || more,
+    ...(more ? { next_offset: lineEnd + 1 } : {}),
+  };
+}
