@@ -1,5 +1,6 @@
-import { Database } from "bun:sqlite";
+import { dirname } from "node:path";
 import { QuiverError } from "../errors.ts";
+import { openDatabase } from "./db.ts";
 import { SearchIndex, type SearchOptions } from "./search.ts";
 
 /**
@@ -17,11 +18,9 @@ self.onmessage = (ev: MessageEvent) => {
     | { init: { file: string } }
     | { id: number; query: string; opts: SearchOptions };
   if ("init" in msg) {
-    const db = new Database(msg.init.file, { strict: true });
-    // The opener (openDatabase) has set WAL and migrated; a reader only needs to wait
-    // for a writer's lock rather than fail.
-    db.run("PRAGMA busy_timeout = 10000");
-    index = new SearchIndex(db);
+    // Every connection to the data directory gets openDatabase's settings; the opener has
+    // migrated already, so this one finds nothing to do.
+    index = new SearchIndex(openDatabase(dirname(msg.init.file)));
     self.postMessage({ ready: true });
     return;
   }
