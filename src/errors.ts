@@ -27,6 +27,15 @@ export class QuiverError extends Error {
 }
 
 /**
+ * Quiver cannot start (port in use, unusable data directory, corrupt database): the
+ * message is one complete line saying what is wrong and what to do; the CLI prints it and
+ * exits 1, without a stack trace.
+ */
+export class StartupError extends Error {
+  override name = "StartupError";
+}
+
+/**
  * A failed authentication or authorization (401, 403, a token in the URL). It says what
  * went wrong in RFC 6750 terms; the HTTP layer builds the `WWW-Authenticate` challenge
  * from it (and adds what only it knows, such as /mcp's resource metadata URL).

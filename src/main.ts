@@ -1,8 +1,8 @@
 #!/usr/bin/env bun
 // quiver's command line. This entry file has no value exports on purpose: in a
 // bytecode-compiled binary an exported `fetch`/`app` would make Bun auto-serve it.
-import { UsageError } from "./cli/args.ts";
 import { check, checkHelp } from "./cli/check.ts";
+import { renderCliError } from "./cli/errors.ts";
 import { indexCommand, indexHelp } from "./cli/index.ts";
 import { mcp, mcpHelp } from "./cli/mcp.ts";
 import { healthcheck, listTools, version } from "./cli/misc.ts";
@@ -10,8 +10,6 @@ import { searchCommand, searchHelp } from "./cli/search.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
 import { worker, workerHelp } from "./cli/worker.ts";
-import { ConfigError } from "./config.ts";
-import { QuiverError } from "./errors.ts";
 
 const HELP = `quiver — a single-binary tool server for LLM tool use
 
@@ -77,9 +75,8 @@ try {
   // `serve` keeps running; everything else exits with its code.
   if (process.argv[2] !== "serve" && process.argv[2] !== "worker") process.exit(code);
 } catch (err) {
-  if (err instanceof UsageError || err instanceof ConfigError || err instanceof QuiverError) {
-    process.stderr.write(`quiver: ${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
+  const rendered = renderCliError(err);
+  if (!rendered) throw err;
+  process.stderr.write(`quiver: ${rendered.line}\n`);
+  process.exit(rendered.exitCode);
 }

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
+import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
 import { openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
@@ -12,16 +13,40 @@ import { builtinTools } from "./tools/registry.ts";
 export interface OpenServices extends Services {
   db: Database;
   tokens: TokenStore;
+  /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
+  readOnly: boolean;
   close(): void;
 }
 
-/** Opens everything stateful under the data directory. One call per process. */
-export function openServices(config: Config): OpenServices {
-  const db = openDatabase(config.dataDir);
-  const blobs = new BlobStore(config.dataDir);
-  const index = new SearchIndex(db);
-  const files = new FileStore(db, blobs, index);
-  index.backfill((hash) => blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
+/**
+ * Opens everything stateful under the data directory. One call per process.
+ * `create: false` (every command but serve, mcp and index) refuses a directory that holds
+ * no quiver database instead of starting an empty one there.
+ */
+export function openServices(config: Config, opts: { create?: boolean } = {}): OpenServices {
+  const { readOnly } = prepareDataDir(config.dataDir, { create: opts.create ?? true });
+  let db: Database | undefined;
+  try {
+    db = openDatabase(config.dataDir, { readOnly });
+    const blobs = new BlobStore(config.dataDir);
+    const index = new SearchIndex(db, { readOnly });
+    const files = new FileStore(db, blobs, index);
+    // Indexing what is not yet indexed is a write: a read-only store searches what it has.
+    if (!readOnly) index.backfill((hash) => blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
+    return assemble(config, db, files, index, readOnly);
+  } catch (err) {
+    db?.close(false);
+    throw databaseOpenError(config.dataDir, err) ?? err;
+  }
+}
+
+function assemble(
+  config: Config,
+  db: Database,
+  files: FileStore,
+  index: SearchIndex,
+  readOnly: boolean,
+): OpenServices {
   const tokens = new TokenStore(db, config.staticToken);
   return {
     config,
@@ -29,6 +54,7 @@ export function openServices(config: Config): OpenServices {
     files,
     index,
     tokens,
+    readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,
     close() {

@@ -114,8 +114,12 @@ describe("the quiver binary", () => {
     expect(() => statSync(join(flagData, "admin.token"))).toThrow();
   });
 
-  test("token create / list / revoke from the command line", async () => {
+  test("token create / list / revoke from the command line, beside a running server", async () => {
     const data = join(work, "tokens");
+    // The server makes the store; token commands refuse a directory without one.
+    const server = await startBinary(binary, ["--data", data, "--quiet"], {
+      QUIVER_TOKEN: "static-admin-token-0123456789",
+    });
     const created = run([
       "token",
       "create",
@@ -137,9 +141,6 @@ describe("the quiver binary", () => {
       (t: { name: string }) => t.name === "ci-bot",
     ).id;
 
-    const server = await startBinary(binary, ["--data", data, "--quiet"], {
-      QUIVER_TOKEN: "static-admin-token-0123456789",
-    });
     const auth = { authorization: `Bearer ${secret}` };
     expect(
       (await fetch(`${server.url}/files/a.txt`, { method: "PUT", headers: auth, body: "a" }))

@@ -9,7 +9,12 @@ export function parse<T extends ParseArgsConfig["options"]>(
   allowPositionals = false,
 ) {
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs({
+      args: attachNegativeValues(argv, options ?? {}),
+      options,
+      allowPositionals,
+      strict: true,
+    });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ""));
   }
@@ -30,3 +35,26 @@ export const serverOptions = {
 } as const;
 
 export const dataOptions = { data: { type: "string", short: "d" } } as const;
+
+/**
+ * `--port -1` is a value, not a flag: parseArgs would call it ambiguous and ask for
+ * `--port=-1`. Attaching negative numbers to the string option before them lets the
+ * option's own check say what is wrong with the value.
+ */
+function attachNegativeValues(argv: string[], options: NonNullable<ParseArgsConfig["options"]>) {
+  const nameOf = (arg: string) =>
+    arg.startsWith("--")
+      ? arg.slice(2)
+      : Object.keys(options).find((k) => options[k]!.short === arg.slice(1));
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = /^--?[^-=][^=]*$/.test(arg) ? nameOf(arg) : undefined;
+    if (name && options[name]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}

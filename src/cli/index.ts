@@ -32,7 +32,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError(`index needs exactly one directory\n\n${indexHelp}`);
   const config = loadConfig({ data: values.data, "max-import-file": values["max-import-file"] });
-  const services = openServices(config);
+  const services = openServices(config, { create: true });
   const controller = new AbortController();
   // Ctrl-C: finish the batch in flight (it commits), then stop; nothing half-written.
   const onSigint = () => controller.abort();
@@ -85,7 +85,7 @@ export function progressReporter(
 export function formatSummary(s: ImportSummary): string {
   const rate = s.seconds > 0 ? s.bytes / MB / s.seconds : 0;
   const lines = [
-    `${s.aborted ? "stopped early" : "done"}: ${s.files} files, ${mb(s.bytes)} MB in ${s.seconds.toFixed(2)} s (${rate.toFixed(1)} MB/s)`,
+    `${s.aborted ? "stopped early" : "done"}: ${s.files} ${s.files === 1 ? "file" : "files"}, ${mb(s.bytes)} MB in ${s.seconds.toFixed(2)} s (${rate.toFixed(1)} MB/s)`,
     `  added           ${s.added}`,
     `  updated         ${s.updated}`,
     `  unchanged       ${s.unchanged}`,

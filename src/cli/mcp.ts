@@ -15,13 +15,17 @@ export async function mcp(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...dataOptions, "import-root": serverOptions["import-root"] });
   const services = openServices(
     loadConfig({ data: values.data, "import-root": values["import-root"], quiet: true }),
+    { create: true },
   );
-  // Jobs started over stdio (import_path, reindex) need a worker here too.
-  const supervisor = startSupervisor(services.config, services.jobs);
+  // Jobs started over stdio (import_path, reindex) need a worker here too — unless the
+  // store is read-only: then no job can run (each one writes) and starting one answers 503.
+  const supervisor = services.readOnly
+    ? undefined
+    : startSupervisor(services.config, services.jobs);
   // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable; the
   // worker stops at its next checkpoint.
   const stop = async () => {
-    await supervisor.stop();
+    await supervisor?.stop();
     services.close();
     process.exit(0);
   };
@@ -34,7 +38,7 @@ export async function mcp(argv: string[]): Promise<number> {
   });
   // Let stdout drain before main() exits: a pipe may still hold the last answers.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
-  await supervisor.stop();
+  await supervisor?.stop();
   services.close();
   return 0;
 }

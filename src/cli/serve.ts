@@ -24,9 +24,10 @@ Env QUIVER_TOKEN sets a static admin token; otherwise the first start creates on
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parse(argv, serverOptions);
   const config = loadConfig(values);
-  const services = openServices(config);
+  const services = openServices(config, { create: true });
   const running = startServer(services);
-  const supervisor = startSupervisor(config, services.jobs);
+  // A read-only store can run no job (each one writes); starting one answers 503.
+  const supervisor = services.readOnly ? undefined : startSupervisor(config, services.jobs);
 
   // Graceful stop: refuse new connections, let in-flight requests finish (every
   // acknowledged write is already durable), close the database, exit 0.
@@ -39,7 +40,7 @@ export async function serve(argv: string[]): Promise<void> {
     force.unref();
     // Searches in flight answer 503 now rather than when their query ends (issue 13 #22).
     services.index.close();
-    await Promise.all([running.stop(), supervisor.stop()]);
+    await Promise.all([running.stop(), supervisor?.stop()]);
     services.close();
     process.exit(0);
   };

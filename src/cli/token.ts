@@ -5,7 +5,7 @@ import { dataOptions, parse, UsageError } from "./args.ts";
 
 export const tokenHelp = `quiver token create --name NAME [--scope read|write|admin] [--data DIR]
 quiver token list [--data DIR] [--json]
-quiver token revoke ID [--data DIR]
+quiver token revoke ID|NAME [--data DIR]
 
 Tokens are stored as SHA-256 hashes: a secret is shown once, at creation.`;
 
@@ -22,9 +22,14 @@ export async function token(argv: string[]): Promise<void> {
     const scope = (values.scope ?? "read") as Scope;
     if (!SCOPES.includes(scope))
       throw new UsageError(`--scope must be one of ${SCOPES.join(", ")}`);
-    const services = openServices(loadConfig({ data: values.data }));
-    const { info, secret } = services.tokens.create(name, scope);
-    services.close();
+    const services = openServices(loadConfig({ data: values.data }), { create: false });
+    let created: ReturnType<typeof services.tokens.create>;
+    try {
+      created = services.tokens.create(name, scope);
+    } finally {
+      services.close();
+    }
+    const { info, secret } = created;
     process.stderr.write(
       `created token ${info.id} "${info.name}" (scope ${info.scope}); the secret is shown only now:\n`,
     );
@@ -33,7 +38,7 @@ export async function token(argv: string[]): Promise<void> {
   }
   if (action === "list") {
     const { values } = parse(rest, { ...dataOptions, json: { type: "boolean" } });
-    const services = openServices(loadConfig({ data: values.data }));
+    const services = openServices(loadConfig({ data: values.data }), { create: false });
     const list = services.tokens.list();
     services.close();
     if (values.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
@@ -60,8 +65,10 @@ export async function token(argv: string[]): Promise<void> {
   if (action === "revoke") {
     const { values, positionals } = parse(rest, dataOptions, true);
     if (positionals.length !== 1)
-      throw new UsageError("token revoke needs exactly one token ID (see quiver token list)");
-    const services = openServices(loadConfig({ data: values.data }));
+      throw new UsageError(
+        "token revoke needs exactly one token id or name (see quiver token list)",
+      );
+    const services = openServices(loadConfig({ data: values.data }), { create: false });
     try {
       const info = services.tokens.revoke(positionals[0]!);
       process.stdout.write(`revoked ${info.id} "${info.name}"\n`);

@@ -1,5 +1,6 @@
 import { getPriority, setPriority } from "node:os";
 import { loadConfig } from "../config.ts";
+import { StartupError } from "../errors.ts";
 import { jobKinds } from "../jobs/registry.ts";
 import { runWorker } from "../jobs/worker.ts";
 import { logInfo } from "../log.ts";
@@ -16,7 +17,12 @@ hand only to debug. Stops at the next checkpoint on SIGTERM or when stdin closes
 export async function worker(argv: string[]): Promise<void> {
   const { values } = parse(argv, serverOptions);
   const config = loadConfig(values);
-  const services = openServices(config);
+  // Started by serve after it opened (or made) the store; alone, it never makes one.
+  const services = openServices(config, { create: false });
+  if (services.readOnly)
+    throw new StartupError(
+      `the data directory ${config.dataDir} is not writable; jobs cannot run on it`,
+    );
   const abort = new AbortController();
   const stop = (why: string) => {
     if (abort.signal.aborted) return;

@@ -20,7 +20,13 @@ export function ensureAdminToken(
 ): string | undefined {
   const { config, tokens } = services;
   if (config.staticToken || tokens.hasActiveAdmin()) return undefined;
-  const { secret } = tokens.create("admin", "admin");
+  if (services.readOnly) {
+    stderrSink.write(
+      "quiver: no admin token exists and a read-only data directory cannot store one; set QUIVER_TOKEN to administer this server\n",
+    );
+    return undefined;
+  }
+  const { secret } = tokens.create(freeName(tokens), "admin");
   const file = join(config.dataDir, "admin.token");
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   stderrSink.write(
@@ -29,4 +35,17 @@ export function ensureAdminToken(
       `  curl -H "Authorization: Bearer ${secret}" http://${reachableHost(config.host)}:${port}/tools\n\n`,
   );
   return secret;
+}
+
+/** "admin", unless an active token already has that name (token names are unique). */
+function freeName(tokens: OpenServices["tokens"]): string {
+  const taken = new Set(
+    tokens
+      .list()
+      .filter((t) => !t.revoked)
+      .map((t) => t.name),
+  );
+  let name = "admin";
+  for (let n = 2; taken.has(name); n++) name = `admin-${n}`;
+  return name;
 }

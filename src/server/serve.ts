@@ -1,5 +1,8 @@
-import type { Server } from "bun";
+import type { Serve, Server } from "bun";
+import type { Config } from "../config.ts";
+import { StartupError } from "../errors.ts";
 import { logError, logInfo } from "../log.ts";
+import { stderrSink } from "../log-sink.ts";
 import type { OpenServices } from "../services.ts";
 import { createConnectionGuard, maxInFlightFor } from "./connection-guard.ts";
 import { ensureAdminToken } from "./first-run.ts";
@@ -30,9 +33,7 @@ export function startServer(services: OpenServices): RunningServer {
   });
   let server: Server<undefined> | undefined;
   const handle = guard.wrap(createHandler(services), () => server);
-  server = Bun.serve({
-    hostname: config.host,
-    port: config.port,
+  server = listen(config, {
     // Every body is read through our bounded readers (readJsonBody, FileStore.put), which
     // answer 413 in the JSON shape from Content-Length alone or stop counting at the
     // limit. Bun's own limit would answer first with an empty body, so it is lifted.
@@ -53,10 +54,15 @@ export function startServer(services: OpenServices): RunningServer {
       );
     },
   });
-  // After binding: the banner's curl line names the port actually bound (--port 0).
+  // Only once bound: a start that fails (port in use) must not leave a token nobody was
+  // shown, and the banner's curl line names the port actually bound (--port 0).
   ensureAdminToken(services, Number(server.port));
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
-  logInfo("listening", { url, data: config.dataDir });
+  logInfo("listening", { url, data: config.dataDir, ...(services.readOnly && { readOnly: true }) });
+  if (services.readOnly)
+    stderrSink.write(
+      `quiver: the data directory ${config.dataDir} is not writable: serving reads; writes answer 503 storage_unavailable\n`,
+    );
   return {
     server,
     url,
@@ -65,6 +71,36 @@ export function startServer(services: OpenServices): RunningServer {
       await server.stop();
     },
   };
+}
+
+/** Bun.serve, with the reasons a bind fails turned into one line saying what to do. */
+function listen(
+  config: Config,
+  options: Omit<Serve.Options<undefined>, "hostname" | "port">,
+): Server<undefined> {
+  try {
+    return Bun.serve({
+      ...options,
+      hostname: config.host,
+      port: config.port,
+    } as Serve.Options<undefined>);
+  } catch (err) {
+    const where = `${hostForUrl(config.host)}:${config.port}`;
+    const code = (err as { code?: string }).code;
+    if (code === "EADDRINUSE")
+      throw new StartupError(
+        `${where} is already in use (another quiver?); stop that server or choose another --port`,
+      );
+    if (code === "EACCES" || code === "EPERM")
+      throw new StartupError(
+        `not allowed to listen on ${where} (ports below 1024 need privileges); choose a --port above 1023`,
+      );
+    // EADDRNOTAVAIL for a foreign address; a name that does not resolve comes back with
+    // other codes (EEXIST from Bun 1.4.4).
+    throw new StartupError(
+      `cannot listen on ${config.host} (${code ?? (err as Error).message}): not an address of this machine; use --host 127.0.0.1 (this machine only), 0.0.0.0 (all interfaces) or one of its addresses`,
+    );
+  }
 }
 
 function hostForUrl(host: string): string {

@@ -9,6 +9,8 @@ import type { FileStore } from "./files.ts";
  * and deletes orphan blobs and stale temp files.
  */
 export interface CheckReport {
+  /** What SQLite's integrity check found wrong in quiver.db ([] when it is sound). */
+  database: string[];
   files: number;
   missing_blobs: string[];
   corrupt_blobs: string[];
@@ -27,6 +29,19 @@ export async function checkStore(
     onProgress?: (done: number, total: number) => void;
   },
 ): Promise<CheckReport> {
+  // A damaged database is reported, never "repaired" from: its rows cannot be trusted to
+  // say which blobs are orphans.
+  const database = databaseProblems(files, opts.verifyHashes !== false);
+  if (database.length)
+    return {
+      database,
+      files: 0,
+      missing_blobs: [],
+      corrupt_blobs: [],
+      orphan_blobs: 0,
+      stale_temp_files: 0,
+      repaired: false,
+    };
   const rows = files.db.query("SELECT path, hash FROM files ORDER BY path").all() as {
     path: string;
     hash: string;
@@ -68,6 +83,7 @@ export async function checkStore(
     for (const name of stale) rmSync(join(tmpDir, name), { force: true });
   }
   return {
+    database,
     files: rows.length,
     missing_blobs: missing,
     corrupt_blobs: corrupt,
@@ -75,6 +91,19 @@ export async function checkStore(
     stale_temp_files: stale.length,
     repaired: opts.repair,
   };
+}
+
+/** integrity_check (or the faster quick_check), its findings as lines; SQLite errors too. */
+function databaseProblems(files: FileStore, thorough: boolean): string[] {
+  try {
+    const rows = files.db
+      .query(thorough ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)")
+      .values() as [string][];
+    const lines = rows.map((r) => String(r[0]));
+    return lines.length === 1 && lines[0] === "ok" ? [] : lines;
+  } catch (err) {
+    return [(err as Error).message];
+  }
 }
 
 function safeReaddir(dir: string): string[] {

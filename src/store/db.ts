@@ -1,6 +1,7 @@
-import { Database } from "bun:sqlite";
+import { constants, Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { StartupError } from "../errors.ts";
 import { restoreAbandonedBulkLoad } from "./bulk-load.ts";
 import { migrations } from "./migrations.ts";
 
@@ -18,7 +19,8 @@ import { migrations } from "./migrations.ts";
  * (two `token create`, two `serve`) made one fail with "database is locked" when the
  * timeout came after it.
  */
-export function openDatabase(dataDir: string): Database {
+export function openDatabase(dataDir: string, opts: { readOnly?: boolean } = {}): Database {
+  if (opts.readOnly) return openReadOnly(join(dataDir, "quiver.db"));
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const db = new Database(join(dataDir, "quiver.db"), { create: true, strict: true });
   db.run("PRAGMA busy_timeout = 10000");
@@ -28,6 +30,34 @@ export function openDatabase(dataDir: string): Database {
   checkSettings(db);
   migrate(db);
   restoreAbandonedBulkLoad(db);
+  return db;
+}
+
+/**
+ * A data directory that cannot be written (read-only mount): serve reads, and let every
+ * write fail with SQLITE_READONLY (503 storage_unavailable). A WAL database opens
+ * read-only while its -wal and -shm files exist (after a crash); after a clean stop they
+ * are gone and cannot be created here, and then `immutable=1` reads the file alone,
+ * which is then the whole database.
+ */
+function openReadOnly(file: string): Database {
+  let db: Database;
+  try {
+    db = new Database(file, { readonly: true, strict: true });
+    db.run("PRAGMA busy_timeout = 10000");
+    db.query("PRAGMA user_version").get();
+  } catch (err) {
+    if ((err as { code?: string }).code !== "SQLITE_CANTOPEN") throw err;
+    const uri = `file:${encodeURI(file).replaceAll("?", "%3F").replaceAll("#", "%23")}?immutable=1`;
+    // Only the numeric flags can ask for URI parsing (the store binds positional
+    // parameters only, so `strict` is not needed here).
+    db = new Database(uri, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI);
+  }
+  const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
+  if (version !== migrations.length)
+    throw new StartupError(
+      `the database in ${file} needs an upgrade (schema ${version}, this quiver has ${migrations.length}), which a read-only data directory cannot take; make it writable once`,
+    );
   return db;
 }
 

@@ -111,4 +111,18 @@ export const migrations: string[] = [
     started_at INTEGER NOT NULL
   );
   `,
+  // 7: token names are unique among active tokens, so a name in the access log or in
+  // `quiver token list` means one token (a revoked token's name may be reused: rotation).
+  // Stores made before this may hold active duplicates: the oldest keeps its name, each
+  // later one becomes "name (tok_…)" — unique, since ids are — and keeps working.
+  `
+  UPDATE tokens SET name = name || ' (' || id || ')'
+  WHERE revoked_at IS NULL AND EXISTS (
+    SELECT 1 FROM tokens AS older
+    WHERE older.name = tokens.name AND older.revoked_at IS NULL
+      AND (older.created_at < tokens.created_at
+           OR (older.created_at = tokens.created_at AND older.id < tokens.id))
+  );
+  CREATE UNIQUE INDEX tokens_active_name ON tokens(name) WHERE revoked_at IS NULL;
+  `,
 ];

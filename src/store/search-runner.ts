@@ -37,7 +37,10 @@ export class SearchRunner {
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly dbFile: string) {}
+  constructor(
+    private readonly dbFile: string,
+    private readonly readOnly: boolean,
+  ) {}
 
   /** `timeoutMs`: this search's deadline, from now. */
   search(query: string, opts: SearchOptions, timeoutMs: number): Promise<SearchResult> {
@@ -100,7 +103,7 @@ export class SearchRunner {
         if (this.worker === worker) this.restart();
       };
     });
-    worker.postMessage({ init: { file: this.dbFile } });
+    worker.postMessage({ init: { file: this.dbFile, readOnly: this.readOnly } });
     return worker;
   }
 

@@ -15,12 +15,13 @@ let index: SearchIndex | undefined;
 
 self.onmessage = (ev: MessageEvent) => {
   const msg = ev.data as
-    | { init: { file: string } }
+    | { init: { file: string; readOnly: boolean } }
     | { id: number; query: string; opts: SearchOptions };
   if ("init" in msg) {
     // Every connection to the data directory gets openDatabase's settings; the opener has
     // migrated already, so this one finds nothing to do.
-    index = new SearchIndex(openDatabase(dirname(msg.init.file)));
+    const { file, readOnly } = msg.init;
+    index = new SearchIndex(openDatabase(dirname(file), { readOnly }), { readOnly });
     self.postMessage({ ready: true });
     return;
   }

@@ -101,7 +101,11 @@ export class SearchIndex implements FileIndexer {
   private runner?: SearchRunner;
   private closedRunner = false;
 
-  constructor(readonly db: Database) {
+  /** readOnly: the data directory is opened read-only (the search thread's connection too). */
+  constructor(
+    readonly db: Database,
+    private readonly opts: { readOnly?: boolean } = {},
+  ) {
     const range = "f.path >= ?2 AND f.path < ?3";
     this.q = {
       insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, ?, ?)"),
@@ -202,10 +206,11 @@ export class SearchIndex implements FileIndexer {
    */
   searchAsync(query: string, opts: SearchOptions, timeoutMs: number): Promise<SearchResult> {
     const file = this.db.filename;
-    if (!file || file === ":memory:") return Promise.resolve(this.search(query, opts));
+    if (!file || file === ":memory:" || file.startsWith("file:"))
+      return Promise.resolve(this.search(query, opts));
     if (this.closedRunner)
       return Promise.reject(new QuiverError(503, "shutting_down", "the server is stopping; retry"));
-    this.runner ??= new SearchRunner(file);
+    this.runner ??= new SearchRunner(file, this.opts.readOnly === true);
     return this.runner.search(query, opts, timeoutMs);
   }
 

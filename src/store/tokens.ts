@@ -1,6 +1,6 @@
 import type { Database, Statement } from "bun:sqlite";
 import { timingSafeEqual } from "node:crypto";
-import { notFound } from "../errors.ts";
+import { notFound, QuiverError } from "../errors.ts";
 
 /**
  * Bearer tokens. Only SHA-256 digests are stored; a token is found by the digest of what
@@ -28,6 +28,7 @@ export interface TokenInfo {
   name: string;
   scope: Scope;
   created_at: string;
+  revoked: boolean;
   revoked_at?: string;
 }
 
@@ -70,18 +71,34 @@ export class TokenStore {
     return { id: row.id, name: row.name, scope: row.scope };
   }
 
+  /** Names are unique among active tokens: a second "ci-bot" is a 409 token_name_taken. */
   create(name: string, scope: Scope): { info: TokenInfo; secret: string } {
     const secret = newSecret();
     const id = `tok_${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`;
     const now = Date.now();
-    this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [
-      id,
-      name,
-      sha256Hex(secret),
-      scope,
-      now,
-    ]);
-    return { info: { id, name, scope, created_at: new Date(now).toISOString() }, secret };
+    try {
+      this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [
+        id,
+        name,
+        sha256Hex(secret),
+        scope,
+        now,
+      ]);
+    } catch (err) {
+      const holder = this.db
+        .query("SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL")
+        .get(name) as { id: string } | null;
+      if (!holder) throw err;
+      throw new QuiverError(
+        409,
+        "token_name_taken",
+        `a token named "${name}" already exists (${holder.id}); choose another name, or revoke that one first`,
+      );
+    }
+    return {
+      info: { id, name, scope, created_at: new Date(now).toISOString(), revoked: false },
+      secret,
+    };
   }
 
   list(): TokenInfo[] {
@@ -91,16 +108,25 @@ export class TokenStore {
       name: r.name,
       scope: r.scope,
       created_at: new Date(r.created_at).toISOString(),
+      revoked: r.revoked_at !== null,
       ...(r.revoked_at !== null ? { revoked_at: new Date(r.revoked_at).toISOString() } : {}),
     }));
   }
 
-  revoke(id: string): TokenInfo {
+  /** By id, or by the name of an active token (names are unique among those). */
+  revoke(idOrName: string): TokenInfo {
+    const byName = this.db
+      .query("SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL")
+      .get(idOrName) as { id: string } | null;
+    const id = byName?.id ?? idOrName;
     const row = this.db
       .query("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *")
       .get(Date.now(), id) as TokenRow | null;
     if (!row)
-      throw notFound("token_not_found", `no token with id "${id}" (quiver token list shows them)`);
+      throw notFound(
+        "token_not_found",
+        `no token with id or active name "${idOrName}" (quiver token list shows them)`,
+      );
     return this.list().find((t) => t.id === id)!;
   }
 

@@ -23,7 +23,9 @@ command -v podman >/dev/null || { echo "standin-bases: podman is not installed" 
 
 # The files each image holds: host path (copied to the same path inside the image).
 libs=$(ldd "$bun" | awk '/=>/ && $3 ~ /^\// {print $3} /^[[:space:]]*\/[^ ]+/ {print $1}' | sort -u)
-gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 / {print $NF; exit}')
+# awk reads to the end: leaving early would kill ldconfig with SIGPIPE, which pipefail
+# turns into a silent exit of this script (seen on a loaded machine).
+gcc_s=$(ldconfig -p | awk '/libgcc_s\.so\.1 / && !found {print $NF; found = 1}')
 [ -n "$gcc_s" ] && libs="$libs"$'\n'"$gcc_s"
 certs=/etc/ssl/certs/ca-certificates.crt
 [ -f "$certs" ] || { echo "standin-bases: $certs missing (apt-get install ca-certificates)" >&2; exit 1; }

@@ -44,12 +44,13 @@ export interface Running {
  * server's "listening" log line, and waits for /healthz.
  */
 export async function startBinary(
-  binary: string,
+  /** The executable, or a command such as `[bun, "src/main.ts"]`. */
+  binary: string | string[],
   args: string[],
   env: Record<string, string | undefined> = {},
   cwd?: string,
 ): Promise<Running> {
-  const proc = spawn([binary, "serve", "--port", "0", ...args], {
+  const proc = spawn([...[binary].flat(), "serve", "--port", "0", ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdout: "pipe",
