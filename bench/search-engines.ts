@@ -17,6 +17,7 @@ import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
 import { chunkText } from "../src/store/chunk.ts";
 import { looksLikeText } from "../src/store/content.ts";
+import { openDatabase } from "../src/store/db.ts";
 import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { parseArgs, progress } from "./lib/args.ts";
@@ -101,9 +102,7 @@ async function runQuiver(corpus: string, queries: string[], reps: number): Promi
     settle();
     const growth = rssMB() - before;
     const heap = process.memoryUsage().heapUsed / MB;
-    const passages = (
-      services.db.query("SELECT count(*) AS n FROM passages").get() as { n: number }
-    ).n;
+    const passages = services.index.passageCount();
     // Through callTool, as bench/search.ts's in-process figure: validation included.
     const { times, totals } = await latencies(
       queries,
@@ -117,7 +116,9 @@ async function runQuiver(corpus: string, queries: string[], reps: number): Promi
           })) as { total?: number }
         ).total ?? 0,
     );
-    services.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    const db = openDatabase(dataDir);
+    db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.close();
     const disk = Bun.spawnSync(["du", "-sb", dataDir]).stdout.toString().split("\t")[0];
     services.close();
     return {

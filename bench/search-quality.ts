@@ -17,6 +17,7 @@ import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
 import { chunkText } from "../src/store/chunk.ts";
+import { openDatabase } from "../src/store/db.ts";
 import { parseQuery } from "../src/store/query.ts";
 import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
@@ -98,7 +99,7 @@ try {
     callTool(services, { name: search.name, params: { query, limit }, caller });
 
   // Today's strategy before issue 14: every word required, BM25 over the passage text.
-  const andQuery = services.db.prepare(
+  const andQuery = openDatabase(dataDir).prepare(
     `SELECT f.path FROM passages_fts JOIN passages p ON p.id = passages_fts.rowid
      JOIN files f ON f.id = p.file_id WHERE passages_fts MATCH ? ORDER BY rank LIMIT 50`,
   );

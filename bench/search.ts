@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
 import { openServices } from "../src/services.ts";
+import { openDatabase } from "../src/store/db.ts";
 import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { QUERIES } from "./lib/queries.ts";
@@ -136,7 +137,11 @@ const bareMBs = bareBytes / MB / bareSeconds;
 const bareDb = join(work, "bare-1.db");
 
 // 3. Size on disk: the database (metadata + passages + FTS index) and the blobs.
-services.db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+{
+  const db = openDatabase(dataDir);
+  db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  db.close();
+}
 const dbBytes = ["quiver.db", "quiver.db-wal"]
   .map((n) => join(dataDir, n))
   .filter(existsSync)

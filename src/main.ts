@@ -28,7 +28,9 @@ Commands:
   worker       run background jobs (serve starts one itself)
   help         this text
 
-Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise.`;
+Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise; serve, mcp and
+index create it, the other commands need an existing one.
+Exit codes: 0 done; 1 not done, with one line saying why (search: no matches); 2 wrong command line.`;
 
 const commands: Record<
   string,

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
-import { openDatabase } from "./store/db.ts";
+import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
 import { SearchIndex } from "./store/search.ts";
@@ -10,9 +10,15 @@ import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 import { builtinTools } from "./tools/registry.ts";
 
+/**
+ * The services, the token store, and how to close them. The database and the blob store
+ * stay inside the store's classes: nothing above src/store/ gets to run SQL or touch blob
+ * files (tests that inspect the database open their own connection).
+ */
 export interface OpenServices extends Services {
-  db: Database;
   tokens: TokenStore;
+  /** The database connection's settings, read back (the durability tests check them). */
+  settings(): ConnectionSettings;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
   readOnly: boolean;
   close(): void;
@@ -50,13 +56,13 @@ function assemble(
   const tokens = new TokenStore(db, config.staticToken);
   return {
     config,
-    db,
     files,
     index,
     tokens,
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,
+    settings: () => connectionSettings(db),
     close() {
       index.close();
       db.close(false);

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { spawnSync } from "bun";
 import { checkStore } from "../src/store/check.ts";
-import { request, tempDir, testServer } from "./support/services.ts";
+import { rawDatabase, request, tempDir, testServer } from "./support/services.ts";
 
 // A small tmpfs stands in for a full or read-only disk. Mounting needs root (CI runs as
 // root); elsewhere these tests say why they are skipped.
@@ -109,7 +109,7 @@ describe.skipIf(!shortMounted)("a write that does not fit", () => {
     for (let i = 0; i < 40; i++)
       await request(server, `/files/wal-${i}.txt`, { method: "PUT", body: `${i} `.repeat(4096) });
     for (let i = 0; i < 40; i++) await request(server, `/files/wal-${i}.txt`, { method: "DELETE" });
-    server.services.db.run("PRAGMA wal_checkpoint(PASSIVE)");
+    rawDatabase(server).run("PRAGMA wal_checkpoint(PASSIVE)");
     const fs = statfsSync(shortPoint);
     writeFileSync(join(shortPoint, "filler"), new Uint8Array(fs.bavail * fs.bsize - 1024 * 1024));
     // One chunk (write_file hands the store one buffer): the short count is the only sign.

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
 import { openServices } from "../src/services.ts";
-import { openDatabase } from "../src/store/db.ts";
+import { connectionSettings, openDatabase } from "../src/store/db.ts";
 import { ROOT } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -168,12 +168,10 @@ describe("SQLite settings, read back", () => {
     const services = openServices(loadConfig({ data: dir, quiet: true }, {}));
     const second = openDatabase(dir);
     try {
-      for (const db of [services.db, second]) {
-        const get = (pragma: string) =>
-          Object.values(db.query(`PRAGMA ${pragma}`).get() as object)[0];
-        expect(get("journal_mode")).toBe("wal");
-        expect(get("synchronous")).toBe(2); // FULL: durable on power loss
-        expect(get("busy_timeout")).toBe(10000);
+      for (const settings of [services.settings(), connectionSettings(second)]) {
+        expect(settings.journal_mode).toBe("wal");
+        expect(settings.synchronous).toBe(2); // FULL: durable on power loss
+        expect(settings.busy_timeout).toBe(10000);
       }
     } finally {
       second.close();

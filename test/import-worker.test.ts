@@ -8,7 +8,7 @@ import { decodeBatch, encodeBatch } from "../src/importer/prepared-wire.ts";
 import { chunkText } from "../src/store/chunk.ts";
 import { passagesForIndex } from "../src/store/index-passages.ts";
 import { segmentText } from "../src/store/search-text.ts";
-import { type TestServer, tempDir, testServer } from "./support/services.ts";
+import { rawDatabase, type TestServer, tempDir, testServer } from "./support/services.ts";
 
 // The import's per-file work runs on a worker thread (batch-preparer.ts), or in the main
 // thread when no worker starts. These tests hold the two paths to the same results.
@@ -51,7 +51,7 @@ function mixedTree(): string {
 }
 
 function dump(server: TestServer) {
-  const db = server.services.db;
+  const db = rawDatabase(server);
   return {
     files: db
       .query("SELECT path, hash, size, content_type, is_text FROM files ORDER BY path")

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import type { JobKind } from "../src/jobs/kinds.ts";
 import { ownerAlive } from "../src/jobs/supervisor.ts";
 import { drainJobs, runOneJob } from "../src/jobs/worker.ts";
-import { request, testServer } from "./support/services.ts";
+import { rawDatabase, request, testServer } from "./support/services.ts";
 
 const server = testServer();
 const { jobs } = server.services;
@@ -57,7 +57,7 @@ describe("the job queue", () => {
     });
     expect(await runOneJob(server.services, { kinds })).toBeUndefined();
     // make it due again, then let it exhaust its attempts
-    server.services.db.run("UPDATE jobs SET run_after = 0 WHERE id = ?", [job.job_id]);
+    rawDatabase(server).run("UPDATE jobs SET run_after = 0 WHERE id = ?", [job.job_id]);
     await drainJobs(server.services, { kinds, backoffMs: noBackoff });
     expect(flakyCalls).toBe(3);
     expect(jobs.view(job.job_id)).toMatchObject({
@@ -104,7 +104,7 @@ describe("the job queue", () => {
     expect(jobs.requeueOrphaned(ownerAlive)).toBe(1);
     expect(jobs.view(dead.job_id).status).toBe("enqueued");
     expect(jobs.view(live.job_id).status).toBe("running");
-    server.services.db.run("UPDATE jobs SET lease_until = 0 WHERE id = ?", [live.job_id]);
+    rawDatabase(server).run("UPDATE jobs SET lease_until = 0 WHERE id = ?", [live.job_id]);
     await drainJobs(server.services, { kinds });
     expect(jobs.view(dead.job_id).status).toBe("succeeded");
   });

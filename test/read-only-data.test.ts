@@ -105,4 +105,15 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
       `quiver: the data directory ${join(readOnly, "empty")} is not writable and holds no quiver database yet; make it writable for the first start`,
     );
   });
+
+  test("quiver check reads it; --repair says it cannot write there", () => {
+    const check = runCli(["check", "--data", readOnly]);
+    expect(check.code).toBe(0);
+    expect(check.out).toEndWith("ok\n");
+    const repair = runCli(["check", "--repair", "--data", readOnly]);
+    expect(repair.code).toBe(1);
+    expect(oneLine(repair.err)).toBe(
+      `quiver: the data directory ${readOnly} is not writable, so it cannot be repaired; run quiver check without --repair, or make it writable`,
+    );
+  });
 });

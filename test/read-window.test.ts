@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { importTree } from "../src/importer/import-tree.ts";
 import { readFile } from "../src/tools/read-file.ts";
 import { rng } from "./support/fuzz.ts";
-import { tempDir, testServer, toolCaller } from "./support/services.ts";
+import { rawDatabase, tempDir, testServer, toolCaller } from "./support/services.ts";
 
 const server = testServer();
 const { files } = server.services;
@@ -150,7 +150,7 @@ test("windows give what decoding and splitting the whole file gave, on awkward f
 
 test("files stored before lines were counted still report total_lines", async () => {
   await store("legacy.txt", "one\ntwo\nthree\n");
-  server.services.db.run("UPDATE files SET lines = NULL WHERE path = 'legacy.txt'");
+  rawDatabase(server).run("UPDATE files SET lines = NULL WHERE path = 'legacy.txt'");
   expect(await read({ path: "legacy.txt", offset: 2, limit: 1 })).toMatchObject({
     content: "two",
     total_lines: 3,
@@ -181,7 +181,7 @@ test("imported files get the same line counts, from the worker thread and in-thr
     const prefix = `lines-${worker}/`;
     await importTree(files, { root, prefix, worker });
     for (const [i, t] of texts.entries()) {
-      const row = server.services.db
+      const row = rawDatabase(server)
         .query("SELECT lines FROM files WHERE path = ?")
         .get(`${prefix}${i}.txt`) as { lines: number | null };
       expect(row.lines).not.toBeNull();

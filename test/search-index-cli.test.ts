@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { importTree } from "../src/importer/import-tree.ts";
 import { loadSyncFs } from "../src/store/syncfs.ts";
-import { request, tempDir, testServer } from "./support/services.ts";
+import { rawDatabase, request, tempDir, testServer } from "./support/services.ts";
 
 const BUN = process.execPath;
 const MAIN = join(import.meta.dir, "../src/main.ts");
@@ -95,7 +95,7 @@ describe("importTree", () => {
   test("the search index's bulk-load settings hold during an import and are restored after it, even a failed one", async () => {
     const setting = (k: string) =>
       (
-        server.services.db.query("SELECT v FROM passages_fts_config WHERE k = ?").get(k) as {
+        rawDatabase(server).query("SELECT v FROM passages_fts_config WHERE k = ?").get(k) as {
           v: number;
         } | null
       )?.v;

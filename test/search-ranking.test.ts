@@ -4,6 +4,7 @@ import { loadConfig } from "../src/config.ts";
 import { captureLogs } from "../src/log-sink.ts";
 import { openServices } from "../src/services.ts";
 import { BlobStore } from "../src/store/blobs.ts";
+import { openDatabase } from "../src/store/db.ts";
 import { migrations } from "../src/store/migrations.ts";
 import { MAX_PREFIX_TERMS } from "../src/store/query.ts";
 import { TOTAL_CAP } from "../src/store/search.ts";
@@ -188,7 +189,9 @@ describe("upgrading a data directory made by the previous version (schema 3)", (
       const hit = upgraded.index.search("sorted berry", { limit: 5 }).results[0];
       expect(hit).toMatchObject({ path: "v3/quokka.rst", line_start: 1, line_end: 4 });
       // The file itself is as it was.
-      const row = upgraded.db.query("SELECT hash, size, created_at FROM files").all();
+      const db = openDatabase(old);
+      const row = db.query("SELECT hash, size, created_at FROM files").all();
+      db.close();
       expect(row).toEqual([{ hash: blob.hash, size: blob.size, created_at: 5 }]);
       expect(new TextDecoder().decode(upgraded.files.blobs.readSync(blob.hash))).toBe(text);
       expect(upgraded.index.passageCount()).toBe(1);

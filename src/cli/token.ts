@@ -7,7 +7,8 @@ export const tokenHelp = `quiver token create --name NAME [--scope read|write|ad
 quiver token list [--data DIR] [--json]
 quiver token revoke ID|NAME [--data DIR]
 
-Tokens are stored as SHA-256 hashes: a secret is shown once, at creation.`;
+Tokens are stored as SHA-256 hashes: a secret is shown once, at creation. Names are
+unique among active tokens (a revoked token's name can be given again).`;
 
 export async function token(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;

@@ -27,7 +27,7 @@ export const reindexJob: JobKind = {
           batch.push({
             id: f.id,
             path: f.path,
-            text: decodeText(await files.blobs.file(f.hash).bytes()),
+            text: decodeText(await files.bytesOf(f.hash)),
           });
         } catch {
           // bytes missing: quiver check reports it; the file keeps its old passages

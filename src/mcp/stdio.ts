@@ -2,12 +2,14 @@ import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
 import type { Services } from "../tools/define.ts";
 import {
+  errorResponse,
   INVALID_REQUEST,
   isObject,
   isRequestId,
   type JsonRpcResponse,
   PARSE_ERROR,
   type RequestId,
+  RpcError,
 } from "./jsonrpc.ts";
 import { handleMessage } from "./protocol.ts";
 import { boundedLines } from "./stdio-lines.ts";
@@ -43,11 +45,12 @@ export async function serveStdio(services: Services, opts: StdioOptions): Promis
     try {
       body = JSON.parse(line);
     } catch {
-      send({
-        jsonrpc: "2.0",
-        id: null,
-        error: { code: PARSE_ERROR, message: "not valid JSON: send one JSON-RPC message per line" },
-      });
+      send(
+        errorResponse(
+          null,
+          new RpcError(PARSE_ERROR, "not valid JSON: send one JSON-RPC message per line"),
+        ),
+      );
       return;
     }
     if (isObject(body) && body.method === "notifications/cancelled" && isObject(body.params)) {
@@ -81,14 +84,15 @@ export async function serveStdio(services: Services, opts: StdioOptions): Promis
   )) {
     if ("text" in line) onLine(line.text);
     else
-      send({
-        jsonrpc: "2.0",
-        id: null,
-        error: {
-          code: INVALID_REQUEST,
-          message: `message is ${line.tooLong} bytes; the limit is ${maxBytes} (set QUIVER_MAX_BODY to change it)`,
-        },
-      });
+      send(
+        errorResponse(
+          null,
+          new RpcError(
+            INVALID_REQUEST,
+            `message is ${line.tooLong} bytes; the limit is ${maxBytes} (set QUIVER_MAX_BODY to change it)`,
+          ),
+        ),
+      );
   }
   // Input is over: give requests in flight a moment to answer, then cancel the rest so
   // the process exits promptly (the client has stopped talking to us).

@@ -119,3 +119,20 @@ function migrate(db: Database): void {
     }).immediate();
   }
 }
+
+export interface ConnectionSettings {
+  journal_mode: string;
+  /** 2 is FULL. */
+  synchronous: number;
+  busy_timeout: number;
+}
+
+/** A connection's settings, read back from SQLite (not from what we meant to set). */
+export function connectionSettings(db: Database): ConnectionSettings {
+  const get = (pragma: string) => Object.values(db.query(`PRAGMA ${pragma}`).get() as object)[0];
+  return {
+    journal_mode: get("journal_mode") as string,
+    synchronous: get("synchronous") as number,
+    busy_timeout: get("busy_timeout") as number,
+  };
+}

@@ -336,6 +336,11 @@ export class FileStore {
     }
   }
 
+  /** The bytes stored under a content hash (e.g. a row from textFilesAfter). */
+  async bytesOf(hash: string): Promise<Uint8Array> {
+    return this.blobs.file(hash).bytes();
+  }
+
   /** All bytes of a stored file (see openRead for what a concurrent delete gives). */
   async readBytes(info: FileInfo): Promise<Uint8Array> {
     return this.openRead(info.path).blob.bytes();

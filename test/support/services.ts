@@ -1,9 +1,11 @@
+import type { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createHandler, type Handler } from "../../src/server/handler.ts";
 import { type OpenServices, openServices } from "../../src/services.ts";
+import { openDatabase } from "../../src/store/db.ts";
 import type { Caller, Scope } from "../../src/store/tokens.ts";
 import type { AnyTool, Services } from "../../src/tools/define.ts";
 import { callTool } from "../../src/tools/pipeline.ts";
@@ -12,6 +14,24 @@ export const STATIC_TOKEN = "test-static-token-0123456789abcdef";
 
 export function tempDir(prefix = "quiver-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Another connection to a test server's database, for tests that inspect or nudge rows
+ * directly (the services do not hand theirs out). Closed with the server.
+ */
+const rawDatabases = new WeakMap<TestServer, Database>();
+export function rawDatabase(server: TestServer): Database {
+  let db = rawDatabases.get(server);
+  if (db) return db;
+  const opened = openDatabase(server.config.dataDir);
+  rawDatabases.set(server, (db = opened));
+  const close = server.close;
+  server.close = () => {
+    opened.close(false);
+    close();
+  };
+  return db;
 }
 
 export interface TestServer {
