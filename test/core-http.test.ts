@@ -54,7 +54,12 @@ describe("POST /tools/call and POST /tools/<name>", () => {
   });
 
   test("the typed route takes the parameters object as body", async () => {
-    const r = await request(server, "/tools/read_file", { body: { path: "notes/a.md" } });
+    // Its own file: this test must not rely on the one before it having written one.
+    const w = await request(server, "/tools/write_file", {
+      body: { path: "notes/typed.md", content: "one\ntwo\nthree\n" },
+    });
+    expect(w.status).toBe(200);
+    const r = await request(server, "/tools/read_file", { body: { path: "notes/typed.md" } });
     expect(r.status).toBe(200);
     expect(r.json.content).toBe("one\ntwo\nthree");
   });
