@@ -38,6 +38,7 @@ test("npm run bench --smoke runs every section and writes one markdown report", 
   expect(report).toContain("## HTTP request path");
   expect(report).toContain("## The binary");
   expect(report).toContain("## Search engines side by side");
+  expect(report).toContain("## read_file windows");
   expect(report).toMatch(/\| query p50, ms \| [\d.]+ \| [\d.]+ \| [\d.]+× \|/);
   expect(report).toMatch(/cold start to first `200 \/healthz` \(median of 3\) \| \d/);
   expect(report).toMatch(/RSS after batch 2 .* \| \d/);

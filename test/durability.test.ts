@@ -89,42 +89,56 @@ describe.skipIf(!canTrace)("a write's system calls, in the real server under str
       ],
       { cwd: ROOT, env: { ...process.env, QUIVER_TOKEN: TOKEN }, stdout: "ignore", stderr: "pipe" },
     );
-    // stderr is read to the end (a closed pipe is another test's matter): the URL from it.
-    let stderr = "";
-    let listening: (url: string) => void = () => {};
-    const urlKnown = new Promise<string>((resolve) => (listening = resolve));
-    (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of proc.stderr) {
-        stderr += decoder.decode(chunk);
-        const m = /"msg":"listening","url":"([^"]+)"/.exec(stderr);
-        if (m) listening(m[1]!);
-      }
-      listening("");
-    })();
-    const url = await urlKnown;
-    expect(url, stderr).toStartWith("http://");
-    const auth = { authorization: `Bearer ${TOKEN}` };
-    const put = await fetch(`${url}/files/durable.txt`, {
-      method: "PUT",
-      headers: auth,
-      body: "bytes that must survive a power cut\n",
-    });
-    expect(put.status).toBe(201);
-    const putHash = ((await put.json()) as { sha256: string }).sha256;
-    const tool = await fetch(`${url}/tools/write_file`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ path: "tool.txt", content: "written through the tool\n" }),
-    });
-    expect(tool.status).toBe(200);
-    const toolHash = ((await tool.json()) as { sha256: string }).sha256;
     // Stopped as a user would stop it: SIGTERM to the server (strace's child); strace
-    // exits with it, its trace complete.
-    const children = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8");
-    for (const pid of children.trim().split(/\s+/).filter(Boolean))
-      process.kill(Number(pid), "SIGTERM");
-    await proc.exited;
+    // exits with it, its trace complete. Also when the test fails half-way.
+    const stopServer = async () => {
+      if (proc.exitCode !== null) return;
+      let children = "";
+      try {
+        children = readFileSync(`/proc/${proc.pid}/task/${proc.pid}/children`, "utf8");
+      } catch {}
+      for (const pid of children.trim().split(/\s+/).filter(Boolean))
+        process.kill(Number(pid), "SIGTERM");
+      const killer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await proc.exited;
+      clearTimeout(killer);
+    };
+    let putHash = "";
+    let toolHash = "";
+    try {
+      // stderr is read to the end (a closed pipe is another test's matter): the URL from it.
+      let stderr = "";
+      let listening: (url: string) => void = () => {};
+      const urlKnown = new Promise<string>((resolve) => (listening = resolve));
+      (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of proc.stderr) {
+          stderr += decoder.decode(chunk);
+          const m = /"msg":"listening","url":"([^"]+)"/.exec(stderr);
+          if (m) listening(m[1]!);
+        }
+        listening("");
+      })();
+      const url = await urlKnown;
+      expect(url, stderr).toStartWith("http://");
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const put = await fetch(`${url}/files/durable.txt`, {
+        method: "PUT",
+        headers: auth,
+        body: "bytes that must survive a power cut\n",
+      });
+      expect(put.status).toBe(201);
+      putHash = ((await put.json()) as { sha256: string }).sha256;
+      const tool = await fetch(`${url}/tools/write_file`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ path: "tool.txt", content: "written through the tool\n" }),
+      });
+      expect(tool.status).toBe(200);
+      toolHash = ((await tool.json()) as { sha256: string }).sha256;
+    } finally {
+      await stopServer();
+    }
 
     const calls = parseTrace(readFileSync(trace, "utf8"));
     const check = (hash: string, status: string) => {

@@ -244,3 +244,22 @@ describe("the per-file import limit's flag", () => {
     expect(args.slice(args.indexOf("--max-import-file"))).toEqual(["--max-import-file", "3072"]);
   });
 });
+
+describe("the walk without /proc/self/fd", () => {
+  test("lists the same files and skips the same entries as the walk through descriptors", () => {
+    const dir = join(root, "both-walks");
+    mkdirSync(join(dir, "a", "b"), { recursive: true });
+    writeFileSync(join(dir, "top.md"), "top\n");
+    writeFileSync(join(dir, "a", "one.md"), "one\n");
+    writeFileSync(join(dir, "a", "b", "two.md"), "two\n");
+    writeFileSync(join(dir, ".hidden"), "h\n");
+    symlinkSync(outside, join(dir, "a", "link-dir"));
+    symlinkSync(join(outside, "secret.txt"), join(dir, "link-file"));
+    expect(spawnSync(["mkfifo", join(dir, "a", "pipe")]).exitCode).toBe(0);
+    const viaFds = walkTree(dir, false, undefined, true);
+    const byPath = walkTree(dir, false, undefined, false);
+    expect(byPath).toEqual(viaFds);
+    expect(viaFds.files.map((f) => f.rel)).toEqual(["a/b/two.md", "a/one.md", "top.md"]);
+    expect(viaFds.skipped.map((s) => s.rel).sort()).toEqual(["a/link-dir", "a/pipe", "link-file"]);
+  });
+});

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "bun";
+import { spawn, spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
 import { createHandler } from "../src/server/handler.ts";
 import { type OpenServices, openServices } from "../src/services.ts";
@@ -114,6 +114,60 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
     expect(repair.code).toBe(1);
     expect(oneLine(repair.err)).toBe(
       `quiver: the data directory ${readOnly} is not writable, so it cannot be repaired; run quiver check without --repair, or make it writable`,
+    );
+  });
+
+  test("quiver mcp (stdio) on it: reads answer, a write is a tool error saying storage_unavailable", async () => {
+    const proc = spawn([...QUIVER, "mcp", "--data", readOnly], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { PATH: process.env.PATH! },
+    });
+    const send = (m: unknown) => proc.stdin.write(`${JSON.stringify(m)}\n`);
+    const call = (id: number, name: string, args: unknown) =>
+      send({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } });
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "t", version: "1" },
+      },
+    });
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    call(2, "read_file", { path: "notes/keep.md" });
+    call(3, "write_file", { path: "n.md", content: "x" });
+    proc.stdin.flush();
+    const answers = new Map<number, any>();
+    let buffered = "";
+    for await (const chunk of proc.stdout) {
+      buffered += new TextDecoder().decode(chunk);
+      for (const line of buffered.split("\n").slice(0, -1)) {
+        const m = JSON.parse(line);
+        answers.set(m.id, m.result);
+      }
+      buffered = buffered.slice(buffered.lastIndexOf("\n") + 1);
+      if (answers.has(2) && answers.has(3)) break;
+    }
+    // The worker would have been spawned before the first message was read.
+    const children = spawnSync(["pgrep", "-P", String(proc.pid)]).stdout.toString();
+    proc.stdin.end();
+    expect(await proc.exited).toBe(0);
+    expect(children.trim()).toBe("");
+    expect(answers.get(2).isError).toBeFalsy();
+    expect(answers.get(2).content[0].text).toContain("precious otter");
+    expect(answers.get(3).isError).toBe(true);
+    expect(answers.get(3).content[0].text).toContain("storage_unavailable");
+  });
+
+  test("quiver worker refuses it in one line", () => {
+    const res = runCli(["worker", "--data", readOnly]);
+    expect(res.code).toBe(1);
+    expect(oneLine(res.err)).toBe(
+      `quiver: the data directory ${readOnly} is not writable; jobs cannot run on it`,
     );
   });
 });

@@ -34,7 +34,7 @@ const MAX_DEPTH = 256;
 // Where the kernel names an open descriptor: a directory read through it is the directory
 // opened, whatever its path has become since. Linux (and containers) have it.
 const FD_DIR = "/proc/self/fd";
-const viaFds = existsSync(FD_DIR);
+const HAVE_FD_DIR = existsSync(FD_DIR);
 
 /**
  * Lists the regular files under `root`, sorted by path so runs are deterministic.
@@ -53,6 +53,8 @@ export function walkTree(
   includeHidden: boolean,
   /** The root's real path, when it was checked against import roots: it must still be that. */
   rootReal?: string,
+  /** false: walk by path, as where /proc is missing (tests compare the two). */
+  viaFds = HAVE_FD_DIR,
 ): { files: FoundFile[]; skipped: Skipped[] } {
   const files: FoundFile[] = [];
   const skipped: Skipped[] = [];

@@ -21,12 +21,18 @@ export class OpenBlob {
     readonly size: number,
   ) {}
 
-  /** Bytes from `position` on, in chunks of at most `chunkSize`, until the end or a break. */
-  async *chunks(position = 0, chunkSize = CHUNK): AsyncGenerator<Uint8Array> {
+  /**
+   * Bytes from `position` on, in chunks of at most `chunkSize`, until the end or a break.
+   * `reuse`: every chunk is read into one buffer, valid only until the next one (callers
+   * that copy what they keep: scanning a large file allocates nothing per chunk).
+   */
+  async *chunks(position = 0, chunkSize = CHUNK, reuse = false): AsyncGenerator<Uint8Array> {
     let pos = position;
+    let shared: Buffer | undefined;
     while (pos < this.size && !this.closed) {
-      const buf = Buffer.allocUnsafe(Math.min(chunkSize, this.size - pos));
-      const { bytesRead } = await read(this.fd, buf, 0, buf.byteLength, pos);
+      const want = Math.min(chunkSize, this.size - pos);
+      const buf = reuse ? (shared ??= Buffer.allocUnsafe(want)) : Buffer.allocUnsafe(want);
+      const { bytesRead } = await read(this.fd, buf, 0, want, pos);
       if (bytesRead === 0) return; // shorter than its row says: check reports it
       pos += bytesRead;
       yield buf.subarray(0, bytesRead);
@@ -38,9 +44,10 @@ export class OpenBlob {
     try {
       const out = new Uint8Array(this.size);
       let n = 0;
-      for await (const chunk of this.chunks(0, Math.max(CHUNK, this.size))) {
-        out.set(chunk, n);
-        n += chunk.byteLength;
+      while (n < this.size) {
+        const { bytesRead } = await read(this.fd, out, n, this.size - n, n);
+        if (bytesRead === 0) break; // shorter than its row says: check reports it
+        n += bytesRead;
       }
       return n === this.size ? out : out.subarray(0, n);
     } finally {

@@ -71,11 +71,23 @@ export async function readLineWindow(
 
   let sawBytes = false;
   let endedWithNewline = false;
-  for await (const chunk of blob.chunks()) {
+  // One reused buffer (keep() copies what it holds): a scan allocates nothing per chunk.
+  for await (const chunk of blob.chunks(0, undefined, true)) {
     sawBytes = true;
     let i = 0;
     while (i < chunk.byteLength) {
       const nl = chunk.indexOf(10, i);
+      if (line < offset) {
+        // Before the window: only count line breaks.
+        if (nl === -1) {
+          endedWithNewline = false;
+          break;
+        }
+        line++;
+        i = nl + 1;
+        endedWithNewline = i === chunk.byteLength;
+        continue;
+      }
       if (nl === -1) {
         keep(chunk.subarray(i));
         endedWithNewline = false;
@@ -101,6 +113,6 @@ export async function readLineWindow(
 /** A file's line count, for rows stored before lines were counted at write time. */
 export async function countLinesOf(blob: OpenBlob): Promise<number> {
   const counter = new LineCounter();
-  for await (const chunk of blob.chunks()) counter.update(chunk);
+  for await (const chunk of blob.chunks(0, undefined, true)) counter.update(chunk);
   return counter.lines;
 }
