@@ -37,9 +37,9 @@ COPY src ./src
 RUN ["bun", "-e", "require('node:fs').mkdirSync('/out/data', { recursive: true })"]
 # The flags of package.json's `build` script (test/container.test.ts checks they match):
 # `bun run build` itself needs /bin/sh, which a minimal build base need not have.
-# prepare-worker.ts is the import worker thread: a Worker is only in the binary if its
-# file is an entrypoint.
-RUN ["bun", "build", "--compile", "--bytecode", "--format=esm", "--sourcemap", "src/main.ts", "src/importer/prepare-worker.ts", "--outfile", "/out/quiver"]
+# prepare-worker.ts is the import worker thread, search-worker.ts the search thread: a
+# Worker is only in the binary if its file is an entrypoint.
+RUN ["bun", "build", "--compile", "--bytecode", "--format=esm", "--sourcemap", "src/main.ts", "src/importer/prepare-worker.ts", "src/store/search-worker.ts", "--outfile", "/out/quiver"]
 
 FROM ${RUNTIME_IMAGE}
 # VERSION follows package.json (the test checks); pass SOURCE_URL (the repository's URL) when

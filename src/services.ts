@@ -35,7 +35,7 @@ export function openServices(config: Config, opts: { create?: boolean } = {}): O
   try {
     db = openDatabase(config.dataDir, { readOnly });
     const blobs = new BlobStore(config.dataDir);
-    const index = new SearchIndex(db);
+    const index = new SearchIndex(db, { readOnly });
     const files = new FileStore(db, blobs, index);
     // Indexing what is not yet indexed is a write: a read-only store searches what it has.
     if (!readOnly) index.backfill((hash) => blobs.readSync(hash), MAX_INDEXED_TEXT_BYTES);
@@ -64,6 +64,7 @@ function assemble(
     tools: builtinTools,
     settings: () => connectionSettings(db),
     close() {
+      index.close();
       db.close(false);
     },
   };

@@ -1,10 +1,32 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { SCOPES, type Scope, scopeAllows } from "../src/store/tokens.ts";
+import type { Scope } from "../src/store/tokens.ts";
 import { tools } from "../src/tools/registry.ts";
 import { tempDir, testServer } from "./support/services.ts";
 
 // Every route × every credential: the table fails if any cell lets through what it should
-// not (or locks out what it should let through).
+// not (or locks out what it should let through). The expectations are written here, from
+// the README's tool tables, never taken from the product (its scopeAllows or a tool's
+// declared scope): a tool declared with the wrong scope, or a scope check that lets too
+// much through, must fail this file.
+const NEEDS: Record<string, Scope> = {
+  search: "read",
+  read_file: "read",
+  list_files: "read",
+  write_file: "write",
+  delete_file: "write",
+  import_path: "write",
+  reindex: "admin",
+  job_status: "read",
+  list_jobs: "read",
+  cancel_job: "write",
+};
+/** What a token of each scope may do: read < write < admin. */
+const GRANTS: Record<Scope, Scope[]> = {
+  read: ["read"],
+  write: ["read", "write"],
+  admin: ["read", "write", "admin"],
+};
+const SCOPES: Scope[] = ["read", "write", "admin"];
 const importRoot = tempDir("quiver-auth-root-");
 const server = testServer({ importRoots: [importRoot] });
 afterAll(() => server.close());
@@ -89,24 +111,38 @@ const routes: Route[] = [
   ...tools.flatMap((tool): Route[] => [
     {
       label: `POST /tools/call ${tool.name}`,
-      scope: tool.scope,
+      scope: NEEDS[tool.name] as Scope,
       request: json("POST", "/tools/call", { name: tool.name, parameters: sample[tool.name] }),
     },
     {
       label: `POST /tools/${tool.name}`,
-      scope: tool.scope,
+      scope: NEEDS[tool.name] as Scope,
       request: json("POST", `/tools/${tool.name}`, sample[tool.name]),
     },
     {
       label: `MCP tools/call ${tool.name}`,
-      scope: tool.scope,
+      scope: NEEDS[tool.name] as Scope,
       request: mcp("tools/call", { name: tool.name, arguments: sample[tool.name] }, tool.name),
     },
   ]),
 ];
 
-test("every tool has sample parameters in this table", () => {
-  for (const tool of tools) expect(sample, tool.name).toHaveProperty(tool.name);
+test("every tool has an expected scope and sample parameters in this file, and no other", () => {
+  const names = tools.map((t) => t.name).sort();
+  expect(Object.keys(NEEDS).sort()).toEqual(names);
+  expect(Object.keys(sample).sort()).toEqual(names);
+});
+
+test("reindex needs an admin token on every transport", async () => {
+  const reindex = routes.filter((r) => /[ /]reindex$/.test(r.label));
+  expect(reindex.length).toBe(3);
+  for (const route of reindex)
+    for (const credential of ["read", "write"] as const) {
+      const res = await server.handle(
+        route.request({ authorization: `Bearer ${server.tokens[credential]}` }),
+      );
+      expect(res.status, `${route.label} with ${credential}`).toBe(403);
+    }
 });
 
 describe.each(routes.map((r) => [r.label, r] as const))("%s", (_label, route) => {
@@ -119,7 +155,7 @@ describe.each(routes.map((r) => [r.label, r] as const))("%s", (_label, route) =>
     if (credential === "none" || credential === "bad" || credential === "revoked") {
       expect(res.status, body).toBe(401);
       expect(res.headers.get("www-authenticate")).toStartWith("Bearer ");
-    } else if (!scopeAllows(credential, route.scope)) {
+    } else if (!GRANTS[credential].includes(route.scope)) {
       expect(res.status, body).toBe(403);
       expect(res.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
     } else {

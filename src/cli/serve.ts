@@ -38,6 +38,8 @@ export async function serve(argv: string[]): Promise<void> {
     logInfo("stopping", { signal });
     const force = setTimeout(() => process.exit(0), 10_000);
     force.unref();
+    // Searches in flight answer 503 now rather than when their query ends (issue 13 #22).
+    services.index.close();
     await Promise.all([running.stop(), supervisor?.stop()]);
     services.close();
     process.exit(0);

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { badRequest } from "../errors.ts";
+import { badRequest, QuiverError } from "../errors.ts";
 import { logError, logInfo } from "../log.ts";
 import type { Passage } from "./chunk.ts";
 import { decodeText } from "./content.ts";
@@ -10,6 +10,7 @@ import { normalizePrefix } from "./paths.ts";
 import { parseQuery } from "./query.ts";
 import { planPlain, type SearchPlan } from "./search-plan.ts";
 import { groupByFile, type RankedPassage, snippetOf, wholeWords } from "./search-rank.ts";
+import { SearchRunner } from "./search-runner.ts";
 import { unsegment } from "./search-text.ts";
 import { TermStats } from "./term-stats.ts";
 
@@ -97,8 +98,14 @@ export class SearchIndex implements FileIndexer {
     snippetOf: Statement<{ snippet: string }, [string, number]>;
   };
   private readonly stats: TermStats;
+  private runner?: SearchRunner;
+  private closedRunner = false;
 
-  constructor(readonly db: Database) {
+  /** readOnly: the data directory is opened read-only (the search thread's connection too). */
+  constructor(
+    readonly db: Database,
+    private readonly opts: { readOnly?: boolean } = {},
+  ) {
     const range = "f.path >= ?2 AND f.path < ?3";
     this.q = {
       insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, ?, ?)"),
@@ -190,6 +197,28 @@ export class SearchIndex implements FileIndexer {
     this.q.ftsDelete.run(fileId);
     this.q.stemDelete.run(fileId);
     this.q.del.run(fileId);
+  }
+
+  /**
+   * search() on the search thread (search-runner.ts), stopped with a 400 query_timeout
+   * after `timeoutMs` (at most MAX_SEARCH_MS): what servers use, so that no query holds
+   * the request thread. A database without a file (":memory:") searches in place.
+   */
+  searchAsync(query: string, opts: SearchOptions, timeoutMs: number): Promise<SearchResult> {
+    const file = this.db.filename;
+    if (!file || file === ":memory:" || file.startsWith("file:"))
+      return Promise.resolve(this.search(query, opts));
+    if (this.closedRunner)
+      return Promise.reject(new QuiverError(503, "shutting_down", "the server is stopping; retry"));
+    this.runner ??= new SearchRunner(file, this.opts.readOnly === true);
+    return this.runner.search(query, opts, timeoutMs);
+  }
+
+  /** Stops the search thread (searches waiting on it answer 503); idempotent. */
+  close(): void {
+    this.runner?.close();
+    this.runner = undefined;
+    this.closedRunner = true;
   }
 
   search(query: string, opts: SearchOptions = {}): SearchResult {
