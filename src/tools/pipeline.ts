@@ -46,23 +46,27 @@ export async function callTool(services: Services, call: ToolCall): Promise<unkn
   requireScope(call.caller, tool.scope, `tool "${tool.name}"`);
   const args = validateParameters(tool, call.readParams ? await call.readParams() : call.params);
   const timeoutMs = services.config.toolTimeoutMs;
-  const cancel = new Cancellation(call.clientSignal);
+  // Made only when needed (a tool reading its signal, or one that returns a promise): a
+  // small synchronous call, the common case, allocates nothing for it.
+  let cancel: Cancellation | undefined;
+  const cancellation = () => (cancel ??= new Cancellation(call.clientSignal));
   const ctx: ToolContext = {
     ...services,
     caller: call.caller,
     deadline: performance.now() + timeoutMs,
     progress: call.progress,
     get signal() {
-      return cancel.signal;
+      return cancellation().signal;
     },
   };
   let value: unknown;
   try {
     const pending = tool.run(args as never, ctx);
     // A synchronous tool has finished (and taken effect): no timer could have stopped it.
-    value = pending instanceof Promise ? await cancel.race(pending, tool, timeoutMs) : pending;
+    value =
+      pending instanceof Promise ? await cancellation().race(pending, tool, timeoutMs) : pending;
   } catch (err) {
-    throw failure(err, tool, cancel.reason);
+    throw failure(err, tool, cancel?.reason);
   }
   validateResult(tool, value);
   return value;
