@@ -252,8 +252,9 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       const acked = (await Promise.all(burst)).filter((i) => i >= 0);
       console.log(`writes acknowledged around SIGTERM: ${acked.length}/${burst.length}`);
       console.log(`container stop (SIGTERM → exit): ${stopMs.toFixed(0)} ms`);
-      expect(await inspect(first, "{{.State.ExitCode}}")).toBe("0"); // 137 would mean SIGKILL
-      expect(stopMs).toBeLessThan(5_000);
+      // 0: quiver handled SIGTERM and exited; 137 would mean podman's SIGKILL after 10 s.
+      // (How long it took is printed above, not asserted: that is the machine's speed.)
+      expect(await inspect(first, "{{.State.ExitCode}}")).toBe("0");
 
       const again = await start(`quiver-test-${id}-b`, volume, { QUIVER_TOKEN: TOKEN });
       const got = await fetch(`${again}/files/notes/field.md`, { headers: auth() });

@@ -60,17 +60,28 @@ const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(respons
 const healthy = async () => (await fetch(`${server.url}/healthz`)).status === 200;
 
 describe("raw HTTP abuse", () => {
-  test("truncated body (Content-Length larger than sent, then silence): no hang for others", async () => {
-    const pending = raw(
-      [
-        `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": "list_`,
-      ],
-      { waitMs: 500 },
-    );
+  test("truncated body: no answer is guessed, others are served, the rest of the body is awaited", async () => {
+    const head = `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n`;
+    const start = '{"name": "list_';
+    let received = "";
+    const closed = Promise.withResolvers<void>();
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        data: (_s, data) => void (received += new TextDecoder().decode(data)),
+        close: () => closed.resolve(),
+      },
+    });
+    socket.write(head + start);
+    // While the body is incomplete, other clients are answered and this one is not.
     expect(await healthy()).toBe(true);
-    const answer = await pending;
-    const status = statusOf(answer);
-    expect(status === 0 || (status >= 400 && status < 500)).toBe(true);
+    expect(received).toBe("");
+    // The rest of the declared 100 bytes arrives: now it is answered, as the JSON it is.
+    socket.write(" ".repeat(100 - start.length));
+    await closed.promise;
+    expect(statusOf(received)).toBe(400);
+    expect(received).toContain('"code":"invalid_json"');
   });
 
   test("Content-Length shorter than the body: the extra bytes are not a second valid request", async () => {
@@ -89,31 +100,28 @@ describe("raw HTTP abuse", () => {
       `POST /tools/call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: banana\r\n\r\n`,
     ]);
     const status = statusOf(answer);
-    expect(status === 0 || status === 400).toBe(true);
+    expect(status).toBe(400);
     expect(await healthy()).toBe(true);
   });
 
-  test("huge headers: refused (431/400) or closed", async () => {
+  test("huge headers: 431", async () => {
     const answer = await raw([
       `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(200_000)}\r\n\r\n`,
     ]);
     const status = statusOf(answer);
-    expect(status === 0 || status === 431 || status === 400).toBe(true);
+    expect(status).toBe(431);
     expect(await healthy()).toBe(true);
   });
 
   test("a 100 MB body is refused with 413 without being read whole", async () => {
-    const started = performance.now();
     const res = await fetch(`${server.url}/files/huge.bin`, {
       method: "PUT",
       headers: { authorization: `Bearer ${TOKEN}` },
       body: new Uint8Array(100 * 1024 * 1024),
-    }).catch((e) => e as Error);
-    if (res instanceof Response) {
-      expect(res.status).toBe(413);
-      expect(((await res.json()) as any).error.code).toBe("payload_too_large");
-    } // else: the server closed the connection mid-upload, which is also a refusal
-    expect(performance.now() - started).toBeLessThan(30_000);
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).error.code).toBe("payload_too_large");
+    expect(res.headers.get("connection")).toBe("close");
     const list = await fetch(`${server.url}/files?prefix=huge`, {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
@@ -164,8 +172,9 @@ describe("raw HTTP abuse", () => {
     expect(await healthy()).toBe(true);
   });
 
-  test("garbage instead of HTTP: closed, server fine", async () => {
-    await raw([new Uint8Array([0, 1, 2, 3, 255, 254, 13, 10, 13, 10])], { waitMs: 300 });
+  test("garbage instead of HTTP: 400 and closed, server fine", async () => {
+    const answer = await raw([new Uint8Array([0, 1, 2, 3, 255, 254, 13, 10, 13, 10])]);
+    expect(statusOf(answer)).toBe(400);
     expect(await healthy()).toBe(true);
   });
 });
