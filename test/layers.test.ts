@@ -19,12 +19,17 @@ function sources(dir: string): string[] {
 }
 const files = sources(SRC).map((path) => {
   const text = readFileSync(path, "utf8");
-  const imports = transpiler
-    .scan(text)
-    .imports.map((i) => i.path)
+  // Type-only imports are gone after transpiling: these are the modules a file runs.
+  const scanned = transpiler.scan(text).imports.map((i) => i.path);
+  const imports = scanned
     .filter((p) => p.startsWith("."))
     .map((p) => relative(SRC, resolve(dirname(path), p)));
-  return { name: relative(SRC, path), text, imports };
+  return {
+    name: relative(SRC, path),
+    text,
+    imports,
+    packages: scanned.filter((p) => !p.startsWith(".")),
+  };
 });
 const under = (prefix: string) => files.filter((f) => f.name.startsWith(prefix));
 
@@ -55,6 +60,14 @@ describe("layers", () => {
   test("tool scopes are checked only by the pipeline (routes' scopes by the auth plugin)", () => {
     const checks = files.filter((f) => /\bscopeAllows\(/.test(f.text)).map((f) => f.name);
     expect(checks.sort()).toEqual(["server/auth.ts", "store/tokens.ts", "tools/pipeline.ts"]);
+  });
+
+  test("SQL stays in src/store/: nothing else runs bun:sqlite or reaches a store's database", () => {
+    const outside = files.filter((f) => !f.name.startsWith("store/"));
+    expect(outside.filter((f) => f.packages.includes("bun:sqlite")).map((f) => f.name)).toEqual([]);
+    expect(
+      outside.filter((f) => /\b(files|services)\.db\b/.test(f.text)).map((f) => f.name),
+    ).toEqual([]);
   });
 
   test("the tool list is typed without casts", () => {

@@ -28,7 +28,35 @@ const ORDER = (name: string) => {
 interface AnyClient {
   listTools(params?: { cursor?: string }): Promise<{ tools: any[]; nextCursor?: string }>;
   callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<any>;
+  listResources(params?: { cursor?: string }): Promise<{ resources: any[]; nextCursor?: string }>;
+  listResourceTemplates(): Promise<{ resourceTemplates: any[] }>;
+  readResource(params: { uri: string }): Promise<{ contents: any[] }>;
+  complete(params: Record<string, unknown>): Promise<{ completion: any }>;
   close(): Promise<void>;
+}
+
+/** Files as resources: list, read, the template, path completion, resource links. */
+async function exerciseResources(client: AnyClient) {
+  const path = "res/über café.md";
+  await client.callTool({ name: "write_file", arguments: { path, content: "# Café\n" } });
+  const listed = await client.listResources();
+  const resource = listed.resources.find((r) => r.name === path);
+  expect(resource).toMatchObject({ uri: "quiver://files/res/%C3%BCber%20caf%C3%A9.md", size: 8 });
+  const read = await client.readResource({ uri: resource.uri });
+  expect(read.contents[0].text).toBe("# Café\n");
+  const templates = await client.listResourceTemplates();
+  expect(templates.resourceTemplates[0].uriTemplate).toBe("quiver://files/{+path}");
+  const completed = await client.complete({
+    ref: { type: "ref/resource", uri: "quiver://files/{+path}" },
+    argument: { name: "path", value: "res/ü" },
+  });
+  expect(completed.completion.values).toEqual([path]);
+  const files = await client.callTool({ name: "list_files", arguments: { prefix: "res/" } });
+  expect(files.content[1]).toMatchObject({ type: "resource_link", uri: resource.uri, name: path });
+  await expect(client.readResource({ uri: "quiver://files/res/none.md" })).rejects.toThrow(
+    /no file at/,
+  );
+  await client.callTool({ name: "delete_file", arguments: { path } });
 }
 
 /** The same checks for every client × transport. */
@@ -65,6 +93,7 @@ async function exercise(client: AnyClient) {
   expect(bad.content[0].text).toContain("parameters.path");
   const missing = await client.callTool({ name: "read_file", arguments: { path: "no/such.md" } });
   expect(missing.isError).toBe(true);
+  await exerciseResources(client);
   await client.close();
 }
 

@@ -78,7 +78,11 @@ describe("legacy era (initialize handshake)", () => {
         }),
       );
       expect(res.result.protocolVersion).toBe(v);
-      expect(res.result.capabilities).toEqual({ tools: { listChanged: false } });
+      expect(res.result.capabilities).toEqual({
+        tools: { listChanged: false },
+        resources: { subscribe: false, listChanged: false },
+        completions: {},
+      });
       expect(res.result.serverInfo.name).toBe("quiver");
     }
     expect(
@@ -90,7 +94,7 @@ describe("legacy era (initialize handshake)", () => {
   test("ping answers {}; notifications get no response; unknown methods -32601", async () => {
     expect((await call(req(1, "ping"))).result).toEqual({});
     expect(await call({ jsonrpc: "2.0", method: "notifications/initialized" })).toBeUndefined();
-    expect((await call(req(2, "resources/list"))).error.code).toBe(-32601);
+    expect((await call(req(2, "prompts/list"))).error.code).toBe(-32601);
   });
 
   test("tools/list has no modern fields", async () => {
@@ -113,13 +117,18 @@ describe("modern era (2026-07-28, per-request _meta)", () => {
       "2025-06-18",
       "2025-03-26",
     ]);
-    expect(res.result.capabilities).toEqual({ tools: { listChanged: false } });
+    expect(res.result.capabilities).toEqual({
+      tools: { listChanged: false },
+      resources: { subscribe: false, listChanged: false },
+      completions: {},
+    });
     expect(res.result._meta["io.modelcontextprotocol/serverInfo"].name).toBe("quiver");
   });
 
   test("results carry resultType; tools/list carries ttlMs and cacheScope", async () => {
     const list = await call(m(1, "tools/list"));
-    expect(list.result).toMatchObject({ resultType: "complete", cacheScope: "public" });
+    // Private: the list depends on the caller's token (mcp-resources.test.ts, scopes).
+    expect(list.result).toMatchObject({ resultType: "complete", cacheScope: "private" });
     expect(list.result.ttlMs).toBeGreaterThan(0);
     expect(
       (await call(m(2, "tools/call", { name: "echo_structured", arguments: { word: "hi" } })))

@@ -37,7 +37,14 @@ export function mcpRequest(
   if (typeof version === "string" && "id" in body) {
     h["mcp-protocol-version"] = version;
     h["mcp-method"] = body.method;
-    if (body.method === "tools/call") h["mcp-name"] = body.params.name;
+    const name = { "tools/call": body.params.name, "resources/read": body.params.uri }[
+      body.method as string
+    ];
+    // Values that are not plain ASCII travel base64-wrapped (era.ts decodeHeaderValue).
+    if (typeof name === "string")
+      h["mcp-name"] = /^[\x20-\x7e]*$/.test(name)
+        ? name
+        : `=?base64?${Buffer.from(name).toString("base64")}?=`;
   }
   for (const [k, v] of Object.entries(headers)) v === null ? delete h[k] : (h[k] = v);
   const method = init.method ?? "POST";

@@ -2,7 +2,6 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_MAX_IMPORT_FILE_BYTES } from "../config.ts";
 import { badRequest } from "../errors.ts";
-import { beginBulkLoad } from "../store/bulk-load.ts";
 import { BlobsGone, type CommitEntry, type FileStore, type PutResult } from "../store/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
 import { type BatchPreparer, startPreparer } from "./batch-preparer.ts";
@@ -250,7 +249,7 @@ async function importWalked(
       return files.commitMany(entries.map((e) => rewritten.get(e.path) ?? e));
     }
   };
-  const restorePragmas = beginBulkLoad(files.db, files.indexer !== undefined);
+  const restorePragmas = files.beginBulkLoad();
   try {
     for (let k = 0; k < batches.length; k++) {
       // Blobs already written are committed even when aborted, so nothing is left

@@ -65,7 +65,7 @@ export function classifyEra(message: JsonRpcRequest): Era {
 }
 
 /** The body field `Mcp-Name` mirrors, per method (of the methods quiver serves). */
-const NAME_SOURCE: Record<string, string> = { "tools/call": "name" };
+const NAME_SOURCE: Record<string, string> = { "tools/call": "name", "resources/read": "uri" };
 
 /**
  * HTTP classification: the body's era, cross-checked with `MCP-Protocol-Version`,

@@ -48,7 +48,12 @@ export async function answerHttp(
   try {
     return {
       status: 200,
-      message: await dispatch(message, era, { ...call, rethrowAuth: true }, services),
+      message: await dispatch(
+        message,
+        era,
+        call.rethrowAuth ? call : { ...call, rethrowAuth: true },
+        services,
+      ),
     };
   } catch (err) {
     if (err instanceof RpcError)
@@ -64,4 +69,11 @@ export function parseErrorAnswer(detail: string): HttpAnswer {
     status: 400,
     message: errorResponse(null, new RpcError(PARSE_ERROR, detail, undefined, 400)),
   };
+}
+
+/** Whether a message asks to hear progress (a `progressToken`): only then may the answer stream. */
+export function asksForProgress(body: unknown): boolean {
+  const params = isObject(body) ? body.params : undefined;
+  const meta = isObject(params) ? params._meta : undefined;
+  return isObject(meta) && meta.progressToken !== undefined;
 }

@@ -2,15 +2,19 @@
  * MCP as a function of (message, caller, services): one JSON-RPC message in, at most one
  * response out. No transport objects, no sessions: every request stands alone, so any
  * replica can answer it and stdio and HTTP share every rule. Tool calls go through the
- * pipeline (src/tools/pipeline.ts) like every other transport's; the transports add only
+ * pipeline (src/tools/pipeline.ts) like every other transport's; files as resources and
+ * path completion read the store (resources.ts, completion.ts), with the pipeline's scope
+ * rule; the transports add only
  * what is theirs (framing; on HTTP, headers and statuses — see http.ts).
  */
 
+import { AuthError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
 import type { AnyTool, ProgressReporter, Services } from "../tools/define.ts";
 import { callTool } from "../tools/pipeline.ts";
 import { VERSION } from "../version.ts";
+import { complete } from "./completion.ts";
 import { classifyEra, type Era } from "./era.ts";
 import { ID_RULE } from "./ids.ts";
 import {
@@ -27,12 +31,19 @@ import {
   RpcError,
   resultResponse,
 } from "./jsonrpc.ts";
+import { FILE_TEMPLATE, listResources, readResource } from "./resources.ts";
 import { failureResult, successResult } from "./tool-result.ts";
 import { LIST_TTL_MS, pageFor } from "./tools-list.ts";
 import { META, negotiateLegacy, SUPPORTED_VERSIONS } from "./versions.ts";
 
 export const SERVER_INFO = { name: "quiver", title: "quiver", version: VERSION };
-const CAPABILITIES = { tools: { listChanged: false } };
+const CAPABILITIES = {
+  tools: { listChanged: false },
+  resources: { subscribe: false, listChanged: false },
+  completions: {},
+};
+/** Files change at any time and nothing notifies yet: resource answers are not reused. */
+const RESOURCE_CACHE = { ttlMs: 0, cacheScope: "private" };
 
 export interface McpCall {
   caller: Caller;
@@ -123,14 +134,31 @@ export async function dispatch(
   const modern = era.era === "modern";
   const done = (result: Record<string, unknown>) =>
     resultResponse(message.id, modern ? { resultType: "complete", ...result } : result);
+  const cached = (result: Record<string, unknown>) =>
+    modern ? { ...result, ...RESOURCE_CACHE } : result;
 
   switch (message.method) {
     case "tools/call":
       return done(await runTool(params, call, services));
     case "tools/list": {
-      const page = pageFor(services.tools, params.cursor);
-      return done(modern ? { ...page, ttlMs: LIST_TTL_MS, cacheScope: "public" } : page);
+      // Private: each token sees the tools it may call.
+      const page = pageFor(services.tools, call.caller, params.cursor);
+      return done(modern ? { ...page, ttlMs: LIST_TTL_MS, cacheScope: "private" } : page);
     }
+    case "resources/list":
+      return done(cached(authorized(call, () => listResources(params, call.caller, services))));
+    case "resources/read":
+      return done(
+        cached(await authorized(call, () => readResource(params, call.caller, services))),
+      );
+    case "resources/templates/list":
+      return done(
+        modern
+          ? { resourceTemplates: [FILE_TEMPLATE], ttlMs: LIST_TTL_MS, cacheScope: "public" }
+          : { resourceTemplates: [FILE_TEMPLATE] },
+      );
+    case "completion/complete":
+      return done(authorized(call, () => complete(params, call.caller, services)));
     case "server/discover":
       // Answered even without an envelope: it is how a client (or curl) finds out.
       return resultResponse(message.id, {
@@ -155,8 +183,30 @@ export async function dispatch(
   }
   throw new RpcError(
     METHOD_NOT_FOUND,
-    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, tools/list and tools/call" : "initialize, ping, tools/list and tools/call"}`,
+    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover" : "initialize, ping"}, ${COMMON_METHODS}`,
   );
+}
+
+const COMMON_METHODS =
+  "tools/list, tools/call, resources/list, resources/read, resources/templates/list and completion/complete";
+
+/**
+ * Runs a non-tool method that checks the caller's scope: on HTTP the transport answers
+ * an authorization failure itself (403 with its challenge), elsewhere it is a JSON-RPC
+ * error carrying the message.
+ */
+function authorized<T>(call: McpCall, run: () => T): T {
+  const fail = (err: unknown): never => {
+    if (err instanceof AuthError && !call.rethrowAuth)
+      throw new RpcError(INVALID_REQUEST, err.message, { code: err.code });
+    throw err;
+  };
+  try {
+    const value = run();
+    return (value instanceof Promise ? value.catch(fail) : value) as T;
+  } catch (err) {
+    return fail(err);
+  }
 }
 
 async function runTool(

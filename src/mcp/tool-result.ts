@@ -2,7 +2,7 @@
  * Tool outcomes as MCP `CallToolResult`s — the one place a tool call's success or failure
  * becomes MCP. Results are JSON text (what every client shows the model) plus
  * `structuredContent` when the tool declares an output schema (the pipeline has checked
- * the result against it). Failures are `isError` results whose text the model can act on;
+ * the result against it), then a `resource_link` per file the result names. Failures are `isError` results whose text the model can act on;
  * an unknown tool is a JSON-RPC error (spec). Text is bounded: Claude Code refuses tool
  * results over 25k tokens, and a multi-megabyte block helps nobody.
  */
@@ -11,11 +11,12 @@ import { AuthError, knownError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { AnyTool } from "../tools/define.ts";
 import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
+import { type ResourceLink, resourceLinks } from "./resource-links.ts";
 
 export const MAX_RESULT_CHARS = 80_000;
 
 export interface CallToolResult extends Record<string, unknown> {
-  content: { type: "text"; text: string }[];
+  content: ({ type: "text"; text: string } | ResourceLink)[];
   structuredContent?: unknown;
   isError?: boolean;
 }
@@ -25,6 +26,12 @@ export function errorResult(text: string): CallToolResult {
 }
 
 export function successResult(tool: AnyTool, value: unknown): CallToolResult {
+  const result = textResult(tool, value);
+  if (!result.isError) result.content.push(...resourceLinks(tool, value));
+  return result;
+}
+
+function textResult(tool: AnyTool, value: unknown): CallToolResult {
   const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
   if (tool.output) {
     if (text.length > MAX_RESULT_CHARS)

@@ -1,11 +1,14 @@
 /*
- * The MCP view of a tool registry, built once per registry: the `tools/list` pages, in
- * registry order (so every replica answers the same pages), from the registry's JSON
+ * The MCP view of a tool registry, built once per registry and scope: the `tools/list`
+ * pages of the tools a caller's token may call, in registry order (so every replica
+ * answers the same pages), from the registry's JSON
  * copies of the schemas. Schemas carry no "$schema": 2025-11-25 and 2026-07-28 default to
  * JSON Schema 2020-12, and older clients choke on dialect URLs they don't know.
  */
 
+import type { Caller, Scope } from "../store/tokens.ts";
 import type { AnyTool } from "../tools/define.ts";
+import { mayCall } from "../tools/pipeline.ts";
 import type { JsonSchema, ToolRegistry } from "../tools/registry.ts";
 import { INVALID_PARAMS, RpcError } from "./jsonrpc.ts";
 
@@ -43,8 +46,10 @@ function mcpTool(tool: AnyTool, registry: ToolRegistry): McpTool {
 
 const cursorFor = (page: number) => Buffer.from(`page:${page}`).toString("base64url");
 
-function buildPages(registry: ToolRegistry, pageSize: number): ToolPage[] {
-  const all = registry.tools.map((tool) => mcpTool(tool, registry));
+function buildPages(registry: ToolRegistry, scope: Scope, pageSize: number): ToolPage[] {
+  const all = registry.tools
+    .filter((tool) => mayCall({ scope }, tool))
+    .map((tool) => mcpTool(tool, registry));
   const pages: ToolPage[] = [];
   for (let i = 0; i < Math.max(all.length, 1); i += pageSize) {
     const page: ToolPage = { tools: all.slice(i, i + pageSize) };
@@ -54,12 +59,14 @@ function buildPages(registry: ToolRegistry, pageSize: number): ToolPage[] {
   return pages;
 }
 
-const built = new WeakMap<ToolRegistry, ToolPage[]>();
+const built = new WeakMap<ToolRegistry, Map<Scope, ToolPage[]>>();
 
-/** The page a cursor names; an unknown cursor is invalid params (spec). */
-export function pageFor(registry: ToolRegistry, cursor: unknown): ToolPage {
-  let pages = built.get(registry);
-  if (!pages) built.set(registry, (pages = buildPages(registry, PAGE_SIZE)));
+/** The page a cursor names, of the caller's tools; an unknown cursor is invalid params (spec). */
+export function pageFor(registry: ToolRegistry, caller: Caller, cursor: unknown): ToolPage {
+  let byScope = built.get(registry);
+  if (!byScope) built.set(registry, (byScope = new Map()));
+  let pages = byScope.get(caller.scope);
+  if (!pages) byScope.set(caller.scope, (pages = buildPages(registry, caller.scope, PAGE_SIZE)));
   if (cursor === undefined || cursor === null) return pages[0]!;
   const m =
     typeof cursor === "string"

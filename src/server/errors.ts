@@ -20,7 +20,7 @@ export function errorResponse(
   if (known && known.code !== "internal_error") {
     const headers = { ...known.headers };
     if (known instanceof AuthError)
-      headers["www-authenticate"] = challenge(known, info.challengeParams);
+      headers["www-authenticate"] = challenge(known, info.challengeParams?.(request));
     return json(known.status, errorBody(known.code, known.message), headers);
   }
   if (isClientAbort(request, err)) return clientAbortResponse();

@@ -3,6 +3,7 @@ import type { JsonRpcNotification } from "../mcp/jsonrpc.ts";
 
 const JSON_HEADERS = { "content-type": "application/json" };
 const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+const encoder = new TextEncoder();
 
 /** An answer as JSON (or, for a notification, an empty 202). */
 export function jsonAnswer(answer: HttpAnswer): Response {
@@ -14,19 +15,16 @@ export function jsonAnswer(answer: HttpAnswer): Response {
 }
 
 /**
- * The HTTP framing of an MCP answer: JSON, or — for a client that accepts
- * `text/event-stream`, once the call actually sends a notification (progress) — an SSE
- * stream of the notifications and then the answer. Until then nothing is committed, so a
- * failure before the first notification (a 403 for the tool's scope) is still an
- * ordinary HTTP error.
+ * The answer to a call that asked for progress, from a client that accepts
+ * `text/event-stream`: JSON, unless the call actually sends a notification before it
+ * ends — then an SSE stream of the notifications and the answer. Until then nothing is
+ * committed, so a failure before the first notification (a 403 for the tool's scope) is
+ * still an ordinary HTTP error.
  */
 export function answerMaybeStreamed(
-  run: (notify?: (n: JsonRpcNotification) => void) => Promise<HttpAnswer>,
-  acceptsStream: boolean,
+  run: (notify: (n: JsonRpcNotification) => void) => Promise<HttpAnswer>,
 ): Promise<Response> {
-  if (!acceptsStream) return run().then(jsonAnswer);
   return new Promise<Response>((resolve, reject) => {
-    const encoder = new TextEncoder();
     let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
     const send = (message: unknown) =>
       stream?.enqueue(encoder.encode(`event: message\ndata: ${JSON.stringify(message)}\n\n`));

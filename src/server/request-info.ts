@@ -10,8 +10,8 @@ export interface RequestInfo {
   token?: string;
   /** The client's address, looked up only when needed (a failed authentication). */
   address?: () => string | undefined;
-  /** Added to a WWW-Authenticate challenge, e.g. /mcp's resource_metadata (RFC 9728). */
-  challengeParams?: string;
+  /** Added to a WWW-Authenticate challenge, e.g. /mcp's resource_metadata (RFC 9728); built only for a challenge. */
+  challengeParams?: (request: Request) => string;
   /** The common response headers were given when the response was built (see response-headers.ts). */
   stamped?: boolean;
 }

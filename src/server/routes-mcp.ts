@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { QuiverError } from "../errors.ts";
-import { answerHttp, parseErrorAnswer } from "../mcp/http.ts";
+import { answerHttp, asksForProgress, parseErrorAnswer } from "../mcp/http.ts";
+import type { McpCall } from "../mcp/protocol.ts";
 import type { OpenServices } from "../services.ts";
 import type { AuthPlugin } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
@@ -24,7 +25,7 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
     .onBeforeHandle(({ request, set }) => {
       guardOrigin(request.headers, policy, set.headers);
       if (request.method === "OPTIONS") return preflight();
-      requestInfo(request).challengeParams = `resource_metadata="${resourceMetadataUrl(request)}"`;
+      requestInfo(request).challengeParams = resourceMetadataParam;
     })
     .all(
       "/mcp",
@@ -45,29 +46,31 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
           throw err;
         }
         const info = requestInfo(request);
-        const acceptsStream = (request.headers.get("accept") ?? "").includes("text/event-stream");
-        return answerMaybeStreamed(
-          (notify) =>
-            answerHttp(
-              body,
-              request.headers,
-              {
-                caller,
-                // Read only when a tool reads its own signal (see routes-tools.ts).
-                signal: () => request.signal,
-                notify,
-                onTool: (name) => {
-                  info.tool = name;
-                },
-              },
-              services,
-            ),
-          acceptsStream,
+        const call: McpCall = {
+          caller,
+          // Read only when a tool reads its own signal (see routes-tools.ts).
+          signal: () => request.signal,
+          rethrowAuth: true,
+          onTool: (name) => {
+            info.tool = name;
+          },
+        };
+        // An SSE stream is possible only when the client asked to hear progress and accepts one.
+        if (
+          !asksForProgress(body) ||
+          !(request.headers.get("accept") ?? "").includes("text/event-stream")
+        )
+          return jsonAnswer(await answerHttp(body, request.headers, call, services));
+        return answerMaybeStreamed((notify) =>
+          answerHttp(body, request.headers, { ...call, notify }, services),
         );
       },
       { auth: "read", parse: "none" },
     );
 }
+
+const resourceMetadataParam = (request: Request) =>
+  `resource_metadata="${resourceMetadataUrl(request)}"`;
 
 /** RFC 9728 metadata URL for /mcp (path-suffixed form), named in every 401 challenge. */
 export function resourceMetadataUrl(request: Request): string {

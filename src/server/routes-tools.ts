@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import { badRequest } from "../errors.ts";
 import type { OpenServices } from "../services.ts";
-import type { Caller } from "../store/tokens.ts";
-import { callTool, type ToolCall } from "../tools/pipeline.ts";
+import type { Caller, Scope } from "../store/tokens.ts";
+import { callTool, mayCall, type ToolCall } from "../tools/pipeline.ts";
 import type { AuthPlugin } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { requestInfo } from "./request-info.ts";
@@ -16,7 +16,17 @@ import { presetHeaders } from "./response-headers.ts";
  */
 export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
   const { config } = services;
-  const definitions = { tools: services.tools.claudeDefinitions };
+  // Each caller sees the tools its token may call; one list per scope, made once.
+  const byScope = new Map<Scope, { tools: unknown[] }>();
+  const definitionsFor = (caller: Caller) => {
+    let listed = byScope.get(caller.scope);
+    if (!listed) {
+      const { tools, claudeDefinitions } = services.tools;
+      listed = { tools: claudeDefinitions.filter((_, i) => mayCall(caller, tools[i]!)) };
+      byScope.set(caller.scope, listed);
+    }
+    return listed;
+  };
 
   const run = (
     request: Request,
@@ -38,9 +48,9 @@ export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
     .use(auth)
     .get(
       "/tools",
-      ({ request, set }) => {
+      ({ request, caller, set }) => {
         presetHeaders(request, set.headers);
-        return definitions;
+        return definitionsFor(caller);
       },
       { auth: "read" },
     )

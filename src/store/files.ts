@@ -3,6 +3,7 @@ import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { OpenBlob } from "./blob-reader.ts";
 import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
+import { beginBulkLoad } from "./bulk-load.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 import { prefixEnd } from "./paths.ts";
@@ -334,6 +335,14 @@ export class FileStore {
         throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
       if (now.hash === row.hash || attempt >= 3) throw blobMissing(path);
     }
+  }
+
+  /**
+   * Switches this connection to bulk-load settings for an import (see bulk-load.ts);
+   * call the returned function to restore them.
+   */
+  beginBulkLoad(): () => void {
+    return beginBulkLoad(this.db, this.indexer !== undefined);
   }
 
   /** The bytes stored under a content hash (e.g. a row from textFilesAfter). */

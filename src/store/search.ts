@@ -29,8 +29,6 @@ export interface SearchOptions {
   offset?: number;
   /** Only files whose logical path starts with this (raw user text; normalised here). */
   pathPrefix?: string;
-  /** Also count all matches (one more query). Default true. */
-  withTotal?: boolean;
 }
 
 export interface SearchResult {
@@ -227,15 +225,14 @@ export class SearchIndex implements FileIndexer {
       ...parsed.paths,
       normalizePrefix(opts.pathPrefix, "path_prefix"),
     ]);
-    if (prefix === null)
-      return opts.withTotal === false ? { results: [] } : { results: [], total: 0 };
+    if (prefix === null) return { results: [], total: 0 };
     const limit = opts.limit ?? 5;
     const offset = opts.offset ?? 0;
     const upper = `${prefix}\u{10FFFF}`;
     try {
       if (parsed.words) {
         const plan = planPlain(parsed.words, this.stats);
-        return this.searchPlain(plan, prefix, upper, limit, offset, opts.withTotal !== false);
+        return this.searchPlain(plan, prefix, upper, limit, offset);
       }
       const rows = this.q.search.all(parsed.match, prefix, upper, limit, offset);
       const results = rows.map((r) => ({
@@ -245,7 +242,6 @@ export class SearchIndex implements FileIndexer {
         score: roundScore(-r.rank),
         snippet: unsegment(r.snippet),
       }));
-      if (opts.withTotal === false) return { results };
       if (offset === 0 && rows.length < limit) return { results, total: rows.length };
       return withTotal(results, this.q.count.get(parsed.match, prefix, upper, TOTAL_CAP + 1)!.n);
     } catch (err) {
@@ -264,7 +260,6 @@ export class SearchIndex implements FileIndexer {
     upper: string,
     limit: number,
     offset: number,
-    total: boolean,
   ): SearchResult {
     const want = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, (offset + limit) * 4));
     const stem = plan.table === "stem";
@@ -305,7 +300,6 @@ export class SearchIndex implements FileIndexer {
           snippetOf(textOf(h.id), matches, SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_TOKENS),
       ),
     }));
-    if (!total) return { results };
     if (rows.length < want) return { results, total: rows.length };
     const count = stem ? this.q.countStem : this.q.count;
     return withTotal(results, count.get(plan.match, prefix, upper, TOTAL_CAP + 1)!.n);

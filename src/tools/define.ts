@@ -63,6 +63,15 @@ export interface ToolDefinition<I extends TObject = TObject, O extends TSchema =
   /** The token scope a caller needs. */
   scope: Scope;
   run(args: Static<I>, ctx: ToolContext): Promise<Static<O>> | Static<O>;
+  /** The stored files a result names: MCP adds a `resource_link` block for each. */
+  filesNamed?(result: Static<O>): readonly NamedFile[];
+}
+
+/** A stored file a tool result mentions, with what the result says about it. */
+export interface NamedFile {
+  path: string;
+  size?: number;
+  content_type?: string;
 }
 
 export type AnyTool = ToolDefinition<TObject, TSchema>;

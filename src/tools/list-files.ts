@@ -1,5 +1,6 @@
 import { normalizePrefix } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
+import { filesListedUnder } from "./named-files.ts";
 import { t } from "./schema.ts";
 
 export const listFiles = defineTool({
@@ -23,6 +24,7 @@ export const listFiles = defineTool({
   ),
   annotations: { title: "List files", readOnlyHint: true, openWorldHint: false },
   scope: "read",
+  filesNamed: (result) => filesListedUnder(result, "files"),
   run({ prefix, limit = 100, cursor }, { files }) {
     const page = files.list(normalizePrefix(prefix), limit, cursor);
     return {

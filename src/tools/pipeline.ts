@@ -1,5 +1,5 @@
 import { AuthError, internalError, knownError, QuiverError } from "../errors.ts";
-import { type Caller, scopeAllows } from "../store/tokens.ts";
+import { type Caller, type Scope, scopeAllows } from "../store/tokens.ts";
 import type { AnyTool, ProgressReporter, Services, ToolContext } from "./define.ts";
 import { validateParameters, validateResult } from "./validate.ts";
 
@@ -43,35 +43,52 @@ export async function callTool(services: Services, call: ToolCall): Promise<unkn
       `no tool named ${JSON.stringify(call.name)}; the tools are ${services.tools.names.join(", ")}`,
     );
   call.onTool?.(tool);
-  if (!scopeAllows(call.caller.scope, tool.scope))
-    throw new AuthError(
-      403,
-      "insufficient_scope",
-      `tool "${tool.name}" needs a token with scope "${tool.scope}"; yours has "${call.caller.scope}"`,
-      { error: "insufficient_scope", scope: tool.scope },
-    );
+  requireScope(call.caller, tool.scope, `tool "${tool.name}"`);
   const args = validateParameters(tool, call.readParams ? await call.readParams() : call.params);
   const timeoutMs = services.config.toolTimeoutMs;
-  const cancel = new Cancellation(call.clientSignal);
+  // Made only when needed (a tool reading its signal, or one that returns a promise): a
+  // small synchronous call, the common case, allocates nothing for it.
+  let cancel: Cancellation | undefined;
+  const cancellation = () => (cancel ??= new Cancellation(call.clientSignal));
   const ctx: ToolContext = {
     ...services,
     caller: call.caller,
     deadline: performance.now() + timeoutMs,
     progress: call.progress,
     get signal() {
-      return cancel.signal;
+      return cancellation().signal;
     },
   };
   let value: unknown;
   try {
     const pending = tool.run(args as never, ctx);
     // A synchronous tool has finished (and taken effect): no timer could have stopped it.
-    value = pending instanceof Promise ? await cancel.race(pending, tool, timeoutMs) : pending;
+    value =
+      pending instanceof Promise ? await cancellation().race(pending, tool, timeoutMs) : pending;
   } catch (err) {
-    throw failure(err, tool, cancel.reason);
+    throw failure(err, tool, cancel?.reason);
   }
   validateResult(tool, value);
   return value;
+}
+
+/**
+ * The one scope rule, for tools and for what else a transport serves from the store
+ * (MCP resources): a 403 insufficient_scope naming what needed it.
+ */
+export function requireScope(caller: Caller, needed: Scope, what: string): void {
+  if (!scopeAllows(caller.scope, needed))
+    throw new AuthError(
+      403,
+      "insufficient_scope",
+      `${what} needs a token with scope "${needed}"; yours has "${caller.scope}"`,
+      { error: "insufficient_scope", scope: needed },
+    );
+}
+
+/** Whether the caller may call the tool: listings show each caller only those. */
+export function mayCall(caller: Pick<Caller, "scope">, tool: AnyTool): boolean {
+  return scopeAllows(caller.scope, tool.scope);
 }
 
 function failure(err: unknown, tool: AnyTool, reason: QuiverError | undefined): QuiverError {

@@ -1,4 +1,5 @@
 import { defineTool } from "./define.ts";
+import { filesListedUnder } from "./named-files.ts";
 import { t } from "./schema.ts";
 
 export const search = defineTool({
@@ -40,6 +41,7 @@ export const search = defineTool({
   ),
   annotations: { title: "Search files", readOnlyHint: true, openWorldHint: false },
   scope: "read",
+  filesNamed: (result) => filesListedUnder(result, "results"),
   run({ query, limit = 5, offset = 0, path_prefix }, { index, deadline }) {
     // Off the request thread, stopped (400 query_timeout) before the tool timeout's 504.
     const timeoutMs = 0.9 * (deadline - performance.now());
