@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { handleMessage, type McpCall } from "../src/mcp/protocol.ts";
 import { FILE_URI_TEMPLATE, fileUri, pathOfUri } from "../src/mcp/resource-uri.ts";
 import { MAX_RESOURCE_BYTES, RESOURCE_PAGE_SIZE } from "../src/mcp/resources.ts";
+import { normalizePath } from "../src/store/paths.ts";
 import type { Scope } from "../src/store/tokens.ts";
 import { ENVELOPE, mcpRequest } from "./mcp-support.ts";
+import { rng } from "./support/fuzz.ts";
 import { request, type TestServer, testServer, toolCaller } from "./support/services.ts";
 
 // Files as MCP resources, path completion and resource links, through the protocol
@@ -51,6 +53,38 @@ describe("resource URIs", () => {
       expect(pathOfUri(expanded)).toBe(path);
     }
     expect(fileUri("notes/hello world.md")).toBe("quiver://files/notes/hello%20world.md");
+  });
+
+  test("generated valid paths round-trip (both spellings); invalid ones never come back", () => {
+    const next = rng(15);
+    // ASCII punctuation, letters, "%" near hex digits, combining marks, astral characters.
+    const alphabet = [
+      ..."abcXYZ019 -_.!~*'()%#?&=+;,@:$[]{}<>|^`\"/",
+      "é",
+      "e\u0301",
+      "ß",
+      "日",
+      "🦀",
+      "\u{10ffff}",
+      "\u00a0",
+    ];
+    let valid = 0;
+    for (let i = 0; i < 3000; i++) {
+      const length = 1 + Math.floor(next() * 12);
+      let raw = "";
+      for (let j = 0; j < length; j++) raw += alphabet[Math.floor(next() * alphabet.length)];
+      let path: string;
+      try {
+        path = normalizePath(raw);
+      } catch {
+        continue;
+      }
+      valid++;
+      expect(pathOfUri(fileUri(path))).toBe(path);
+      expect(pathOfUri(`quiver://files/${encodeURI(path)}`)).toBe(path);
+      expect(fileUri(path)).toMatch(/^quiver:\/\/files\/[A-Za-z0-9\-_.!~*'()%/]+$/);
+    }
+    expect(valid).toBeGreaterThan(500);
   });
 });
 
@@ -326,6 +360,27 @@ describe("scopes", () => {
       (await request(server, "/tools", { token })).json.tools.map((t: any) => t.name);
     expect(await rest(server.tokens.read)).toEqual(readNames);
     expect(await rest(server.tokens.admin)).toEqual(adminNames);
+  });
+
+  test("reading needs the read scope, checked by the pipeline's rule (below read: refused)", async () => {
+    // Every real token has at least read; a caller below it exercises the check itself.
+    const none = { caller: { id: "n", name: "n", scope: "none" as Scope } };
+    for (const [method, params] of [
+      ["resources/list", {}],
+      ["resources/read", { uri: fileUri(AWKWARD[0]!) }],
+      [
+        "completion/complete",
+        {
+          ref: { type: "ref/resource", uri: FILE_URI_TEMPLATE },
+          argument: { name: "path", value: "" },
+        },
+      ],
+    ] as const) {
+      const res = await call(req(1, method, params), none);
+      expect(res.error.code).toBe(-32600);
+      expect(res.error.message).toContain(`${method} needs a token with scope "read"`);
+      expect(res.result).toBeUndefined();
+    }
   });
 
   test("over HTTP a read token reads resources (2026-07-28 headers, non-ASCII Mcp-Name)", async () => {

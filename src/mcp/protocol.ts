@@ -8,12 +8,12 @@
  * what is theirs (framing; on HTTP, headers and statuses — see http.ts).
  */
 
-import { AuthError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
 import type { AnyTool, ProgressReporter, Services } from "../tools/define.ts";
 import { callTool } from "../tools/pipeline.ts";
 import { VERSION } from "../version.ts";
+import { authorized } from "./authorized.ts";
 import { complete } from "./completion.ts";
 import { classifyEra, type Era } from "./era.ts";
 import { ID_RULE } from "./ids.ts";
@@ -189,25 +189,6 @@ export async function dispatch(
 
 const COMMON_METHODS =
   "tools/list, tools/call, resources/list, resources/read, resources/templates/list and completion/complete";
-
-/**
- * Runs a non-tool method that checks the caller's scope: on HTTP the transport answers
- * an authorization failure itself (403 with its challenge), elsewhere it is a JSON-RPC
- * error carrying the message.
- */
-function authorized<T>(call: McpCall, run: () => T): T {
-  const fail = (err: unknown): never => {
-    if (err instanceof AuthError && !call.rethrowAuth)
-      throw new RpcError(INVALID_REQUEST, err.message, { code: err.code });
-    throw err;
-  };
-  try {
-    const value = run();
-    return (value instanceof Promise ? value.catch(fail) : value) as T;
-  } catch (err) {
-    return fail(err);
-  }
-}
 
 async function runTool(
   params: Record<string, unknown>,
