@@ -243,5 +243,5 @@ export function progressReporter(
 }
 
 function instructions(names: readonly string[]): string {
-  return `quiver stores files and serves tools over them (${names.join(", ")}). Tool results are JSON.`;
+  return `quiver stores files and serves tools over them (${names.join(", ")}). Tool results are JSON. Stored files are also resources, quiver://files/<path>.`;
 }
