@@ -82,3 +82,18 @@ test("an import with sync removes a stored file under the prefix whose path hold
   expect(await list("synced/")).toEqual(["synced/kept.md"]);
   rmSync(root, { recursive: true, force: true });
 });
+
+test("search with path_prefix finds a file whose path continues with U+10FFFF", async () => {
+  const path = "srch/\u{10FFFF}/quokka.txt";
+  expect((await write(path, "the quokka smiles\n")).status).toBe(200);
+  expect((await write("srchz/quokka.txt", "the quokka is elsewhere\n")).status).toBe(200);
+  const found = async (body: Record<string, unknown>) =>
+    (await request(server, "/tools/search", { body })).json.results.map(
+      (r: { path: string }) => r.path,
+    );
+  expect(await found({ query: "quokka", path_prefix: "srch/" })).toEqual([path]);
+  expect(await found({ query: "quokka smiles", path_prefix: "srch/\u{10FFFF}" })).toEqual([path]);
+  expect(await found({ query: "quok*", path_prefix: "srch/" })).toEqual([path]);
+  // No prefix: every file, the U+10FFFF one included.
+  expect((await found({ query: "quokka" })).sort()).toEqual([path, "srchz/quokka.txt"].sort());
+});

@@ -6,13 +6,18 @@ import { decodeText } from "./content.ts";
 import type { FileIndexer } from "./files.ts";
 import { passagesForIndex } from "./index-passages.ts";
 import { passageFields } from "./passage-fields.ts";
-import { normalizePrefix } from "./paths.ts";
+import { normalizePrefix, prefixEnd } from "./paths.ts";
 import { parseQuery } from "./query.ts";
 import { planPlain, type SearchPlan } from "./search-plan.ts";
 import { groupByFile, type RankedPassage, snippetOf, wholeWords } from "./search-rank.ts";
 import { SearchRunner } from "./search-runner.ts";
 import { unsegment } from "./search-text.ts";
 import { TermStats } from "./term-stats.ts";
+
+/** Bound above every TEXT value in SQLite's ordering (TEXT sorts before BLOB). */
+const ABOVE_EVERY_PATH = new Uint8Array([0xff]);
+/** The upper end of a path range: a path, or ABOVE_EVERY_PATH. */
+type PathBound = string | Uint8Array;
 
 export interface SearchHit {
   path: string;
@@ -87,11 +92,11 @@ export class SearchIndex implements FileIndexer {
     stemDelete: Statement<unknown, [number]>;
     del: Statement<unknown, [number]>;
     pathOf: Statement<{ path: string }, [number]>;
-    search: Statement<HitRow, [string, string, string, number, number]>;
-    count: Statement<{ n: number }, [string, string, string, number]>;
-    rankStem: Statement<RankRow, [string, string, string, number]>;
-    countStem: Statement<{ n: number }, [string, string, string, number]>;
-    rankExact: Statement<RankRow & { snippet: string }, [string, string, string, number]>;
+    search: Statement<HitRow, [string, string, PathBound, number, number]>;
+    count: Statement<{ n: number }, [string, string, PathBound, number]>;
+    rankStem: Statement<RankRow, [string, string, PathBound, number]>;
+    countStem: Statement<{ n: number }, [string, string, PathBound, number]>;
+    rankExact: Statement<RankRow & { snippet: string }, [string, string, PathBound, number]>;
     text: Statement<{ text: string }, [number]>;
     snippetOf: Statement<{ snippet: string }, [string, number]>;
   };
@@ -119,7 +124,7 @@ export class SearchIndex implements FileIndexer {
       ),
       del: db.prepare("DELETE FROM passages WHERE file_id = ?"),
       pathOf: db.prepare("SELECT path FROM files WHERE id = ?"),
-      // ?2/?3: path range [prefix, prefix + U+10FFFF); the join is cheap since the
+      // ?2/?3: path range [prefix, prefixEnd(prefix)); the join is cheap since the
       // match is evaluated first and each hit looks up one file row by primary key.
       search: db.prepare(
         `SELECT f.path, p.line_start, p.line_end, passages_fts.rank AS rank,
@@ -228,7 +233,9 @@ export class SearchIndex implements FileIndexer {
     if (prefix === null) return { results: [], total: 0 };
     const limit = opts.limit ?? 5;
     const offset = opts.offset ?? 0;
-    const upper = `${prefix}\u{10FFFF}`;
+    // prefixEnd bounds the range so paths that continue with U+10FFFF stay in it; with no
+    // bound to give (empty prefix) a BLOB stands in, as SQLite orders every TEXT before it.
+    const upper = prefixEnd(prefix) ?? ABOVE_EVERY_PATH;
     try {
       if (parsed.words) {
         const plan = planPlain(parsed.words, this.stats);
@@ -257,7 +264,7 @@ export class SearchIndex implements FileIndexer {
   private searchPlain(
     plan: SearchPlan,
     prefix: string,
-    upper: string,
+    upper: PathBound,
     limit: number,
     offset: number,
   ): SearchResult {
