@@ -166,7 +166,13 @@ test("the same search over REST and /mcp: one pass through auth, the pipeline, t
       ...s.services,
       index,
       tools: new ToolRegistry([
-        { ...search, run: (args, ctx) => (runs.push(args), search.run(args, ctx)) },
+        {
+          ...search,
+          run: (args, ctx) => {
+            runs.push(args);
+            return search.run(args, ctx);
+          },
+        },
       ]),
     },
     { log: (line) => logs.push(line) },

@@ -21,7 +21,11 @@ function afterNext<T extends object, K extends keyof T>(obj: T, name: K, after: 
   (obj as Record<K, unknown>)[name] = function (this: unknown, ...args: unknown[]) {
     (obj as Record<K, unknown>)[name] = original;
     const out = original.apply(obj, args);
-    if (out instanceof Promise) return out.then((v) => (after(), v));
+    if (out instanceof Promise)
+      return out.then((v) => {
+        after();
+        return v;
+      });
     after();
     return out;
   };
