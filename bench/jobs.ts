@@ -11,8 +11,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, progress } from "./lib/args.ts";
 import { writeCorpus } from "./lib/corpus.ts";
-import { AUTH, ensureBinary, ROOT, TOKEN, tempDir } from "./lib/quiver.ts";
-import { startServer } from "./lib/server.ts";
+import { AUTH, ROOT, serveQuiver, tempDir } from "./lib/quiver.ts";
 import { median, ms, table } from "./lib/table.ts";
 
 const { smoke } = parseArgs();
@@ -98,24 +97,7 @@ const pct = (values: number[], p: number) =>
 
 const c = corpus();
 const data = tempDir("jobs-data");
-const server = await startServer({
-  name: "quiver",
-  cmd: [
-    ensureBinary(),
-    "serve",
-    "--port",
-    "{port}",
-    "--data",
-    data,
-    "--quiet",
-    "--rate-limit",
-    "0",
-    "--import-root",
-    c.root,
-  ],
-  env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
-  pinned: false,
-});
+const server = await serveQuiver(data, { extraArgs: ["--import-root", c.root], pinned: false });
 try {
   progress("importing a first part so searches have something to find");
   const seeded = await waitJob(

@@ -49,23 +49,30 @@ export function tempDir(prefix: string): string {
  * off (`--rate-limit 0`): at its default (100/s) the bench would measure 429s.
  */
 export async function startQuiver(dataDir = tempDir("data")): Promise<Server> {
-  const server = await startServer({
+  const server = await serveQuiver(dataDir);
+  await seed(server.url);
+  return { ...server, dataDir };
+}
+
+/**
+ * The binary's `quiver serve` with the bench's settings (static token, no access log, no
+ * rate limit) and nothing stored: `extraArgs` adds flags such as `--import-root`; `pinned:
+ * false` lets the server and its job worker use every core.
+ */
+export function serveQuiver(
+  dataDir: string,
+  opts: { extraArgs?: string[]; pinned?: boolean } = {},
+): Promise<Server> {
+  return startServer({
     name: "quiver",
     cmd: [
       ensureBinary(),
-      "serve",
-      "--port",
-      "{port}",
-      "--data",
-      dataDir,
-      "--quiet",
-      "--rate-limit",
-      "0",
+      ...["serve", "--port", "{port}", "--data", dataDir, "--quiet", "--rate-limit", "0"],
+      ...(opts.extraArgs ?? []),
     ],
     env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
+    pinned: opts.pinned,
   });
-  await seed(server.url);
-  return { ...server, dataDir };
 }
 
 /** One small file, so list_files has a row to return. */

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { progress } from "../lib/args.ts";
 import { writeCorpus } from "../lib/corpus.ts";
-import { AUTH, ensureBinary, ROOT, TOKEN, tempDir } from "../lib/quiver.ts";
-import { childrenOf, rssOf, startServer } from "../lib/server.ts";
+import { AUTH, ROOT, serveQuiver, tempDir } from "../lib/quiver.ts";
+import { childrenOf, rssOf } from "../lib/server.ts";
 import { median, mib, ms, table } from "../lib/table.ts";
 
 const argv = process.argv.slice(2);
@@ -31,22 +31,8 @@ if (!smoke && existsSync(TARBALL)) {
   Bun.spawnSync(["tar", "-xzf", TARBALL, "-C", corpusRoot]);
 } else writeCorpus(corpusRoot, smoke ? 200 : 3000);
 
-const server = await startServer({
-  name: "quiver",
-  cmd: [
-    ensureBinary(),
-    "serve",
-    "--port",
-    "{port}",
-    "--data",
-    join(work, "data"),
-    "--quiet",
-    "--rate-limit",
-    "0",
-    "--import-root",
-    corpusRoot,
-  ],
-  env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
+const server = await serveQuiver(join(work, "data"), {
+  extraArgs: ["--import-root", corpusRoot],
   pinned: false,
 });
 const url = server.url;
