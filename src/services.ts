@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { ChangeFeed } from "./changes.ts";
 import type { Config } from "./config.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
@@ -62,6 +63,7 @@ function assemble(
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,
+    changes: new ChangeFeed(),
     settings: () => connectionSettings(db),
     close() {
       index.close();

@@ -1,4 +1,5 @@
 import type { Static, TObject, TSchema } from "@sinclair/typebox";
+import type { ChangeFeed } from "../changes.ts";
 import type { Config } from "../config.ts";
 import type { FileStore } from "../store/files.ts";
 import type { JobQueue } from "../store/jobs.ts";
@@ -17,6 +18,8 @@ export interface Services {
   jobs: JobQueue;
   /** The tools the pipeline may run. */
   tools: ToolRegistry;
+  /** Files written or deleted and tools reloaded, for MCP change notifications. */
+  changes: ChangeFeed;
 }
 
 /** Reports progress of long work (MCP `notifications/progress`). */

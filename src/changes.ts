@@ -1,0 +1,40 @@
+import { logError } from "./log.ts";
+
+/**
+ * What changed in this process, for whoever listens: MCP sessions turn these into
+ * `notifications/resources/updated`, `…/resources/list_changed` and `…/tools/list_changed`
+ * (2025 clients over stdio) or `subscriptions/listen` events (2026-07-28). In-process only:
+ * another process writing the same data directory is not seen here.
+ */
+export type Change =
+  /** A stored file was written (created or replaced) or deleted. */
+  | { kind: "file"; path: string; change: "written" | "deleted" }
+  /** The set of tools changed (user tools reloaded). */
+  | { kind: "tools" };
+
+export type ChangeListener = (change: Change) => void;
+
+export class ChangeFeed {
+  readonly #listeners = new Set<ChangeListener>();
+
+  /** Returns the function that stops listening. */
+  subscribe(listener: ChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** A listener that throws is that listener's bug: the others still hear the change. */
+  emit(change: Change): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        logError("change listener failed", { error: err, change });
+      }
+    }
+  }
+
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+}
