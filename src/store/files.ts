@@ -2,8 +2,9 @@ import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { OpenBlob } from "./blob-reader.ts";
-import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
+import type { BlobStore, BlobWriter, ByteSource, PlacedBlob } from "./blobs.ts";
 import { beginBulkLoad } from "./bulk-load.ts";
+import { type CheckOptions, type CheckReport, checkStore } from "./check.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 import { prefixEnd } from "./paths.ts";
@@ -87,10 +88,10 @@ export class FileStore {
   };
 
   constructor(
-    readonly db: Database,
-    readonly blobs: BlobStore,
+    private readonly db: Database,
+    private readonly blobs: BlobStore,
     /** Every text write, overwrite and delete updates it in the same transaction. */
-    readonly indexer?: FileIndexer,
+    private readonly indexer?: FileIndexer,
   ) {
     this.q = {
       get: db.prepare("SELECT * FROM files WHERE path = ?"),
@@ -109,6 +110,21 @@ export class FileStore {
       ),
       listAll: db.prepare("SELECT * FROM files WHERE path > ?1 ORDER BY path LIMIT ?2"),
     };
+  }
+
+  /** Where a bulk import writes blobs before commitMany points rows at them. */
+  get blobWriter(): BlobWriter {
+    return this.blobs;
+  }
+
+  /** Whether commits also index text (bulk imports then prepare passages beforehand). */
+  get indexes(): boolean {
+    return this.indexer !== undefined;
+  }
+
+  /** quiver check: rows against blobs, and SQLite's own integrity check (check.ts). */
+  check(opts: CheckOptions): Promise<CheckReport> {
+    return checkStore({ db: this.db, blobs: this.blobs, files: this }, opts);
   }
 
   get(path: string): FileInfo | undefined {
