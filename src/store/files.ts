@@ -345,6 +345,12 @@ export class FileStore {
       if (!row)
         throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
       const blob = this.blobs.openRead(row.hash);
+      if (blob && blob.size !== row.size) {
+        // Blobs are complete before they are linked, so a size that differs is damage
+        // (truncated on disk): answering 200 would send fewer bytes than the ETag claims.
+        blob.close();
+        throw blobMissing(path, `are damaged (${blob.size} bytes on disk, ${row.size} stored)`);
+      }
       if (blob) return { info: toInfo(row), blob, lines: row.lines ?? undefined };
       const now = this.q.get.get(path);
       if (!now)
@@ -423,11 +429,14 @@ export class BlobsGone extends Error {
 }
 
 /** The row exists but its bytes do not: damage to the data directory, not bad input. */
-export function blobMissing(path: string): QuiverError {
+export function blobMissing(
+  path: string,
+  what = "are missing from the data directory",
+): QuiverError {
   return new QuiverError(
     500,
     "blob_missing",
-    `the stored bytes of "${path}" are missing from the data directory; run quiver check --repair`,
+    `the stored bytes of "${path}" ${what}; run quiver check --repair`,
   );
 }
 
