@@ -55,6 +55,8 @@ function assemble(
   readOnly: boolean,
 ): OpenServices {
   const tokens = new TokenStore(db, config.staticToken);
+  const changes = new ChangeFeed();
+  files.onChange = (change) => changes.emit(change);
   return {
     config,
     files,
@@ -63,7 +65,7 @@ function assemble(
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,
-    changes: new ChangeFeed(),
+    changes,
     settings: () => connectionSettings(db),
     close() {
       index.close();
