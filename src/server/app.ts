@@ -4,6 +4,7 @@ import { authPlugin, createAuthenticator } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { fileRoutes } from "./routes-files.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
+import { oauthRoutes } from "./routes-oauth.ts";
 import { toolRoutes } from "./routes-tools.ts";
 import { wellKnownRoutes } from "./well-known.ts";
 
@@ -23,7 +24,8 @@ export function createApp(services: OpenServices) {
     .use(toolRoutes(services, auth))
     .use(fileRoutes(services, auth))
     .use(mcpRoutes(services, auth))
-    .use(wellKnownRoutes());
+    .use(wellKnownRoutes(services.config))
+    .use(oauthRoutes(services));
 }
 
 export type App = ReturnType<typeof createApp>;
