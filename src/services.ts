@@ -10,6 +10,7 @@ import { ClientStore } from "./store/oauth-clients.ts";
 import { GrantStore } from "./store/oauth-grants.ts";
 import { ConsentPassword } from "./store/oauth-settings.ts";
 import { SearchIndex } from "./store/search.ts";
+import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 import { builtinTools } from "./tools/registry.ts";
@@ -21,6 +22,8 @@ import { builtinTools } from "./tools/registry.ts";
  */
 export interface OpenServices extends Services {
   tokens: TokenStore;
+  /** Browser sessions of the web console (src/web/session.ts decides what they mean). */
+  sessions: SessionStore;
   /** OAuth clients, grants and the consent password (issue 17; used when --public-url is set). */
   oauth: { clients: ClientStore; grants: GrantStore; password: ConsentPassword };
   /** The database connection's settings, read back (the durability tests check them). */
@@ -67,6 +70,7 @@ function assemble(
     files,
     index,
     tokens,
+    sessions: new SessionStore(db, DEFAULT_SESSION_LIMITS, readOnly),
     oauth: { clients: new ClientStore(db), grants, password: new ConsentPassword(db) },
     readOnly,
     jobs: new JobQueue(db),

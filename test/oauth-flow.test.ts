@@ -407,6 +407,27 @@ describe("refused", () => {
     expect(new URL(denied.location!).searchParams.get("error")).toBe("access_denied");
   });
 
+  test("a console session counts as sign-in only for an admin", async () => {
+    const client = await register();
+    const sessionOf = async (token: string) => {
+      const res = await fetch(`${server.url}/console/session`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(201);
+      return res.headers.get("set-cookie")!.split(";")[0]!;
+    };
+    const asReader = await consentOverHttp((await authorizationUrl(client)).url, {
+      cookie: await sessionOf(server.tokens.read),
+    });
+    expect(asReader.response.status).toBe(401);
+    const asAdmin = await consentOverHttp((await authorizationUrl(client)).url, {
+      cookie: await sessionOf(server.tokens.admin),
+    });
+    expect(asAdmin.response.status).toBe(303);
+    expect(new URL(asAdmin.location!).searchParams.get("code")).toStartWith("qc_");
+  });
+
   test("static tokens keep working on /mcp with OAuth on", async () => {
     expect((await mcpCall(STATIC_TOKEN)).status).toBe(200);
     expect((await mcpCall(server.tokens.read)).status).toBe(200);

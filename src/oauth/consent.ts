@@ -5,11 +5,13 @@ import type { Pending, PendingRequests } from "./pending.ts";
 
 /*
  * The operator's decision on a consent page. Signing in is part of the decision itself
- * (the credential is a field of the form), not a session made earlier: the browser
- * arrives here by a cross-site navigation from the client (claude.ai), on which a
- * SameSite=Strict session cookie — the web console's — is not sent, and a Lax one would
- * make every console session usable from any site's top-level link. The page's own
- * cookie (see routes-oauth.ts) only ties the decision to the browser that was shown it.
+ * (the credential is a field of the form), not something the page can rely on having
+ * happened before: the browser arrives at GET /authorize by a cross-site navigation from
+ * the client (claude.ai), on which the web console's SameSite=Strict session cookie is not
+ * sent (and making it Lax would let any site's top-level link ride a console session).
+ * The decision itself is a same-origin form post, on which that Strict cookie *is* sent:
+ * so an admin signed in to the console in this browser may leave the field empty. The
+ * page's own cookie (see routes-oauth.ts) ties the decision to the browser shown the page.
  */
 
 export const MAX_SIGN_IN_FAILURES = 5;
@@ -26,6 +28,8 @@ export interface DecisionInput {
   decision?: string;
   scope?: string;
   credential?: string;
+  /** The browser is signed in to the web console as an admin (its session cookie came with the post). */
+  consoleAdmin?: boolean;
 }
 
 export async function decide(
@@ -69,7 +73,8 @@ export async function decide(
   }
   if (input.decision !== "approve")
     return { kind: "retry", pending, message: "Choose Approve or Deny." };
-  if (!(await signedIn(input.credential ?? "", ctx))) {
+  const viaConsole = input.consoleAdmin === true && !input.credential;
+  if (!viaConsole && !(await signedIn(input.credential ?? "", ctx))) {
     pending.failures++;
     if (pending.failures >= MAX_SIGN_IN_FAILURES) {
       ctx.pending.remove(pending.id);

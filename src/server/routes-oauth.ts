@@ -7,13 +7,15 @@ import {
   RedirectError,
 } from "../oauth/authorize-request.ts";
 import { decide } from "../oauth/consent.ts";
-import { CONSENT_CSS, consentPage, errorPage } from "../oauth/consent-page.ts";
+import { consentPage, errorPage } from "../oauth/consent-page.ts";
 import { invalidRequest, OAuthError, oauthErrorResponse } from "../oauth/errors.ts";
 import { authorizationServerMetadata, resourceFor } from "../oauth/metadata.ts";
 import { PENDING_TTL_MS, type Pending, PendingRequests } from "../oauth/pending.ts";
 import { registerClient } from "../oauth/registration.ts";
 import { exchange } from "../oauth/token-endpoint.ts";
 import type { OpenServices } from "../services.ts";
+import { pageHeaders } from "../web/page.ts";
+import type { WebSessions } from "../web/session.ts";
 import { checkDeclaredLength, readJsonBody, readTextBounded } from "./body.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { requestInfo } from "./request-info.ts";
@@ -28,7 +30,7 @@ import { requestInfo } from "./request-info.ts";
  */
 const MAX_FORM_BYTES = 16 * 1024;
 
-export function oauthRoutes(services: OpenServices) {
+export function oauthRoutes(services: OpenServices, sessions?: WebSessions) {
   const { config, oauth } = services;
   const publicUrl = config.publicUrl;
   const resource = publicUrl ? resourceFor(publicUrl) : "";
@@ -155,6 +157,7 @@ export function oauthRoutes(services: OpenServices) {
             decision: form.get("decision") ?? undefined,
             scope: form.get("scope") ?? undefined,
             credential: form.get("credential") ?? undefined,
+            consoleAdmin: sessions?.current(request)?.caller.scope === "admin",
           },
           {
             pending,
@@ -179,12 +182,6 @@ export function oauthRoutes(services: OpenServices) {
       },
       { parse: "none" },
     )
-    .get("/oauth/consent.css", () => {
-      enabled();
-      return new Response(CONSENT_CSS, {
-        headers: { "content-type": "text/css; charset=utf-8", "cache-control": "max-age=3600" },
-      });
-    })
     .post(
       "/token",
       async ({ request }) => {
@@ -258,9 +255,10 @@ function cookie(request: Request, name: string): string | undefined {
 }
 
 /**
- * A page: no script may run (there is none), nothing may frame it (clickjacking of the
- * Approve button), the form may post only here and then go on to the client's redirect
- * URI (Chromium applies form-action to the redirect that follows the post).
+ * A page with the shell's headers (src/web/page.ts: nothing may frame it — clickjacking of
+ * the Approve button —, no inline script), and no script at all: the consent page needs
+ * none. Its form posts here and then goes on to the client's redirect URI, which
+ * form-action must name too (Chromium applies it to the redirect that follows the post).
  */
 function html(
   body: string,
@@ -270,14 +268,12 @@ function html(
 ): Response {
   const target = req ? new URL(req.redirectUri) : undefined;
   const back = target ? (target.origin !== "null" ? target.origin : target.protocol) : "";
+  const shell = pageHeaders("text/html; charset=utf-8");
+  const csp = shell["content-security-policy"]!.replace("script-src 'self'", "script-src 'none'")
+    .replace("connect-src 'self'", "connect-src 'none'")
+    .replace("form-action 'self'", `form-action 'self'${back ? ` ${back}` : ""}`);
   return new Response(body, {
     status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "content-security-policy": `default-src 'none'; style-src 'self'; form-action 'self'${back ? ` ${back}` : ""}; frame-ancestors 'none'; base-uri 'none'`,
-      "x-frame-options": "DENY",
-      "referrer-policy": "no-referrer",
-      ...headers,
-    },
+    headers: { ...shell, "content-security-policy": csp, ...headers },
   });
 }

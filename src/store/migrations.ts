@@ -125,7 +125,20 @@ export const migrations: string[] = [
   );
   CREATE UNIQUE INDEX tokens_active_name ON tokens(name) WHERE revoked_at IS NULL;
   `,
-  // OAuth (issue 17): quiver as its own authorization server. Access tokens are rows of
+  // 8: console sessions (src/store/sessions.ts, src/web/session.ts). A row per signed-in
+  // browser: the SHA-256 of its cookie secret (never the secret), the token it signed in
+  // with (a token id, or a fingerprint of QUIVER_TOKEN), and its bounds in milliseconds.
+  `
+  CREATE TABLE sessions (
+    id_hash    TEXT PRIMARY KEY,
+    token_ref  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    seen_at    INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_token ON sessions(token_ref, created_at);
+  `,
+  // 9: OAuth (issue 17): quiver as its own authorization server. Access tokens are rows of
   // `tokens` with an expiry, the resource they are bound to and the grant that minted them
   // (NULL for tokens made with quiver token create). Every secret — client secrets are never
   // issued, codes, refresh tokens, the consent password — is stored as a digest or a

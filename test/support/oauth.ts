@@ -57,6 +57,8 @@ export async function consentOverHttp(
     decision?: "approve" | "deny";
     scope?: string;
     csrf?: string | null;
+    /** More cookies the browser would send with the post (a console session). */
+    cookie?: string;
   },
 ) {
   const page = await fetch(authorizationUrl, { redirect: "manual" });
@@ -65,7 +67,8 @@ export async function consentOverHttp(
     return { page, html, response: page, location: page.headers.get("location") };
   const hidden = (name: string) =>
     new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? "";
-  const cookie = (page.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const consent = (page.headers.get("set-cookie") ?? "").split(";")[0]!;
+  const cookie = fields.cookie ? `${consent}; ${fields.cookie}` : consent;
   const form = new URLSearchParams({
     request_id: hidden("request_id"),
     decision: fields.decision ?? "approve",
