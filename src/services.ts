@@ -65,6 +65,8 @@ function assemble(
   const tokens = new TokenStore(db, config.staticToken);
   const grants = new GrantStore(db);
   tokens.onGrantUse = (grantId, now) => grants.touch(grantId, now);
+  const changes = new ChangeFeed();
+  files.onChange = (change) => changes.emit(change);
   return {
     config,
     files,
@@ -75,7 +77,7 @@ function assemble(
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,
-    changes: new ChangeFeed(),
+    changes,
     settings: () => connectionSettings(db),
     close() {
       index.close();
