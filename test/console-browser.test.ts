@@ -74,7 +74,7 @@ describe.skipIf(!run)("the web console, signed in as admin", () => {
 
   test("uploads a file with the picker and another by drag and drop", async () => {
     await navLink(page, "Files").click();
-    await page.getByLabel("Choose files").setInputFiles({
+    await page.getByLabel(/choose files/).setInputFiles({
       name: NOTES_NAME,
       mimeType: "text/markdown",
       buffer: Buffer.from(NOTES),
