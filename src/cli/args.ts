@@ -33,6 +33,8 @@ export const serverOptions = {
   "tool-timeout": { type: "string" },
   "skills-prefix": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "public-url": { type: "string" },
+  "oauth-allow-private-client-urls": { type: "boolean" },
 } as const;
 
 export const dataOptions = { data: { type: "string", short: "d" } } as const;

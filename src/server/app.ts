@@ -6,6 +6,7 @@ import { authPlugin, createAuthenticator } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { fileRoutes } from "./routes-files.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
+import { oauthRoutes } from "./routes-oauth.ts";
 import { skillRoutes } from "./routes-skills.ts";
 import { tokenRoutes } from "./routes-tokens.ts";
 import { toolRoutes } from "./routes-tools.ts";
@@ -31,8 +32,9 @@ export function createApp(services: OpenServices) {
     .use(fileRoutes(services, auth))
     .use(mcpRoutes(services, auth))
     .use(skillRoutes(services, auth))
-    .use(wellKnownRoutes())
+    .use(wellKnownRoutes(services.config))
     .use(tokenRoutes(services, auth))
+    .use(oauthRoutes(services, sessions))
     .use(consoleRoutes(services, auth, sessions));
 }
 
