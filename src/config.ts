@@ -27,6 +27,10 @@ export interface Config {
   jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
   logRequests: boolean;
+  /** Directories of user tool modules (--tools, QUIVER_TOOLS); none unless the operator says so. */
+  toolDirs: string[];
+  /** Declarative user tools (--tools-config, QUIVER_TOOLS_CONFIG). */
+  toolsConfig?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -50,6 +54,8 @@ export interface ConfigFlags {
   "rate-limit"?: string;
   "tool-timeout"?: string;
   quiet?: boolean;
+  tools?: string[];
+  "tools-config"?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -109,6 +115,7 @@ export function loadConfig(
       `tool timeout must be a positive number of seconds, got "${timeoutText}"`,
     );
 
+  const toolsConfig = flags["tools-config"] ?? env.QUIVER_TOOLS_CONFIG;
   return {
     host,
     port,
@@ -122,6 +129,8 @@ export function loadConfig(
     rateLimit: Number(rateText),
     toolTimeoutMs: Number(timeoutText) * 1000,
     logRequests: !flags.quiet,
+    toolDirs: list(flags.tools, env.QUIVER_TOOLS).map((p) => resolve(cwd, p)),
+    ...(toolsConfig ? { toolsConfig: resolve(cwd, toolsConfig) } : {}),
   };
 }
 
