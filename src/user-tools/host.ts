@@ -237,7 +237,7 @@ export class ToolHost {
     if (!p) return;
     this.post({
       id,
-      cancel: { status: 504, code: "tool_timeout", message: "the tool timeout passed" },
+      cancel: { status: 504, message: "the tool timeout passed", code: "tool_timeout" },
     });
     this.settle(id, () =>
       // The pipeline has answered 504 already (its timer is the earlier one).
