@@ -7,6 +7,7 @@ import { type ConnectionSettings, connectionSettings, openDatabase } from "./sto
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
 import { SearchIndex } from "./store/search.ts";
+import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 import { builtinTools } from "./tools/registry.ts";
@@ -18,6 +19,8 @@ import { builtinTools } from "./tools/registry.ts";
  */
 export interface OpenServices extends Services {
   tokens: TokenStore;
+  /** Browser sessions of the web console (src/web/session.ts decides what they mean). */
+  sessions: SessionStore;
   /** The database connection's settings, read back (the durability tests check them). */
   settings(): ConnectionSettings;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
@@ -60,6 +63,7 @@ function assemble(
     files,
     index,
     tokens,
+    sessions: new SessionStore(db, DEFAULT_SESSION_LIMITS, readOnly),
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,

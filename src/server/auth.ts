@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import type { Config } from "../config.ts";
 import { AuthError } from "../errors.ts";
 import { type Caller, type Scope, scopeAllows, type TokenStore } from "../store/tokens.ts";
+import { hasSessionCookie, type WebSessions } from "../web/session.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { requestInfo } from "./request-info.ts";
 
@@ -24,9 +25,46 @@ export type Authenticate = (
   needed: Scope,
 ) => Caller;
 
-export function createAuthenticator(tokens: TokenStore, config: Config): Authenticate {
+/**
+ * `sessions`: a browser signed in to the console may send its session cookie instead of
+ * a bearer header (with the CSRF token for anything but GET; see src/web/session.ts).
+ * It then is the caller of the token it signed in with: same scope, same rate limit.
+ */
+export function createAuthenticator(
+  tokens: TokenStore,
+  config: Config,
+  sessions?: WebSessions,
+): Authenticate {
   const perToken = new RateLimiter(config.rateLimit, "requests for this token");
   const failures = new RateLimiter(config.rateLimit, "failed authentications from this address");
+  const admit = (request: Request, caller: Caller, needed: Scope): Caller => {
+    perToken.take(caller.id);
+    requestInfo(request).token = caller.name;
+    if (!scopeAllows(caller.scope, needed))
+      throw new AuthError(
+        403,
+        "insufficient_scope",
+        `this needs a token with scope "${needed}"; yours has "${caller.scope}"`,
+        { error: "insufficient_scope", scope: needed },
+      );
+    return caller;
+  };
+  const bySession = (request: Request, web: WebSessions, needed: Scope): Caller => {
+    const address = requestInfo(request).address?.() ?? "unknown";
+    failures.check(address);
+    const session = web.current(request);
+    if (!session) {
+      failures.spend(address);
+      throw new AuthError(
+        401,
+        "invalid_session",
+        "your console session has ended (signed out, expired, or its token was revoked); sign in again",
+        { error: "invalid_token" },
+      );
+    }
+    web.checkCsrf(request, session);
+    return admit(request, session.caller, needed);
+  };
   return (request, extracted, needed) => {
     const url = request.url;
     if (url.includes("access_token=") && new URL(url).searchParams.has("access_token"))
@@ -37,6 +75,8 @@ export function createAuthenticator(tokens: TokenStore, config: Config): Authent
         { error: "invalid_request" },
       );
     const header = request.headers.get("authorization");
+    if (!header && sessions && hasSessionCookie(request))
+      return bySession(request, sessions, needed);
     if (!header || !/^bearer\b/i.test(header))
       throw new AuthError(
         401,
@@ -59,16 +99,7 @@ export function createAuthenticator(tokens: TokenStore, config: Config): Authent
         { error: "invalid_token" },
       );
     }
-    perToken.take(caller.id);
-    requestInfo(request).token = caller.name;
-    if (!scopeAllows(caller.scope, needed))
-      throw new AuthError(
-        403,
-        "insufficient_scope",
-        `this needs a token with scope "${needed}"; yours has "${caller.scope}"`,
-        { error: "insufficient_scope", scope: needed },
-      );
-    return caller;
+    return admit(request, caller, needed);
   };
 }
 

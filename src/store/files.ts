@@ -2,8 +2,9 @@ import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { OpenBlob } from "./blob-reader.ts";
-import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
+import type { BlobStore, BlobWriter, ByteSource, PlacedBlob } from "./blobs.ts";
 import { beginBulkLoad } from "./bulk-load.ts";
+import { type CheckOptions, type CheckReport, checkStore } from "./check.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 import { prefixEnd } from "./paths.ts";
@@ -87,10 +88,10 @@ export class FileStore {
   };
 
   constructor(
-    readonly db: Database,
-    readonly blobs: BlobStore,
+    private readonly db: Database,
+    private readonly blobs: BlobStore,
     /** Every text write, overwrite and delete updates it in the same transaction. */
-    readonly indexer?: FileIndexer,
+    private readonly indexer?: FileIndexer,
   ) {
     this.q = {
       get: db.prepare("SELECT * FROM files WHERE path = ?"),
@@ -109,6 +110,21 @@ export class FileStore {
       ),
       listAll: db.prepare("SELECT * FROM files WHERE path > ?1 ORDER BY path LIMIT ?2"),
     };
+  }
+
+  /** Where a bulk import writes blobs before commitMany points rows at them. */
+  get blobWriter(): BlobWriter {
+    return this.blobs;
+  }
+
+  /** Whether commits also index text (bulk imports then prepare passages beforehand). */
+  get indexes(): boolean {
+    return this.indexer !== undefined;
+  }
+
+  /** quiver check: rows against blobs, and SQLite's own integrity check (check.ts). */
+  check(opts: CheckOptions): Promise<CheckReport> {
+    return checkStore({ db: this.db, blobs: this.blobs, files: this }, opts);
   }
 
   get(path: string): FileInfo | undefined {
@@ -329,6 +345,12 @@ export class FileStore {
       if (!row)
         throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
       const blob = this.blobs.openRead(row.hash);
+      if (blob && blob.size !== row.size) {
+        // Blobs are complete before they are linked, so a size that differs is damage
+        // (truncated on disk): answering 200 would send fewer bytes than the ETag claims.
+        blob.close();
+        throw blobMissing(path, `are damaged (${blob.size} bytes on disk, ${row.size} stored)`);
+      }
       if (blob) return { info: toInfo(row), blob, lines: row.lines ?? undefined };
       const now = this.q.get.get(path);
       if (!now)
@@ -407,11 +429,14 @@ export class BlobsGone extends Error {
 }
 
 /** The row exists but its bytes do not: damage to the data directory, not bad input. */
-export function blobMissing(path: string): QuiverError {
+export function blobMissing(
+  path: string,
+  what = "are missing from the data directory",
+): QuiverError {
   return new QuiverError(
     500,
     "blob_missing",
-    `the stored bytes of "${path}" are missing from the data directory; run quiver check --repair`,
+    `the stored bytes of "${path}" ${what}; run quiver check --repair`,
   );
 }
 

@@ -125,4 +125,17 @@ export const migrations: string[] = [
   );
   CREATE UNIQUE INDEX tokens_active_name ON tokens(name) WHERE revoked_at IS NULL;
   `,
+  // 8: console sessions (src/store/sessions.ts, src/web/session.ts). A row per signed-in
+  // browser: the SHA-256 of its cookie secret (never the secret), the token it signed in
+  // with (a token id, or a fingerprint of QUIVER_TOKEN), and its bounds in milliseconds.
+  `
+  CREATE TABLE sessions (
+    id_hash    TEXT PRIMARY KEY,
+    token_ref  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    seen_at    INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_token ON sessions(token_ref, created_at);
+  `,
 ];

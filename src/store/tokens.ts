@@ -52,6 +52,7 @@ export function newSecret(): string {
 export class TokenStore {
   private readonly staticDigest?: Buffer;
   private readonly byHash: Statement<TokenRow, [string]>;
+  private readonly byId: Statement<TokenRow, [string]>;
 
   constructor(
     private readonly db: Database,
@@ -59,6 +60,7 @@ export class TokenStore {
   ) {
     if (staticToken) this.staticDigest = Buffer.from(sha256Hex(staticToken), "hex");
     this.byHash = db.prepare("SELECT * FROM tokens WHERE hash = ?");
+    this.byId = db.prepare("SELECT * FROM tokens WHERE id = ?");
   }
 
   /** The caller a presented secret belongs to, or undefined (unknown or revoked). */
@@ -67,6 +69,27 @@ export class TokenStore {
     if (this.staticDigest && timingSafeEqual(this.staticDigest, Buffer.from(digest, "hex")))
       return { id: "env", name: "QUIVER_TOKEN", scope: "admin" };
     const row = this.byHash.get(digest);
+    if (!row || row.revoked_at !== null) return undefined;
+    return { id: row.id, name: row.name, scope: row.scope };
+  }
+
+  /**
+   * What a session remembers of the token it was opened with: the token's id, or for
+   * QUIVER_TOKEN a fingerprint of its digest, so that setting another QUIVER_TOKEN ends
+   * the sessions opened with the old one (see callerByRef).
+   */
+  refOf(caller: Caller): string {
+    if (caller.id !== "env" || !this.staticDigest) return caller.id;
+    return `env:${sha256Hex(`session:${this.staticDigest.toString("hex")}`).slice(0, 32)}`;
+  }
+
+  /** The caller a session's token ref stands for, while that token is valid. */
+  callerByRef(ref: string): Caller | undefined {
+    if (ref.startsWith("env:"))
+      return this.staticDigest && this.refOf({ id: "env", name: "", scope: "admin" }) === ref
+        ? { id: "env", name: "QUIVER_TOKEN", scope: "admin" }
+        : undefined;
+    const row = this.byId.get(ref);
     if (!row || row.revoked_at !== null) return undefined;
     return { id: row.id, name: row.name, scope: row.scope };
   }
