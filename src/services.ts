@@ -58,6 +58,8 @@ function assemble(
   readOnly: boolean,
 ): OpenServices {
   const tokens = new TokenStore(db, config.staticToken);
+  const changes = new ChangeFeed();
+  files.onChange = (change) => changes.emit(change);
   return {
     config,
     files,
@@ -67,7 +69,7 @@ function assemble(
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,
-    changes: new ChangeFeed(),
+    changes,
     settings: () => connectionSettings(db),
     close() {
       index.close();

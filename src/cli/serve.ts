@@ -1,6 +1,7 @@
 import { loadConfig } from "../config.ts";
 import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
+import { hubFor } from "../mcp/listeners.ts";
 import { startServer } from "../server/serve.ts";
 import { openServices } from "../services.ts";
 import { UserToolsRuntime } from "../user-tools/runtime.ts";
@@ -43,7 +44,9 @@ export async function serve(argv: string[]): Promise<void> {
   }
   const running = startServer(services);
   // A read-only store can run no job (each one writes); starting one answers 503.
-  const supervisor = services.readOnly ? undefined : startSupervisor(config, services.jobs);
+  const supervisor = services.readOnly
+    ? undefined
+    : startSupervisor(config, services.jobs, services.changes);
 
   // Graceful stop: refuse new connections, let in-flight requests finish (every
   // acknowledged write is already durable), close the database, exit 0.
@@ -56,6 +59,8 @@ export async function serve(argv: string[]): Promise<void> {
     force.unref();
     // Searches in flight answer 503 now rather than when their query ends (issue 13 #22).
     services.index.close();
+    // Open MCP subscriptions are answered (a graceful end) so their streams close.
+    hubFor(services).endAll();
     await Promise.all([running.stop(), supervisor?.stop()]);
     userTools?.close();
     services.close();

@@ -9,6 +9,9 @@ import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 import { prefixEnd } from "./paths.ts";
 
+/** What a committed write or delete tells whoever watches the store (services.changes). */
+export type FileChange = { kind: "file"; path: string; change: "written" | "deleted" };
+
 /** Metadata of one stored file, as callers see it. */
 export interface FileInfo {
   path: string;
@@ -86,6 +89,13 @@ export class FileStore {
     list: Statement<FileRow, [string, string, string, number]>;
     listAll: Statement<FileRow, [string, number]>;
   };
+
+  /**
+   * Told of every committed change, after its transaction: the one place writes, deletes
+   * and imports are seen (MCP notifications listen through services.changes). Must not
+   * throw; a failure here cannot undo a commit.
+   */
+  onChange?: (change: FileChange) => void;
 
   constructor(
     private readonly db: Database,
@@ -203,6 +213,7 @@ export class FileStore {
       .immediate();
     const prev = before as FileRow | null;
     if (prev && prev.hash !== hash) this.collect([prev.hash]);
+    if (!prev || prev.hash !== hash) this.#changed(path, "written");
     return { file: toInfo(row), created: !prev, changed: !prev || prev.hash !== hash };
   }
 
@@ -258,6 +269,7 @@ export class FileStore {
       })
       .immediate();
     this.collect(replaced);
+    for (const r of results) if (r.changed) this.#changed(r.file.path, "written");
     return results;
   }
 
@@ -275,6 +287,7 @@ export class FileStore {
       })
       .immediate();
     this.collect(gone.map((row) => row.hash));
+    for (const row of gone) this.#changed(row.path, "deleted");
     return gone.map(toInfo);
   }
 
@@ -303,7 +316,17 @@ export class FileStore {
     if (!gone)
       throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
     if (!opts.keepBlob) this.collect([gone.hash]);
+    this.#changed(path, "deleted");
     return toInfo(gone);
+  }
+
+  #changed(path: string, change: FileChange["change"]): void {
+    if (!this.onChange) return;
+    try {
+      this.onChange({ kind: "file", path, change });
+    } catch (err) {
+      logError("file change listener failed", { error: err, path });
+    }
   }
 
   /**
