@@ -32,6 +32,8 @@ export const serverOptions = {
   "rate-limit": { type: "string" },
   "tool-timeout": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "public-url": { type: "string" },
+  "oauth-allow-private-client-urls": { type: "boolean" },
 } as const;
 
 /** User tools (src/user-tools/): serve, mcp and tools take these. */
