@@ -6,7 +6,8 @@ import { openServices } from "../services.ts";
 import { UserToolsRuntime } from "../user-tools/runtime.ts";
 import { dataOptions, parse, serverOptions, userToolOptions } from "./args.ts";
 
-export const mcpHelp = `quiver mcp [--data DIR] [--import-root DIR]... [--tools DIR]... [--tools-config FILE]
+export const mcpHelp = `quiver mcp [--data DIR] [--import-root DIR]... [--skills-prefix P]
+           [--tools DIR]... [--tools-config FILE]
 
 Serves the tools over MCP on stdin/stdout (newline-delimited JSON-RPC), for clients that
 launch quiver themselves (Claude Desktop, Claude Code). No token: whoever starts the
@@ -17,6 +18,7 @@ export async function mcp(argv: string[]): Promise<number> {
     ...dataOptions,
     "import-root": serverOptions["import-root"],
     ...userToolOptions,
+    "skills-prefix": serverOptions["skills-prefix"],
   });
   const services = openServices(
     loadConfig({
@@ -24,6 +26,7 @@ export async function mcp(argv: string[]): Promise<number> {
       "import-root": values["import-root"],
       tools: values.tools,
       "tools-config": values["tools-config"],
+      "skills-prefix": values["skills-prefix"],
       quiet: true,
     }),
     { create: true },

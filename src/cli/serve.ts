@@ -23,6 +23,7 @@ Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
   --tools DIR       load your own tools from DIR/*.ts, *.js (repeatable; env QUIVER_TOOLS)
   --tools-config F  declarative command and HTTP tools from F (TOML or JSON; env QUIVER_TOOLS_CONFIG)
   --watch           reload the tools when a file under --tools changes (SIGHUP always does)
+  --skills-prefix P where skills live: P<name>/SKILL.md (default skills/; env QUIVER_SKILLS_PREFIX)
   --public-url URL  the https address clients reach quiver at: turns on the OAuth
                     authorization server for claude.ai connectors (env QUIVER_PUBLIC_URL)
   --oauth-allow-private-client-urls  client metadata URLs may be private/loopback (testing)
