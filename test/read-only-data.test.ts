@@ -66,6 +66,7 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
       await call("/tools/write_file", json({ path: "notes/keep.md", content: "gone?" })),
       await call("/tools/delete_file", json({ path: "notes/keep.md" })),
       await call("/tools/reindex", json({})),
+      await call("/console/session", { method: "POST" }), // signing in to the console stores a session
     ];
     for (const res of writes) {
       expect(res.status).toBe(503);
