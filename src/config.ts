@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { QuiverError } from "./errors.ts";
+import { normalizePrefix } from "./store/paths.ts";
 
 /**
  * Server configuration: flags > environment > defaults, validated once at start.
@@ -27,11 +29,25 @@ export interface Config {
   jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
   logRequests: boolean;
+  /** Directories of user tool modules (--tools, QUIVER_TOOLS); none unless the operator says so. */
+  toolDirs: string[];
+  /** Declarative user tools (--tools-config, QUIVER_TOOLS_CONFIG). */
+  toolsConfig?: string;
+  /** Where skills live: directories holding a SKILL.md below this prefix (ends in "/"). */
+  skillsPrefix: string;
+  /**
+   * The URL clients reach this server at (`--public-url`), an origin without a path: the
+   * OAuth issuer, and `<publicUrl>/mcp` the protected resource. Unset: OAuth is off.
+   */
+  publicUrl?: string;
+  /** Client ID Metadata Document URLs may resolve to private/loopback addresses (testing). */
+  oauthAllowPrivateClientUrls: boolean;
 }
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_DATA_DIR = "quiver-data";
+export const DEFAULT_SKILLS_PREFIX = "skills/";
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Large files are streamed, never held whole: the limit bounds time and disk, not memory. */
 export const DEFAULT_MAX_IMPORT_FILE_BYTES = 1024 * 1024 * 1024;
@@ -49,7 +65,12 @@ export interface ConfigFlags {
   "job-retention"?: string;
   "rate-limit"?: string;
   "tool-timeout"?: string;
+  "skills-prefix"?: string;
   quiet?: boolean;
+  tools?: string[];
+  "tools-config"?: string;
+  "public-url"?: string;
+  "oauth-allow-private-client-urls"?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -109,6 +130,20 @@ export function loadConfig(
       `tool timeout must be a positive number of seconds, got "${timeoutText}"`,
     );
 
+  const toolsConfig = flags["tools-config"] ?? env.QUIVER_TOOLS_CONFIG;
+  const skillsText = flags["skills-prefix"] ?? env.QUIVER_SKILLS_PREFIX ?? DEFAULT_SKILLS_PREFIX;
+  let skillsPrefix: string;
+  try {
+    skillsPrefix = normalizePrefix(skillsText.endsWith("/") ? skillsText : `${skillsText}/`);
+  } catch (err) {
+    if (!(err instanceof QuiverError)) throw err;
+    throw new ConfigError(`skills prefix ${JSON.stringify(skillsText)}: ${err.message}`);
+  }
+  const publicUrl = parsePublicUrl(flags["public-url"] ?? env.QUIVER_PUBLIC_URL);
+  const allowPrivate =
+    flags["oauth-allow-private-client-urls"] ??
+    /^(1|true|yes)$/i.test(env.QUIVER_OAUTH_ALLOW_PRIVATE_CLIENT_URLS ?? "");
+
   return {
     host,
     port,
@@ -122,7 +157,39 @@ export function loadConfig(
     rateLimit: Number(rateText),
     toolTimeoutMs: Number(timeoutText) * 1000,
     logRequests: !flags.quiet,
+    toolDirs: list(flags.tools, env.QUIVER_TOOLS).map((p) => resolve(cwd, p)),
+    ...(toolsConfig ? { toolsConfig: resolve(cwd, toolsConfig) } : {}),
+    skillsPrefix,
+    ...(publicUrl ? { publicUrl } : {}),
+    oauthAllowPrivateClientUrls: allowPrivate,
   };
+}
+
+/**
+ * `--public-url`: https (http only for a loopback host, for trying it on one machine: RFC
+ * 8414 issuers are https), an origin only — the metadata lives at the host's root
+ * (`/.well-known/...`), which a path prefix would move.
+ */
+function parsePublicUrl(text: string | undefined): string | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new ConfigError(
+      `--public-url must be a URL such as https://quiver.example.com, got "${text}"`,
+    );
+  }
+  const loopback = isLoopback(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback))
+    throw new ConfigError(
+      `--public-url must be https (http is accepted only for localhost/127.0.0.1), got "${text}"`,
+    );
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username)
+    throw new ConfigError(
+      `--public-url must be an origin without a path, query or credentials (https://host[:port]), got "${text}"`,
+    );
+  return url.origin;
 }
 
 /** "32MiB", "10mb", "1048576" → bytes. */

@@ -31,7 +31,16 @@ export const serverOptions = {
   "job-retention": { type: "string" },
   "rate-limit": { type: "string" },
   "tool-timeout": { type: "string" },
+  "skills-prefix": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "public-url": { type: "string" },
+  "oauth-allow-private-client-urls": { type: "boolean" },
+} as const;
+
+/** User tools (src/user-tools/): serve, mcp and tools take these. */
+export const userToolOptions = {
+  tools: { type: "string", multiple: true },
+  "tools-config": { type: "string" },
 } as const;
 
 export const dataOptions = { data: { type: "string", short: "d" } } as const;

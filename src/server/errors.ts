@@ -55,6 +55,8 @@ function challenge(err: AuthError, extra: string | undefined): string {
   const parts = [`Bearer realm="quiver"`];
   if (err.challenge.error) parts.push(`error="${err.challenge.error}"`);
   if (err.challenge.scope) parts.push(`scope="${err.challenge.scope}"`);
+  if (err.challenge.description)
+    parts.push(`error_description="${err.challenge.description.replace(/["\\]/g, "")}"`);
   if (extra) parts.push(extra);
   return parts.join(", ");
 }

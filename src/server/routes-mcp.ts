@@ -18,14 +18,21 @@ import { requestInfo } from "./request-info.ts";
  */
 export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
   const { config } = services;
-  const policy: OriginPolicy = { host: config.host, allowedOrigins: config.allowedOrigins };
+  const policy: OriginPolicy = {
+    host: config.host,
+    allowedOrigins: config.allowedOrigins,
+    ...(config.publicUrl ? { publicHost: new URL(config.publicUrl).host } : {}),
+  };
+  const challengeParams = config.publicUrl
+    ? () => `resource_metadata="${config.publicUrl}/.well-known/oauth-protected-resource/mcp"`
+    : resourceMetadataParam;
 
   return new Elysia({ name: "quiver/mcp" })
     .use(auth)
     .onBeforeHandle(({ request, set }) => {
       guardOrigin(request.headers, policy, set.headers);
       if (request.method === "OPTIONS") return preflight();
-      requestInfo(request).challengeParams = resourceMetadataParam;
+      requestInfo(request).challengeParams = challengeParams;
     })
     .all(
       "/mcp",
