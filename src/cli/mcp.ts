@@ -17,6 +17,8 @@ export async function mcp(argv: string[]): Promise<number> {
     loadConfig({ data: values.data, "import-root": values["import-root"], quiet: true }),
     { create: true },
   );
+  // The ranked index builds on the search thread while the first requests are served.
+  void services.index.warmUp();
   // Jobs started over stdio (import_path, reindex) need a worker here too — unless the
   // store is read-only: then no job can run (each one writes) and starting one answers 503.
   const supervisor = services.readOnly
