@@ -27,6 +27,13 @@ export interface Config {
   jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
   logRequests: boolean;
+  /**
+   * The URL clients reach this server at (`--public-url`), an origin without a path: the
+   * OAuth issuer, and `<publicUrl>/mcp` the protected resource. Unset: OAuth is off.
+   */
+  publicUrl?: string;
+  /** Client ID Metadata Document URLs may resolve to private/loopback addresses (testing). */
+  oauthAllowPrivateClientUrls: boolean;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -50,6 +57,8 @@ export interface ConfigFlags {
   "rate-limit"?: string;
   "tool-timeout"?: string;
   quiet?: boolean;
+  "public-url"?: string;
+  "oauth-allow-private-client-urls"?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -109,6 +118,11 @@ export function loadConfig(
       `tool timeout must be a positive number of seconds, got "${timeoutText}"`,
     );
 
+  const publicUrl = parsePublicUrl(flags["public-url"] ?? env.QUIVER_PUBLIC_URL);
+  const allowPrivate =
+    flags["oauth-allow-private-client-urls"] ??
+    /^(1|true|yes)$/i.test(env.QUIVER_OAUTH_ALLOW_PRIVATE_CLIENT_URLS ?? "");
+
   return {
     host,
     port,
@@ -122,7 +136,36 @@ export function loadConfig(
     rateLimit: Number(rateText),
     toolTimeoutMs: Number(timeoutText) * 1000,
     logRequests: !flags.quiet,
+    ...(publicUrl ? { publicUrl } : {}),
+    oauthAllowPrivateClientUrls: allowPrivate,
   };
+}
+
+/**
+ * `--public-url`: https (http only for a loopback host, for trying it on one machine: RFC
+ * 8414 issuers are https), an origin only — the metadata lives at the host's root
+ * (`/.well-known/...`), which a path prefix would move.
+ */
+function parsePublicUrl(text: string | undefined): string | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new ConfigError(
+      `--public-url must be a URL such as https://quiver.example.com, got "${text}"`,
+    );
+  }
+  const loopback = isLoopback(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback))
+    throw new ConfigError(
+      `--public-url must be https (http is accepted only for localhost/127.0.0.1), got "${text}"`,
+    );
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username)
+    throw new ConfigError(
+      `--public-url must be an origin without a path, query or credentials (https://host[:port]), got "${text}"`,
+    );
+  return url.origin;
 }
 
 /** "32MiB", "10mb", "1048576" → bytes. */

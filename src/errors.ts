@@ -48,6 +48,8 @@ export class AuthError extends QuiverError {
     readonly challenge: {
       error?: "invalid_request" | "invalid_token" | "insufficient_scope";
       scope?: string;
+      /** RFC 6750 §3 error_description: why the token was refused (expired, revoked…). */
+      description?: string;
     },
   ) {
     super(status, code, message);

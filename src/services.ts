@@ -6,7 +6,11 @@ import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
 import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
+import { ClientStore } from "./store/oauth-clients.ts";
+import { GrantStore } from "./store/oauth-grants.ts";
+import { ConsentPassword } from "./store/oauth-settings.ts";
 import { SearchIndex } from "./store/search.ts";
+import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
 import type { Services } from "./tools/define.ts";
 import { builtinTools } from "./tools/registry.ts";
@@ -18,6 +22,10 @@ import { builtinTools } from "./tools/registry.ts";
  */
 export interface OpenServices extends Services {
   tokens: TokenStore;
+  /** Browser sessions of the web console (src/web/session.ts decides what they mean). */
+  sessions: SessionStore;
+  /** OAuth clients, grants and the consent password (issue 17; used when --public-url is set). */
+  oauth: { clients: ClientStore; grants: GrantStore; password: ConsentPassword };
   /** The database connection's settings, read back (the durability tests check them). */
   settings(): ConnectionSettings;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
@@ -55,15 +63,21 @@ function assemble(
   readOnly: boolean,
 ): OpenServices {
   const tokens = new TokenStore(db, config.staticToken);
+  const grants = new GrantStore(db);
+  tokens.onGrantUse = (grantId, now) => grants.touch(grantId, now);
+  const changes = new ChangeFeed();
+  files.onChange = (change) => changes.emit(change);
   return {
     config,
     files,
     index,
     tokens,
+    sessions: new SessionStore(db, DEFAULT_SESSION_LIMITS, readOnly),
+    oauth: { clients: new ClientStore(db), grants, password: new ConsentPassword(db) },
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,
-    changes: new ChangeFeed(),
+    changes,
     settings: () => connectionSettings(db),
     close() {
       index.close();

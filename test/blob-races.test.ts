@@ -6,6 +6,7 @@ import { importTree } from "../src/importer/import-tree.ts";
 import { type OpenServices, openServices } from "../src/services.ts";
 import { BlobsGone, type FileStore } from "../src/store/files.ts";
 import { tempDir } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 // A blob is garbage once no row refers to it, but a write places its blob a moment before
 // its row commits. Deleting the last file with the same bytes in that moment — in the same
@@ -44,7 +45,7 @@ test("same process: a delete of the last file with the same bytes lands between 
   expect(await readText(server.files, "race/a-new.txt")).toBe("same bytes, one process");
   // The blob is referenced again, and goes when its last file does.
   server.files.delete("race/a-new.txt");
-  expect(existsSync(server.files.blobs.pathOf(old.file.sha256))).toBe(false);
+  expect(existsSync(blobsOf(server.files).pathOf(old.file.sha256))).toBe(false);
 });
 
 test("another process: its delete lands in the same window", async () => {
@@ -57,11 +58,11 @@ test("another process: its delete lands in the same window", async () => {
 
 test("a bulk commit whose blob was collected commits nothing and says which files", async () => {
   const dirs = new Set<string>();
-  const blob = await server.files.blobs.writeBytes(
+  const blob = await blobsOf(server.files).writeBytes(
     new TextEncoder().encode("bulk, collected"),
     dirs,
   );
-  await server.files.blobs.syncDirs(dirs);
+  await blobsOf(server.files).syncDirs(dirs);
   server.files.collect([blob.hash]); // nothing refers to it yet: garbage, as far as anyone can tell
   const entry = {
     path: "race/c.txt",
@@ -92,7 +93,7 @@ test("an import whose blobs another process collects before the batch commits wr
   files.commitMany = (entries) => {
     files.commitMany = commitMany;
     // Another process's collector, between the batch's blobs and its commit.
-    for (const e of entries) rmSync(files.blobs.pathOf(e.hash));
+    for (const e of entries) rmSync(blobsOf(files).pathOf(e.hash));
     collected = entries.length;
     return commitMany.call(files, entries);
   };
@@ -111,7 +112,7 @@ test("an import whose blobs another process collects before the batch commits wr
 test("a partial blob a crash left under its name is replaced, by imports and by single writes", async () => {
   const text = "complete bytes, long enough to be cut in half by a crash\n".repeat(20);
   const hash = new Bun.CryptoHasher("sha256").update(text).digest("hex");
-  const blobPath = server.files.blobs.pathOf(hash);
+  const blobPath = blobsOf(server.files).pathOf(hash);
   const leavePartial = async () => {
     server.files.collect([hash]); // whatever is there and unreferenced goes
     await Bun.write(blobPath, text.slice(0, 100));

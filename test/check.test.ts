@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
-import { checkStore } from "../src/store/check.ts";
 import { request, testServer } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 const server = testServer();
 const { files } = server.services;
@@ -14,9 +14,9 @@ describe("corrupt or missing blobs", () => {
     await put("ok/b.txt", "healthy b");
     const lost = (await put("bad/lost.txt", "bytes that will vanish")).file;
     const rotten = (await put("bad/rotten.txt", "bytes that will rot")).file;
-    files.blobs.remove(lost.sha256);
-    writeFileSync(files.blobs.pathOf(rotten.sha256), "flipped bits");
-    const orphan = await files.blobs.write([new TextEncoder().encode("nobody points at me")]);
+    blobsOf(files).remove(lost.sha256);
+    writeFileSync(blobsOf(files).pathOf(rotten.sha256), "flipped bits");
+    const orphan = await blobsOf(files).write([new TextEncoder().encode("nobody points at me")]);
     orphan.release();
 
     const get = await request(server, "/files/bad/lost.txt");
@@ -26,7 +26,7 @@ describe("corrupt or missing blobs", () => {
     const read = await request(server, "/tools/read_file", { body: { path: "bad/lost.txt" } });
     expect(read.json.error.code).toBe("blob_missing");
 
-    const report = await checkStore(files, { repair: false });
+    const report = await files.check({ repair: false });
     expect(report).toMatchObject({
       files: 4,
       missing_blobs: ["bad/lost.txt"],
@@ -35,13 +35,13 @@ describe("corrupt or missing blobs", () => {
     });
     expect(files.count()).toBe(4); // a check without --repair changes nothing
 
-    await checkStore(files, { repair: true });
+    await files.check({ repair: true });
     expect(files.get("bad/lost.txt")).toBeUndefined();
     expect(files.get("bad/rotten.txt")).toBeUndefined();
-    expect(files.blobs.exists(orphan.hash)).toBe(false);
+    expect(blobsOf(files).exists(orphan.hash)).toBe(false);
     expect((await request(server, "/files/ok/a.txt")).text).toBe("healthy a");
     expect((await request(server, "/files/ok/b.txt")).text).toBe("healthy b");
-    const after = await checkStore(files, { repair: false });
+    const after = await files.check({ repair: false });
     expect(after).toMatchObject({
       files: 2,
       missing_blobs: [],

@@ -9,6 +9,7 @@ import {
   openFileLimit,
 } from "../src/server/connection-guard.ts";
 import { buildBinary, type Running, startBinary } from "./support/binary.ts";
+import { rawConnection } from "./support/raw-http.ts";
 import { tempDir } from "./support/services.ts";
 
 // Item 8 (issue 13): connections without a token cannot exhaust the open-file limit, and
@@ -43,29 +44,16 @@ interface Slow {
 async function slowUpload(token?: string): Promise<Slow> {
   // Under --max-body when authenticated (a real upload, only slow); far over it without.
   const length = token ? 1_000_000 : 1_000_000_000;
-  let received = "";
-  const closed = Promise.withResolvers<void>();
-  const answered = Promise.withResolvers<string>();
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, data) {
-        received += new TextDecoder().decode(data);
-        if (received.includes("\r\n\r\n")) answered.resolve(received);
-      },
-      close: () => {
-        answered.resolve(received);
-        closed.resolve();
-      },
-      error: () => closed.resolve(),
-    },
-  });
+  const connection = await rawConnection(port);
   const auth = token ? `Authorization: Bearer ${token}\r\n` : "";
-  socket.write(
+  connection.write(
     `PUT /files/slow/${crypto.randomUUID()}.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Length: ${length}\r\n\r\nxxxx`,
   );
-  return { answer: answered.promise, closed: closed.promise, end: () => socket.terminate() };
+  return {
+    answer: connection.until((received) => received.includes("\r\n\r\n")),
+    closed: connection.closed,
+    end: () => connection.terminate(),
+  };
 }
 
 const within = <T>(promise: Promise<T>, ms: number, what: string) =>

@@ -45,8 +45,9 @@ describe("bearer authentication", () => {
   ])("%s: 401 invalid_token", async (_label, header) => {
     const res = await request(server, "/tools", { headers: { authorization: header } });
     expect(res.status).toBe(401);
+    // RFC 6750 §3: error_description says why (issue 17: expired and revoked say so).
     expect(res.headers.get("www-authenticate")).toBe(
-      'Bearer realm="quiver", error="invalid_token"',
+      'Bearer realm="quiver", error="invalid_token", error_description="the bearer token is not valid (unknown or malformed)"',
     );
     expect(res.json.error.code).toBe("invalid_token");
   });
@@ -95,6 +96,9 @@ describe("bearer authentication", () => {
     const res = await request(server, "/tools", { token: secret });
     expect(res.status).toBe(401);
     expect(res.json.error.code).toBe("invalid_token");
+    expect(res.headers.get("www-authenticate")).toContain(
+      'error_description="the bearer token has been revoked"',
+    );
   });
 
   test("tokens are stored only as SHA-256 digests", () => {

@@ -8,6 +8,7 @@ import { MAX_READ_CHARS, readFile } from "../src/tools/read-file.ts";
 import { tools } from "../src/tools/registry.ts";
 import { writeFile } from "../src/tools/write-file.ts";
 import { testServer, toolCaller } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 const server = testServer();
 const call = toolCaller(server.services);
@@ -78,7 +79,7 @@ describe("write_file / read_file", () => {
     const a = await call(writeFile, { path: "t/same-1.txt", content: "shared" });
     const b = await call(writeFile, { path: "t/same-2.txt", content: "shared" });
     expect(a.sha256).toBe(b.sha256);
-    const blob = server.services.files.blobs.pathOf(a.sha256);
+    const blob = blobsOf(server.services.files).pathOf(a.sha256);
     await call(deleteFile, { path: "t/same-1.txt" });
     expect(existsSync(blob)).toBe(true);
     await call(writeFile, { path: "t/same-2.txt", content: "changed" });

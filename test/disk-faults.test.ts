@@ -2,7 +2,6 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "bun";
-import { checkStore } from "../src/store/check.ts";
 import { rawDatabase, request, tempDir, testServer } from "./support/services.ts";
 
 // A small tmpfs stands in for a full or read-only disk. Mounting needs root (CI runs as
@@ -124,7 +123,7 @@ describe.skipIf(!shortMounted)("a write that does not fit", () => {
     });
     expect(put.status).toBe(507);
     expect((await request(server, "/files/doc.txt")).text).toBe(v1);
-    const report = await checkStore(server.services.files, { repair: false });
+    const report = await server.services.files.check({ repair: false });
     expect(report).toMatchObject({ files: 1, missing_blobs: [], corrupt_blobs: [] });
     expect(readdirSync(join(dataDir, "tmp"))).toEqual([]);
     // Space is not lost for good: a write that fits still works.

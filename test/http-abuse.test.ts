@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary, type Running, startBinary } from "./support/binary.ts";
+import { rawConnection } from "./support/raw-http.ts";
 import { tempDir } from "./support/services.ts";
 
 // Raw HTTP abuse against the real binary: every case ends in a clear 4xx or a closed
@@ -28,32 +29,15 @@ async function raw(
   chunks: (string | Uint8Array)[],
   opts: { gapMs?: number; waitMs?: number } = {},
 ): Promise<string> {
-  let received = "";
-  let closed!: () => void;
-  const done = new Promise<void>((r) => (closed = r));
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, data) {
-        received += new TextDecoder().decode(data);
-      },
-      close() {
-        closed();
-      },
-      error() {
-        closed();
-      },
-    },
-  });
+  const connection = await rawConnection(port);
   for (const chunk of chunks) {
-    if (socket.readyState !== 1 && socket.readyState !== ("open" as unknown)) break;
-    socket.write(chunk);
+    if (!connection.open) break;
+    connection.write(chunk);
     if (opts.gapMs) await Bun.sleep(opts.gapMs);
   }
-  await Promise.race([done, Bun.sleep(opts.waitMs ?? 2000)]);
-  socket.end();
-  return received;
+  await Promise.race([connection.closed, Bun.sleep(opts.waitMs ?? 2000)]);
+  connection.end();
+  return connection.received();
 }
 
 const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);

@@ -22,6 +22,7 @@ import { runOneJob } from "../src/jobs/worker.ts";
 import { openServices } from "../src/services.ts";
 import { ROOT } from "./support/binary.ts";
 import { request, tempDir, testServer } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 // The import roots: what an import reads must be a regular file that was under the root
 // when walked, whatever is swapped in meanwhile (by accident or to make quiver read
@@ -44,7 +45,7 @@ async function walkSwapPrepare(dir: string, swap: () => void): Promise<Prepared[
   const walked = walkTree(dir, false);
   swap();
   const items: PrepareItem[] = walked.files.map((f) => ({ ...f, path: `t/${f.rel}` }));
-  return prepareBatch(server.services.files.blobs, items, opts);
+  return prepareBatch(blobsOf(server.services.files), items, opts);
 }
 const sizes = (prepared: Prepared[]) =>
   prepared.map((p) => (p.kind === "write" ? p.entry.size : p.kind));
@@ -108,7 +109,7 @@ describe("a tree changed between the walk and the read (item 12, 13)", () => {
     const walked = walkTree(dir, false);
     appendFileSync(join(dir, "log.txt"), "x".repeat(8192)); // same inode, now over the limit
     const items = walked.files.map((f) => ({ ...f, path: `t/${f.rel}` }));
-    const prepared = await prepareBatch(server.services.files.blobs, items, {
+    const prepared = await prepareBatch(blobsOf(server.services.files), items, {
       ...opts,
       maxFileBytes: 4096,
     });
@@ -119,7 +120,7 @@ describe("a tree changed between the walk and the read (item 12, 13)", () => {
       },
     ]);
     truncateSync(join(dir, "log.txt"), 3);
-    const again = await prepareBatch(server.services.files.blobs, items, opts);
+    const again = await prepareBatch(blobsOf(server.services.files), items, opts);
     expect(sizes(again)).toEqual([3]);
   });
 

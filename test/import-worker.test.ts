@@ -9,6 +9,7 @@ import { chunkText } from "../src/store/chunk.ts";
 import { passagesForIndex } from "../src/store/index-passages.ts";
 import { segmentText } from "../src/store/search-text.ts";
 import { rawDatabase, type TestServer, tempDir, testServer } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 // The import's per-file work runs on a worker thread (batch-preparer.ts), or in the main
 // thread when no worker starts. These tests hold the two paths to the same results.
@@ -79,7 +80,7 @@ describe("import on a worker thread", () => {
 
   test("the worker path starts (from source) and prepares what the main thread would", async () => {
     const s = server();
-    const preparer = await startPreparer(s.services.files.blobs, {
+    const preparer = await startPreparer(blobsOf(s.services.files), {
       concurrency: 4,
       index: true,
       maxFileBytes: 1 << 30,
@@ -205,7 +206,7 @@ describe("import on a worker thread", () => {
     dirs.push(bad);
     writeFileSync(join(bad, "throws.ts"), "throw new Error('broken worker');\n");
     for (const workerUrl of [join(bad, "missing.ts"), join(bad, "throws.ts")]) {
-      const preparer = await startPreparer(s.services.files.blobs, {
+      const preparer = await startPreparer(blobsOf(s.services.files), {
         concurrency: 2,
         index: true,
         maxFileBytes: 1 << 30,

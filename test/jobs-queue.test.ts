@@ -115,7 +115,10 @@ describe("the job queue", () => {
     const job = jobs.enqueue("count", { n: 100, slow: true });
     const abort = new AbortController();
     const running = runOneJob(server.services, { kinds, signal: abort.signal });
-    await Bun.sleep(100);
+    // Shut down once it is under way (a condition, not a guess at how long that takes).
+    for (let tries = 0; tries < 400 && jobs.view(job.job_id).progress.done === 0; tries++)
+      await Bun.sleep(10);
+    expect(jobs.view(job.job_id).status).toBe("running");
     abort.abort();
     await running;
     expect(jobs.view(job.job_id)).toMatchObject({ status: "enqueued", attempts: 0 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import type { FileStore } from "../src/store/files.ts";
 
 // The layout's arrows (see src/ and the design notes): data flows down, never back up, and
 // the tool pipeline is the only place tools are looked up. Read from the sources, so a
@@ -68,6 +69,28 @@ describe("layers", () => {
     expect(
       outside.filter((f) => /\b(files|services)\.db\b/.test(f.text)).map((f) => f.name),
     ).toEqual([]);
+  });
+
+  test("the store hands out neither its database nor its blob store", () => {
+    // The compiler is the check: were FileStore.db or .blobs public again, these
+    // expect-errors would be unused and `tsc --noEmit` (part of npm test) would fail.
+    const readBack = (files: FileStore) => [
+      // @ts-expect-error FileStore.db is private
+      files.db,
+      // @ts-expect-error FileStore.blobs is private
+      files.blobs,
+    ];
+    expect(readBack).toBeFunction();
+    // Outside the store, blob stores are opened only where services are wired and by the
+    // import worker, on its own thread.
+    const opened = files.filter(
+      (f) => !f.name.startsWith("store/") && /new BlobStore\(/.test(f.text),
+    );
+    expect(opened.map((f) => f.name).sort()).toEqual(["importer/prepare-worker.ts", "services.ts"]);
+    const writes = under("importer/").filter(
+      (f) => /\bBlobStore\b/.test(f.text) && !/\bBlobWriter\b/.test(f.text),
+    );
+    expect(writes.map((f) => f.name)).toEqual(["importer/prepare-worker.ts"]);
   });
 
   test("the tool list is typed without casts", () => {

@@ -78,6 +78,7 @@ describe("legacy era (initialize handshake)", () => {
         }),
       );
       expect(res.result.protocolVersion).toBe(v);
+      // No session here (as over HTTP): nothing to notify on (stdio: mcp-notifications.test.ts).
       expect(res.result.capabilities).toEqual({
         tools: { listChanged: false },
         resources: { subscribe: false, listChanged: false },
@@ -117,9 +118,10 @@ describe("modern era (2026-07-28, per-request _meta)", () => {
       "2025-06-18",
       "2025-03-26",
     ]);
+    // 2026-07-28 clients hear changes through subscriptions/listen, on either transport.
     expect(res.result.capabilities).toEqual({
-      tools: { listChanged: false },
-      resources: { subscribe: false, listChanged: false },
+      tools: { listChanged: true },
+      resources: { subscribe: true, listChanged: true },
       completions: {},
     });
     expect(res.result._meta["io.modelcontextprotocol/serverInfo"].name).toBe("quiver");

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { QuiverError } from "../src/errors.ts";
-import { checkStore } from "../src/store/check.ts";
 import { FileStore } from "../src/store/files.ts";
 import { defineTool, type Services } from "../src/tools/define.ts";
 import { callTool } from "../src/tools/pipeline.ts";
@@ -96,7 +95,7 @@ test("a write that times out does not take effect afterwards: no file, no stray 
   expect(await settled).toMatchObject({ code: "tool_timeout" });
   expect(real.get("late.txt")).toBeUndefined();
   expect((await request(server, "/files/late.txt")).status).toBe(404);
-  const report = await checkStore(real, { repair: false });
+  const report = await real.check({ repair: false });
   expect(report.orphan_blobs).toBe(0);
 });
 

@@ -5,6 +5,7 @@ import { importTree } from "../src/importer/import-tree.ts";
 import { readFile } from "../src/tools/read-file.ts";
 import { rng } from "./support/fuzz.ts";
 import { rawDatabase, tempDir, testServer, toolCaller } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 const server = testServer();
 const { files } = server.services;
@@ -17,10 +18,10 @@ const store = (path: string, bytes: Uint8Array | string) =>
 
 /** Counts the bytes read_file reads from the store, through the blob it opens. */
 async function bytesReadBy(call: () => Promise<unknown>): Promise<number> {
-  const openRead = files.blobs.openRead;
+  const openRead = blobsOf(files).openRead;
   let total = 0;
-  files.blobs.openRead = (hash: string) => {
-    const blob = openRead.call(files.blobs, hash);
+  blobsOf(files).openRead = (hash: string) => {
+    const blob = openRead.call(blobsOf(files), hash);
     if (!blob) return blob;
     const chunks = blob.chunks.bind(blob);
     blob.chunks = async function* (...args: Parameters<typeof chunks>) {
@@ -34,7 +35,7 @@ async function bytesReadBy(call: () => Promise<unknown>): Promise<number> {
   try {
     await call();
   } finally {
-    files.blobs.openRead = openRead;
+    blobsOf(files).openRead = openRead;
   }
   return total;
 }

@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import { loadConfig } from "../src/config.ts";
 import { openServices } from "../src/services.ts";
 import { request, testServer } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 // Reads and writes that meet a delete of the same file, or of another file with the same
 // bytes. Each test puts the delete exactly in the window it is about, through a hook.
@@ -49,7 +50,7 @@ test("a write whose bytes another process's delete collects before the write ind
   expect((await put("race/old.md", text)).status).toBe(201);
   // Between the new write's blob landing and its row committing, the other process
   // deletes the last file holding these bytes, and collects their blob.
-  afterNext(files.blobs, "write", () => other.files.delete("race/old.md"));
+  afterNext(blobsOf(files), "write", () => other.files.delete("race/old.md"));
   const res = await request(server, "/tools/write_file", {
     body: { path: "race/new.md", content: text },
   });
@@ -65,13 +66,13 @@ test("a read that meets a delete of its file answers 404, not blob_missing", asy
   expect((await put("race/gone.txt", "about to go")).status).toBe(201);
   // The delete (and its collection) lands after the read found the row, before it opens
   // the bytes.
-  beforeNext(files.blobs, "openRead", () => other.files.delete("race/gone.txt"));
+  beforeNext(blobsOf(files), "openRead", () => other.files.delete("race/gone.txt"));
   const get = await request(server, "/files/race/gone.txt");
   expect(get.status).toBe(404);
   expect(get.json.error.code).toBe("file_not_found");
 
   expect((await put("race/gone.txt", "about to go again")).status).toBe(201);
-  beforeNext(files.blobs, "openRead", () => other.files.delete("race/gone.txt"));
+  beforeNext(blobsOf(files), "openRead", () => other.files.delete("race/gone.txt"));
   const read = await request(server, "/tools/read_file", { body: { path: "race/gone.txt" } });
   expect(read.status).toBe(404);
   expect(read.json.error.code).toBe("file_not_found");
@@ -80,7 +81,7 @@ test("a read that meets a delete of its file answers 404, not blob_missing", asy
 test("a read that meets an overwrite answers the new bytes", async () => {
   expect((await put("race/moving.txt", "first version")).status).toBe(201);
   const second = (await put("race/holder.txt", "second version")).json;
-  beforeNext(files.blobs, "openRead", () => {
+  beforeNext(blobsOf(files), "openRead", () => {
     // Another process replaces the file (its old blob is collected at once).
     other.files.commitMany([
       { path: "race/moving.txt", hash: second.sha256, size: second.size, isText: true },
@@ -110,7 +111,7 @@ test("a read already under way when the file is deleted still returns every byte
 
 test("blob_missing only when the row exists and its own bytes are gone", async () => {
   const res = await put("race/damaged.txt", "bytes that will be lost");
-  rmSync(files.blobs.pathOf(res.json.sha256));
+  rmSync(blobsOf(files).pathOf(res.json.sha256));
   const get = await request(server, "/files/race/damaged.txt");
   expect(get.status).toBe(500);
   expect(get.json.error.code).toBe("blob_missing");

@@ -115,12 +115,14 @@ describe("common words only add to what the rarer ones found", () => {
   });
 });
 
-describe("upgrading a data directory made by the previous version (schema 7)", () => {
+describe("upgrading a data directory made by the version before the ranked index", () => {
   test("its second FTS5 index gives way to the ranked index; files and search intact, no re-import", async () => {
     const old = tempDir();
     const db = new Database(`${old}/quiver.db`, { create: true });
-    for (const m of migrations.slice(0, 7)) db.run(m);
-    db.run("PRAGMA user_version = 7");
+    // Every migration but the last (the ranked index's): passages_stem and all.
+    const before = migrations.length - 1;
+    for (const m of migrations.slice(0, before)) db.run(m);
+    db.run(`PRAGMA user_version = ${before}`);
     const text = "Sorting\n=======\n\nHow the quokka sorts its berries.\n";
     const blobs = new BlobStore(old);
     const blob = await blobs.write([new TextEncoder().encode(text)]);
@@ -129,26 +131,26 @@ describe("upgrading a data directory made by the previous version (schema 7)", (
       .prepare(
         "INSERT INTO files (path, hash, size, content_type, is_text, created_at, updated_at) VALUES (?, ?, ?, 'text/plain', 1, 5, 6) RETURNING id",
       )
-      .get("v7/quokka.rst", blob.hash, blob.size) as { id: number };
+      .get("v/quokka.rst", blob.hash, blob.size) as { id: number };
     const pid = db
       .prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, 1, 4) RETURNING id")
       .get(fileId.id) as { id: number };
     db.prepare("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)").run(pid.id, text.trim());
     db.prepare(
       "INSERT INTO passages_stem (rowid, path, title, headings, body) VALUES (?, ?, 'Sorting', '', ?)",
-    ).run(pid.id, "v7/quokka.rst", text.trim());
+    ).run(pid.id, "v/quokka.rst", text.trim());
     db.close();
 
     const upgraded = openServices(loadConfig({ data: old, quiet: true }, {}));
     try {
       const hit = upgraded.index.search("sorted berry", { limit: 5 }).results[0];
-      expect(hit).toMatchObject({ path: "v7/quokka.rst", line_start: 1, line_end: 4 });
+      expect(hit).toMatchObject({ path: "v/quokka.rst", line_start: 1, line_end: 4 });
       expect(hit?.snippet).toContain("«sorts»");
       expect(upgraded.index.passageCount()).toBe(1);
       expect(new TextDecoder().decode(upgraded.files.blobs.readSync(blob.hash))).toBe(text);
       // A new file is searchable at once, as before.
-      await upgraded.files.put("v7/new.md", [new TextEncoder().encode("# Wombats\n\nDig.\n")]);
-      expect(upgraded.index.search("wombat", { limit: 5 }).results[0]?.path).toBe("v7/new.md");
+      await upgraded.files.put("v/new.md", [new TextEncoder().encode("# Wombats\n\nDig.\n")]);
+      expect(upgraded.index.search("wombat", { limit: 5 }).results[0]?.path).toBe("v/new.md");
     } finally {
       upgraded.close();
     }

@@ -10,6 +10,7 @@ import { MAX_PREFIX_TERMS } from "../src/store/query.ts";
 import { TOTAL_CAP } from "../src/store/search.ts";
 import { MAX_PASSAGES_PER_FILE } from "../src/store/search-rank.ts";
 import { tempDir } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 // Ranking for plain-word queries (issue 14), on fixtures of this file's own.
 const dir = tempDir();
@@ -197,7 +198,7 @@ describe("upgrading a data directory made by the previous version (schema 3)", (
       const row = db.query("SELECT hash, size, created_at FROM files").all();
       db.close();
       expect(row).toEqual([{ hash: blob.hash, size: blob.size, created_at: 5 }]);
-      expect(new TextDecoder().decode(upgraded.files.blobs.readSync(blob.hash))).toBe(text);
+      expect(new TextDecoder().decode(blobsOf(upgraded.files).readSync(blob.hash))).toBe(text);
       expect(upgraded.index.passageCount()).toBe(1);
     } finally {
       upgraded.close();

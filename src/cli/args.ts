@@ -32,6 +32,8 @@ export const serverOptions = {
   "rate-limit": { type: "string" },
   "tool-timeout": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "public-url": { type: "string" },
+  "oauth-allow-private-client-urls": { type: "boolean" },
 } as const;
 
 export const dataOptions = { data: { type: "string", short: "d" } } as const;

@@ -1,7 +1,7 @@
 import { loadConfig } from "../config.ts";
 import { StartupError } from "../errors.ts";
 import { type OpenServices, openServices } from "../services.ts";
-import { type CheckReport, checkStore } from "../store/check.ts";
+import type { CheckReport } from "../store/check.ts";
 import { DATABASE_FILE, isDamagedDatabase } from "../store/data-dir.ts";
 import { dataOptions, parse } from "./args.ts";
 
@@ -45,7 +45,7 @@ export async function check(argv: string[]): Promise<number> {
       throw new StartupError(
         `the data directory ${config.dataDir} is not writable, so it cannot be repaired; run quiver check without --repair, or make it writable`,
       );
-    const report = await checkStore(services.files, {
+    const report = await services.files.check({
       repair: !!values.repair,
       verifyHashes: !values.fast,
     });

@@ -23,7 +23,7 @@ export async function mcp(argv: string[]): Promise<number> {
   // store is read-only: then no job can run (each one writes) and starting one answers 503.
   const supervisor = services.readOnly
     ? undefined
-    : startSupervisor(services.config, services.jobs);
+    : startSupervisor(services.config, services.jobs, services.changes);
   // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable; the
   // worker stops at its next checkpoint.
   const stop = async () => {

@@ -1,6 +1,7 @@
 import { loadConfig } from "../config.ts";
 import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
+import { hubFor } from "../mcp/listeners.ts";
 import { startServer } from "../server/serve.ts";
 import { openServices } from "../services.ts";
 import { parse, serverOptions } from "./args.ts";
@@ -18,6 +19,9 @@ Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
   --rate-limit N    requests per second per token, bursts of 10x (env QUIVER_RATE_LIMIT, default 100, 0 = off)
   --tool-timeout S  seconds before a tool call answers 504 (env QUIVER_TOOL_TIMEOUT, default 60)
   --job-retention T how long finished jobs are kept, e.g. 7d, 12h (env QUIVER_JOB_RETENTION)
+  --public-url URL  the https address clients reach quiver at: turns on the OAuth
+                    authorization server for claude.ai connectors (env QUIVER_PUBLIC_URL)
+  --oauth-allow-private-client-urls  client metadata URLs may be private/loopback (testing)
   --quiet           no access log
 Env QUIVER_TOKEN sets a static admin token; otherwise the first start creates one.`;
 
@@ -29,7 +33,9 @@ export async function serve(argv: string[]): Promise<void> {
   // The ranked index builds on the search thread while the first requests are served.
   void services.index.warmUp();
   // A read-only store can run no job (each one writes); starting one answers 503.
-  const supervisor = services.readOnly ? undefined : startSupervisor(config, services.jobs);
+  const supervisor = services.readOnly
+    ? undefined
+    : startSupervisor(config, services.jobs, services.changes);
 
   // Graceful stop: refuse new connections, let in-flight requests finish (every
   // acknowledged write is already durable), close the database, exit 0.
@@ -42,6 +48,8 @@ export async function serve(argv: string[]): Promise<void> {
     force.unref();
     // Searches in flight answer 503 now rather than when their query ends (issue 13 #22).
     services.index.close();
+    // Open MCP subscriptions are answered (a graceful end) so their streams close.
+    hubFor(services).endAll();
     await Promise.all([running.stop(), supervisor?.stop()]);
     services.close();
     process.exit(0);

@@ -5,10 +5,14 @@ import { dataOptions, parse, UsageError } from "./args.ts";
 
 export const tokenHelp = `quiver token create --name NAME [--scope read|write|admin] [--data DIR]
 quiver token list [--data DIR] [--json]
-quiver token revoke ID|NAME [--data DIR]
+quiver token revoke ID|NAME|GRANT [--data DIR]
+quiver token password [--clear] [--data DIR]
 
 Tokens are stored as SHA-256 hashes: a secret is shown once, at creation. Names are
-unique among active tokens (a revoked token's name can be given again).`;
+unique among active tokens (a revoked token's name can be given again).
+The list also shows OAuth grants (clients connected through the consent page, e.g.
+claude.ai): revoking a grant (grt_...) stops its access and refresh tokens at once.
+password reads the OAuth consent page's password from stdin (one line; --clear removes it).`;
 
 export async function token(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;
@@ -41,8 +45,12 @@ export async function token(argv: string[]): Promise<void> {
     const { values } = parse(rest, { ...dataOptions, json: { type: "boolean" } });
     const services = openServices(loadConfig({ data: values.data }), { create: false });
     const list = services.tokens.list();
+    const grants = services.oauth.grants.list();
     services.close();
-    if (values.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    if (values.json)
+      return void process.stdout.write(
+        `${JSON.stringify([...list, ...grants.map((g) => ({ kind: "oauth_grant", ...g }))], null, 2)}\n`,
+      );
     const rows = [
       ["ID", "NAME", "SCOPE", "CREATED", "STATUS"],
       ...list.map((t) => [
@@ -53,14 +61,39 @@ export async function token(argv: string[]): Promise<void> {
         t.revoked_at ? `revoked ${t.revoked_at}` : "active",
       ]),
     ];
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows)
-      process.stdout.write(
-        `${r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join("  ")
-          .trimEnd()}\n`,
-      );
+    printTable(rows);
+    if (grants.length === 0) return;
+    process.stdout.write("\nOAuth grants (quiver token revoke GRANT ends one):\n");
+    printTable([
+      ["GRANT", "CLIENT", "SCOPE", "CREATED", "LAST USED", "STATUS"],
+      ...grants.map((g) => [
+        g.id,
+        `${g.client_name} (${g.client_id})`,
+        g.scope,
+        g.created_at,
+        g.last_used_at ?? "never",
+        g.revoked_at ? `revoked ${g.revoked_at} (${g.revoked_why})` : "active",
+      ]),
+    ]);
+    return;
+  }
+  if (action === "password") {
+    const { values } = parse(rest, { ...dataOptions, clear: { type: "boolean" } });
+    const services = openServices(loadConfig({ data: values.data }), { create: false });
+    try {
+      if (values.clear) {
+        const had = services.oauth.password.clear();
+        process.stdout.write(had ? "consent password removed\n" : "no consent password was set\n");
+        return;
+      }
+      const password = (await Bun.stdin.text()).split("\n")[0]!.replace(/\r$/, "");
+      if (password.length < 12 || password.length > 1_024)
+        throw new UsageError("the consent password (one line on stdin) must be 12-1024 characters");
+      await services.oauth.password.set(password);
+      process.stdout.write("consent password set: sign in with it on the OAuth consent page\n");
+    } finally {
+      services.close();
+    }
     return;
   }
   if (action === "revoke") {
@@ -71,6 +104,11 @@ export async function token(argv: string[]): Promise<void> {
       );
     const services = openServices(loadConfig({ data: values.data }), { create: false });
     try {
+      if (positionals[0]!.startsWith("grt_")) {
+        const grant = services.oauth.grants.revoke(positionals[0]!);
+        process.stdout.write(`revoked OAuth grant ${grant.id} (${grant.client_name})\n`);
+        return;
+      }
       const info = services.tokens.revoke(positionals[0]!);
       process.stdout.write(`revoked ${info.id} "${info.name}"\n`);
     } finally {
@@ -78,5 +116,16 @@ export async function token(argv: string[]): Promise<void> {
     }
     return;
   }
-  throw new UsageError(`token needs an action: create, list or revoke\n\n${tokenHelp}`);
+  throw new UsageError(`token needs an action: create, list, revoke or password\n\n${tokenHelp}`);
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
 }

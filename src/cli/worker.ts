@@ -1,6 +1,7 @@
 import { getPriority, setPriority } from "node:os";
 import { loadConfig } from "../config.ts";
 import { StartupError } from "../errors.ts";
+import { relayChanges } from "../jobs/change-relay.ts";
 import { jobKinds } from "../jobs/registry.ts";
 import { runWorker } from "../jobs/worker.ts";
 import { logInfo } from "../log.ts";
@@ -43,11 +44,15 @@ export async function worker(argv: string[]): Promise<void> {
     setPriority(WORKER_NICENESS);
   } catch {}
   logInfo("job worker started", { pid: process.pid, niceness: getPriority() });
+  // Started by a server (supervisor.ts): it hears what the jobs write.
+  const send = process.send?.bind(process);
+  const stopRelay = send ? relayChanges(services.changes, (m) => void send(m)) : undefined;
   await runWorker(services, {
     kinds: jobKinds,
     retentionMs: config.jobRetentionMs,
     signal: abort.signal,
   });
+  stopRelay?.();
   services.close();
   process.exit(0);
 }

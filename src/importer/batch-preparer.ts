@@ -1,5 +1,5 @@
 import { logLine } from "../log.ts";
-import type { BlobStore } from "../store/blobs.ts";
+import type { BlobWriter } from "../store/blobs.ts";
 import {
   type Prepared,
   type PrepareItem,
@@ -35,7 +35,7 @@ const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
 const START_TIMEOUT_MS = 10_000;
 
 export async function startPreparer(
-  blobs: BlobStore,
+  blobs: BlobWriter,
   opts: PrepareOptions & { worker?: boolean; workerUrl?: URL | string },
 ): Promise<BatchPreparer> {
   if (opts.worker !== false) {
@@ -52,7 +52,7 @@ export async function startPreparer(
   return inThread(blobs, opts);
 }
 
-function inThread(blobs: BlobStore, opts: PrepareOptions): BatchPreparer {
+function inThread(blobs: BlobWriter, opts: PrepareOptions): BatchPreparer {
   // One batch ahead: the next batch's I/O overlaps this one's commit, as it always did.
   return {
     where: "thread",
@@ -63,7 +63,7 @@ function inThread(blobs: BlobStore, opts: PrepareOptions): BatchPreparer {
 }
 
 async function startWorker(
-  blobs: BlobStore,
+  blobs: BlobWriter,
   opts: PrepareOptions,
   url: URL | string,
 ): Promise<BatchPreparer> {

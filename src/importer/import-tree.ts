@@ -106,9 +106,9 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
   const batchBytes = opts.batchBytes ?? 32 * 1024 * 1024;
   const concurrency = opts.concurrency ?? 16;
   // Started first: the worker thread loads while this one walks the tree.
-  const starting = startPreparer(files.blobs, {
+  const starting = startPreparer(files.blobWriter, {
     concurrency,
-    index: files.indexer !== undefined,
+    index: files.indexes,
     worker: opts.worker,
     maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_IMPORT_FILE_BYTES,
     signal: opts.signal,
@@ -234,11 +234,11 @@ async function importWalked(
       if (!(err instanceof BlobsGone)) throw err;
       const gone = new Set(err.paths);
       const again = await prepareBatch(
-        files.blobs,
+        files.blobWriter,
         batch.filter((item) => gone.has(item.path)),
         {
           concurrency: opts.concurrency ?? 16,
-          index: files.indexer !== undefined,
+          index: files.indexes,
           maxFileBytes: opts.maxFileBytes ?? DEFAULT_MAX_IMPORT_FILE_BYTES,
           signal: opts.signal,
         },

@@ -1,6 +1,6 @@
 import { closeSync } from "node:fs";
 import { QuiverError } from "../errors.ts";
-import type { BlobStore } from "../store/blobs.ts";
+import type { BlobWriter } from "../store/blobs.ts";
 import { looksLikeText } from "../store/content.ts";
 import type { CommitEntry } from "../store/files.ts";
 import { MAX_INDEXED_TEXT_BYTES } from "../store/files.ts";
@@ -55,7 +55,7 @@ export interface PrepareOptions {
  * Rejects only on errors that must stop the import (disk full, read-only store).
  */
 export async function prepareBatch(
-  blobs: BlobStore,
+  blobs: BlobWriter,
   items: PrepareItem[],
   opts: PrepareOptions,
 ): Promise<Prepared[]> {
@@ -70,7 +70,7 @@ export async function prepareBatch(
 
 /** Reads and hashes one file; writes its blob unless the path already holds these bytes. */
 async function prepareFile(
-  blobs: BlobStore,
+  blobs: BlobWriter,
   item: PrepareItem,
   dirs: Set<string>,
   opts: PrepareOptions,

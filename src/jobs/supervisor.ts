@@ -1,7 +1,9 @@
 import { type Subprocess, spawn } from "bun";
+import type { ChangeFeed } from "../changes.ts";
 import type { Config } from "../config.ts";
 import { logError, logInfo } from "../log.ts";
 import type { JobQueue } from "../store/jobs.ts";
+import { emitRelayed } from "./change-relay.ts";
 
 /**
  * Runs the job worker as a child process (`quiver worker`) with its own database
@@ -46,7 +48,8 @@ export function ownerAlive(owner: string): boolean {
   }
 }
 
-export function startSupervisor(config: Config, jobs: JobQueue): Supervisor {
+/** `changes`: where the files the worker's jobs write are announced (see change-relay.ts). */
+export function startSupervisor(config: Config, jobs: JobQueue, changes?: ChangeFeed): Supervisor {
   // Jobs whose worker process is gone (the last server was killed) go back to the queue
   // at once; a worker still alive (another quiver on this data directory) keeps its jobs.
   const requeued = jobs.requeueOrphaned(ownerAlive);
@@ -62,6 +65,8 @@ export function startSupervisor(config: Config, jobs: JobQueue): Supervisor {
       stdout: 2,
       stderr: "inherit",
       env: process.env,
+      serialization: "json",
+      ipc: changes ? (message) => emitRelayed(changes, message) : undefined,
     });
     const started = Date.now();
     child.exited.then((code) => {

@@ -11,6 +11,12 @@ import {
 } from "./jsonrpc.ts";
 import { dispatch, type McpCall, parseMessage, rpcFailure } from "./protocol.ts";
 
+/**
+ * Over HTTP a subscription ends after an hour (the client opens another): a token revoked
+ * meanwhile stops hearing changes within that bound.
+ */
+export const HTTP_LISTEN_MAX_MS = 60 * 60 * 1000;
+
 /** The HTTP status to answer with, and the JSON-RPC message (none for a 202). */
 export interface HttpAnswer {
   status: number;
@@ -51,7 +57,7 @@ export async function answerHttp(
       message: await dispatch(
         message,
         era,
-        call.rethrowAuth ? call : { ...call, rethrowAuth: true },
+        { listenMaxMs: HTTP_LISTEN_MAX_MS, ...call, rethrowAuth: true },
         services,
       ),
     };
@@ -69,6 +75,11 @@ export function parseErrorAnswer(detail: string): HttpAnswer {
     status: 400,
     message: errorResponse(null, new RpcError(PARSE_ERROR, detail, undefined, 400)),
   };
+}
+
+/** Whether a message opens a subscription: its answer is a long-lived stream. */
+export function isListen(body: unknown): boolean {
+  return isObject(body) && body.method === "subscriptions/listen" && "id" in body;
 }
 
 /** Whether a message asks to hear progress (a `progressToken`): only then may the answer stream. */

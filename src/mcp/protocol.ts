@@ -32,17 +32,29 @@ import {
   resultResponse,
 } from "./jsonrpc.ts";
 import { FILE_TEMPLATE, listResources, readResource } from "./resources.ts";
+import {
+  legacySubscribe,
+  listen,
+  type McpSession,
+  startLegacyNotifications,
+} from "./subscriptions.ts";
 import { failureResult, successResult } from "./tool-result.ts";
 import { LIST_TTL_MS, pageFor } from "./tools-list.ts";
 import { META, negotiateLegacy, SUPPORTED_VERSIONS } from "./versions.ts";
 
 export const SERVER_INFO = { name: "quiver", title: "quiver", version: VERSION };
-const CAPABILITIES = {
-  tools: { listChanged: false },
-  resources: { subscribe: false, listChanged: false },
-  completions: {},
-};
-/** Files change at any time and nothing notifies yet: resource answers are not reused. */
+/**
+ * Change notifications need a channel back to the client: 2026-07-28 opens one per
+ * `subscriptions/listen` (HTTP and stdio); a 2025 client has one only over stdio.
+ */
+function capabilities(notifies: boolean) {
+  return {
+    tools: { listChanged: notifies },
+    resources: { subscribe: notifies, listChanged: notifies },
+    completions: {},
+  };
+}
+/** Files change at any time (subscriptions say when): resource answers are not reused. */
 const RESOURCE_CACHE = { ttlMs: 0, cacheScope: "private" };
 
 export interface McpCall {
@@ -61,6 +73,10 @@ export interface McpCall {
   rethrowAuth?: boolean;
   /** Told the name of the tool a `tools/call` runs, once it is known (for the access log). */
   onTool?: (name: string) => void;
+  /** A connection's state, on transports that have connections (stdio). */
+  session?: McpSession;
+  /** How long a `subscriptions/listen` may stay open before the server ends it. */
+  listenMaxMs?: number;
 }
 
 export type Parsed =
@@ -159,12 +175,29 @@ export async function dispatch(
       );
     case "completion/complete":
       return done(authorized(call, () => complete(params, call.caller, services)));
+    case "subscriptions/listen":
+      if (!modern) break;
+      return done(
+        await authorized(call, () =>
+          listen(
+            params,
+            {
+              id: message.id,
+              caller: call.caller,
+              notify: call.notify,
+              signal: typeof call.signal === "function" ? call.signal() : call.signal,
+              maxMs: call.listenMaxMs,
+            },
+            services,
+          ),
+        ),
+      );
     case "server/discover":
       // Answered even without an envelope: it is how a client (or curl) finds out.
       return resultResponse(message.id, {
         resultType: "complete",
         supportedVersions: SUPPORTED_VERSIONS,
-        capabilities: CAPABILITIES,
+        capabilities: capabilities(true),
         instructions: instructions(services.tools.names),
         ttlMs: LIST_TTL_MS,
         cacheScope: "public",
@@ -172,18 +205,26 @@ export async function dispatch(
       });
   }
   if (!modern) {
-    if (message.method === "initialize")
+    if (message.method === "initialize") {
+      if (call.session) startLegacyNotifications(call.session, call.caller, services, call.notify);
       return done({
         protocolVersion: negotiateLegacy(params.protocolVersion),
-        capabilities: CAPABILITIES,
+        capabilities: capabilities(call.session?.legacy !== undefined),
         serverInfo: SERVER_INFO,
         instructions: instructions(services.tools.names),
       });
+    }
     if (message.method === "ping") return done({});
+    if (message.method === "resources/subscribe" || message.method === "resources/unsubscribe")
+      return done(
+        authorized(call, () =>
+          legacySubscribe(message.method as never, params, call.caller, call.session, services),
+        ),
+      );
   }
   throw new RpcError(
     METHOD_NOT_FOUND,
-    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover" : "initialize, ping"}, ${COMMON_METHODS}`,
+    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, subscriptions/listen" : "initialize, ping, resources/subscribe (stdio)"}, ${COMMON_METHODS}`,
   );
 }
 

@@ -13,6 +13,7 @@ import {
 } from "./jsonrpc.ts";
 import { handleMessage } from "./protocol.ts";
 import { boundedLines } from "./stdio-lines.ts";
+import { stdioSession } from "./subscriptions.ts";
 
 /** Local trust: the caller is whoever started the process (an admin). */
 export const LOCAL_CALLER: Caller = { id: "local", name: "stdio", scope: "admin" };
@@ -36,6 +37,9 @@ export interface StdioOptions {
 export async function serveStdio(services: Services, opts: StdioOptions): Promise<void> {
   const caller = opts.caller ?? LOCAL_CALLER;
   const inFlight = new Map<RequestId, AbortController>();
+  /** Open `subscriptions/listen` requests: they last until cancelled, so input's end ends them. */
+  const listens = new Set<AbortController>();
+  const session = stdioSession();
   const pending = new Set<Promise<void>>();
   const send = (message: unknown) => opts.write(`${JSON.stringify(message)}\n`);
 
@@ -64,7 +68,13 @@ export async function serveStdio(services: Services, opts: StdioOptions): Promis
         : undefined;
     const controller = new AbortController();
     if (id !== undefined) inFlight.set(id, controller);
-    const work = handleMessage(body, { caller, signal: controller.signal, notify: send }, services)
+    const listening = id !== undefined && isObject(body) && body.method === "subscriptions/listen";
+    if (listening) listens.add(controller);
+    const work = handleMessage(
+      body,
+      { caller, signal: controller.signal, notify: send, session },
+      services,
+    )
       .then((response: JsonRpcResponse | undefined) => {
         // A cancelled request gets no response (spec); anything else is answered.
         if (response && !controller.signal.aborted) send(response);
@@ -72,6 +82,7 @@ export async function serveStdio(services: Services, opts: StdioOptions): Promis
       .catch((err) => logError("stdio request failed", { error: err }))
       .finally(() => {
         if (id !== undefined && inFlight.get(id) === controller) inFlight.delete(id);
+        listens.delete(controller);
         pending.delete(work);
       });
     pending.add(work);
@@ -94,8 +105,11 @@ export async function serveStdio(services: Services, opts: StdioOptions): Promis
         ),
       );
   }
-  // Input is over: give requests in flight a moment to answer, then cancel the rest so
-  // the process exits promptly (the client has stopped talking to us).
+  // Input is over: nobody hears notifications any more; give requests in flight a moment
+  // to answer, then cancel the rest so the process exits promptly (the client has stopped
+  // talking to us).
+  session.close();
+  for (const controller of listens) controller.abort();
   const deadline = Bun.sleep(opts.drainMs ?? 2000).then(() => "late" as const);
   while (pending.size > 0) {
     if ((await Promise.race([Promise.all([...pending]), deadline])) === "late") {

@@ -1,9 +1,13 @@
 import { Elysia } from "elysia";
 import type { OpenServices } from "../services.ts";
+import { consoleRoutes } from "../web/routes.ts";
+import { WebSessions } from "../web/session.ts";
 import { authPlugin, createAuthenticator } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { fileRoutes } from "./routes-files.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
+import { oauthRoutes } from "./routes-oauth.ts";
+import { tokenRoutes } from "./routes-tokens.ts";
 import { toolRoutes } from "./routes-tools.ts";
 import { wellKnownRoutes } from "./well-known.ts";
 
@@ -14,16 +18,22 @@ import { wellKnownRoutes } from "./well-known.ts";
  * `standardHostname: false`: Elysia otherwise looks for the path from the 12th character of
  * the URL, so a Host of 1-3 characters ("http://a/files/tools") routed to "/tools". Our
  * URLs are always "http://" (Bun.serve without TLS), which this setting reads correctly.
+ * The web console (src/web/) is a client of these same routes, signed in by a session
+ * cookie that the auth plugin accepts in place of a bearer token.
  */
 export function createApp(services: OpenServices) {
-  const auth = authPlugin(createAuthenticator(services.tokens, services.config));
+  const sessions = new WebSessions(services.sessions, services.tokens);
+  const auth = authPlugin(createAuthenticator(services.tokens, services.config, sessions));
   return new Elysia({ name: "quiver", handler: { standardHostname: false } })
     .onError(({ request, error, code }) => errorResponse(request, error, code))
     .get("/healthz", () => ({ status: "ok" }))
     .use(toolRoutes(services, auth))
     .use(fileRoutes(services, auth))
     .use(mcpRoutes(services, auth))
-    .use(wellKnownRoutes());
+    .use(wellKnownRoutes(services.config))
+    .use(tokenRoutes(services, auth))
+    .use(oauthRoutes(services, sessions))
+    .use(consoleRoutes(services, auth, sessions));
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -2,7 +2,15 @@ import { bearer } from "@elysiajs/bearer";
 import { Elysia } from "elysia";
 import type { Config } from "../config.ts";
 import { AuthError } from "../errors.ts";
-import { type Caller, type Scope, scopeAllows, type TokenStore } from "../store/tokens.ts";
+import { resourceFor } from "../oauth/metadata.ts";
+import {
+  type Caller,
+  type Scope,
+  scopeAllows,
+  type TokenProblem,
+  type TokenStore,
+} from "../store/tokens.ts";
+import { hasSessionCookie, type WebSessions } from "../web/session.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { requestInfo } from "./request-info.ts";
 
@@ -17,6 +25,14 @@ import { requestInfo } from "./request-info.ts";
 const NO_QUERY_PARAMETER = "\uD800";
 const BEARER = /^bearer +([\x21-\x7e]+) *$/i;
 
+/** What a 401 says about a refused token (RFC 6750 error_description). */
+const PROBLEMS: Record<TokenProblem | "malformed", string> = {
+  unknown: "the bearer token is not valid (unknown or malformed)",
+  malformed: "the bearer token is not valid (unknown or malformed)",
+  revoked: "the bearer token has been revoked",
+  expired: "the bearer token has expired; refresh it or get a new one",
+};
+
 /** Authenticates a request for a route needing `needed` (the plugin's work, callable alone). */
 export type Authenticate = (
   request: Request,
@@ -24,9 +40,56 @@ export type Authenticate = (
   needed: Scope,
 ) => Caller;
 
-export function createAuthenticator(tokens: TokenStore, config: Config): Authenticate {
+/**
+ * `sessions`: a browser signed in to the console may send its session cookie instead of
+ * a bearer header (with the CSRF token for anything but GET; see src/web/session.ts).
+ * It then is the caller of the token it signed in with: same scope, same rate limit.
+ */
+export function createAuthenticator(
+  tokens: TokenStore,
+  config: Config,
+  sessions?: WebSessions,
+): Authenticate {
   const perToken = new RateLimiter(config.rateLimit, "requests for this token");
   const failures = new RateLimiter(config.rateLimit, "failed authentications from this address");
+  // OAuth access tokens are bound to the resource they were issued for (RFC 8707): this
+  // server's /mcp, as named by --public-url when they were minted.
+  const ownResource = config.publicUrl ? resourceFor(config.publicUrl) : undefined;
+  const refuse = (address: string, description: string) => {
+    failures.spend(address);
+    return new AuthError(401, "invalid_token", description, {
+      error: "invalid_token",
+      description,
+    });
+  };
+  const admit = (request: Request, caller: Caller, needed: Scope): Caller => {
+    perToken.take(caller.id);
+    requestInfo(request).token = caller.name;
+    if (!scopeAllows(caller.scope, needed))
+      throw new AuthError(
+        403,
+        "insufficient_scope",
+        `this needs a token with scope "${needed}"; yours has "${caller.scope}"`,
+        { error: "insufficient_scope", scope: needed },
+      );
+    return caller;
+  };
+  const bySession = (request: Request, web: WebSessions, needed: Scope): Caller => {
+    const address = requestInfo(request).address?.() ?? "unknown";
+    failures.check(address);
+    const session = web.current(request);
+    if (!session) {
+      failures.spend(address);
+      throw new AuthError(
+        401,
+        "invalid_session",
+        "your console session has ended (signed out, expired, or its token was revoked); sign in again",
+        { error: "invalid_token" },
+      );
+    }
+    web.checkCsrf(request, session);
+    return admit(request, session.caller, needed);
+  };
   return (request, extracted, needed) => {
     const url = request.url;
     if (url.includes("access_token=") && new URL(url).searchParams.has("access_token"))
@@ -37,6 +100,8 @@ export function createAuthenticator(tokens: TokenStore, config: Config): Authent
         { error: "invalid_request" },
       );
     const header = request.headers.get("authorization");
+    if (!header && sessions && hasSessionCookie(request))
+      return bySession(request, sessions, needed);
     if (!header || !/^bearer\b/i.test(header))
       throw new AuthError(
         401,
@@ -49,27 +114,22 @@ export function createAuthenticator(tokens: TokenStore, config: Config): Authent
     const match = BEARER.exec(header);
     const secret =
       match && header.startsWith("Bearer ") && extracted === match[1] ? extracted : match?.[1];
-    const caller = secret ? tokens.verify(secret) : undefined;
-    if (!caller) {
-      failures.spend(address);
-      throw new AuthError(
-        401,
-        "invalid_token",
-        "the bearer token is not valid (unknown, revoked or malformed)",
-        { error: "invalid_token" },
+    const checked = secret ? tokens.check(secret) : { problem: "malformed" as const };
+    if (!("caller" in checked)) throw refuse(address, PROBLEMS[checked.problem]);
+    const caller = checked.caller;
+    if (caller.resource !== undefined && (caller.resource !== ownResource || !isMcpPath(url)))
+      throw refuse(
+        address,
+        `this OAuth access token was issued for ${caller.resource}; it is accepted only there`,
       );
-    }
-    perToken.take(caller.id);
-    requestInfo(request).token = caller.name;
-    if (!scopeAllows(caller.scope, needed))
-      throw new AuthError(
-        403,
-        "insufficient_scope",
-        `this needs a token with scope "${needed}"; yours has "${caller.scope}"`,
-        { error: "insufficient_scope", scope: needed },
-      );
-    return caller;
+    return admit(request, caller, needed);
   };
+}
+
+/** Whether a request URL's path is /mcp (string work: this runs only for OAuth tokens). */
+function isMcpPath(url: string): boolean {
+  const path = new URL(url).pathname;
+  return path === "/mcp";
 }
 
 /**

@@ -36,7 +36,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
 }
 
-async function readTextBounded(request: Request, maxBytes: number): Promise<string> {
+export async function readTextBounded(request: Request, maxBytes: number): Promise<string> {
   // A declared length was checked against the limit above, and HTTP framing stops the body
   // there, so Bun's own buffered read is safe. It is also much faster: even touching
   // `request.body` makes Bun build a ReadableStream, which cost about 15% of a small tool

@@ -40,11 +40,23 @@ export function errorResponse(
   );
 }
 
+/**
+ * Bun's last resort (Bun.serve's `error` option): a response our handler returned could not
+ * be sent (a body Bun cannot read). No request is at hand there, so no request id; the
+ * shape is the same as every other 500.
+ */
+export function responseFailed(error: unknown): Response {
+  logError("response failed", { status: 500, error });
+  return json(500, errorBody("internal_error", "internal error: the response could not be sent"));
+}
+
 /** `Bearer realm="quiver", error="…", scope="…"`, plus what the route adds (resource_metadata). */
 function challenge(err: AuthError, extra: string | undefined): string {
   const parts = [`Bearer realm="quiver"`];
   if (err.challenge.error) parts.push(`error="${err.challenge.error}"`);
   if (err.challenge.scope) parts.push(`scope="${err.challenge.scope}"`);
+  if (err.challenge.description)
+    parts.push(`error_description="${err.challenge.description.replace(/["\\]/g, "")}"`);
   if (extra) parts.push(extra);
   return parts.join(", ");
 }

@@ -4,6 +4,7 @@ import { createApp } from "./app.ts";
 import { errorResponse } from "./errors.ts";
 import { startRequest } from "./request-info.ts";
 import { stampHeaders } from "./response-headers.ts";
+import { accessFieldsFor } from "./streamed-body.ts";
 
 /** The Bun server, when there is one (tests call the handler without a socket). */
 export type Peer = { requestIP(request: Request): { address: string } | null };
@@ -47,17 +48,24 @@ export function createHandler(
       const url = request.url;
       const q = url.indexOf("?", 8);
       const path = url.slice(url.indexOf("/", 8), q === -1 ? undefined : q);
-      log({
-        level: "info",
-        msg: "request",
-        req: info.id,
-        method: request.method,
-        path,
-        status: response.status,
-        ms: Math.round((performance.now() - started) * 100) / 100,
-        ...(info.tool ? { tool: info.tool } : {}),
-        ...(info.token ? { token: info.token } : {}),
-      });
+      const line = (fields: Record<string, unknown>) =>
+        log({
+          level: "info",
+          msg: "request",
+          req: info.id,
+          method: request.method,
+          path,
+          status: response.status,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+          ...(info.tool ? { tool: info.tool } : {}),
+          ...(info.token ? { token: info.token } : {}),
+          ...fields,
+        });
+      const { bodyEnd } = info;
+      const status = response.status;
+      if (bodyEnd && request.method !== "HEAD")
+        bodyEnd.then((end) => line(accessFieldsFor(end, status)));
+      else line({});
     }
     return response;
   };

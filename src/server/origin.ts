@@ -5,6 +5,8 @@ import { QuiverError } from "../errors.ts";
 export interface OriginPolicy {
   host: string;
   allowedOrigins: string[];
+  /** The host of --public-url: a proxy in front forwards it as the Host header. */
+  publicHost?: string;
 }
 
 /**
@@ -20,7 +22,12 @@ export interface OriginPolicy {
 export function checkOriginAndHost(headers: Headers, policy: OriginPolicy): void {
   const local = isLoopback(policy.host);
   const hostHeader = headers.get("host");
-  if (local && hostHeader !== null && !isLoopback(hostnameOf(hostHeader)))
+  if (
+    local &&
+    hostHeader !== null &&
+    !isLoopback(hostnameOf(hostHeader)) &&
+    hostHeader.toLowerCase() !== policy.publicHost
+  )
     throw new QuiverError(
       403,
       "forbidden_host",

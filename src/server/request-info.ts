@@ -1,3 +1,5 @@
+import type { StreamEnd } from "../store/blob-reader.ts";
+
 /**
  * What the access log and the error renderer need to know about a request that only its
  * handler learns (the tool called, the token's name, the client's address, extra
@@ -14,6 +16,12 @@ export interface RequestInfo {
   challengeParams?: (request: Request) => string;
   /** The common response headers were given when the response was built (see response-headers.ts). */
   stamped?: boolean;
+  /**
+   * Set by a route whose body is streamed from a stored file: settles when the body has
+   * been sent, the client left, or a read failed. The access line waits for it, so it says
+   * what the client got, not what the headers promised.
+   */
+  bodyEnd?: Promise<StreamEnd>;
 }
 
 const infos = new WeakMap<Request, RequestInfo>();

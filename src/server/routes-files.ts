@@ -5,6 +5,7 @@ import { normalizePath, normalizePrefix } from "../store/paths.ts";
 import type { AuthPlugin } from "./auth.ts";
 import { checkDeclaredLength } from "./body.ts";
 import { json } from "./errors.ts";
+import { bodyEndFor } from "./streamed-body.ts";
 
 /**
  * Raw file bytes: `PUT /files/<path>` (streamed to the blob store, so `curl -T big.pdf`
@@ -57,7 +58,7 @@ export function fileRoutes(services: OpenServices, auth: AuthPlugin) {
           blob.close();
           return new Response(null, { status: 304, headers });
         }
-        return new Response(blob.stream(), {
+        return new Response(blob.stream(bodyEndFor(request, info.size)), {
           headers: { ...headers, "content-length": String(info.size) },
         });
       },

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { QuiverError } from "../errors.ts";
-import { answerHttp, asksForProgress, parseErrorAnswer } from "../mcp/http.ts";
+import { answerHttp, asksForProgress, isListen, parseErrorAnswer } from "../mcp/http.ts";
 import type { McpCall } from "../mcp/protocol.ts";
 import type { OpenServices } from "../services.ts";
 import type { AuthPlugin } from "./auth.ts";
@@ -18,14 +18,21 @@ import { requestInfo } from "./request-info.ts";
  */
 export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
   const { config } = services;
-  const policy: OriginPolicy = { host: config.host, allowedOrigins: config.allowedOrigins };
+  const policy: OriginPolicy = {
+    host: config.host,
+    allowedOrigins: config.allowedOrigins,
+    ...(config.publicUrl ? { publicHost: new URL(config.publicUrl).host } : {}),
+  };
+  const challengeParams = config.publicUrl
+    ? () => `resource_metadata="${config.publicUrl}/.well-known/oauth-protected-resource/mcp"`
+    : resourceMetadataParam;
 
   return new Elysia({ name: "quiver/mcp" })
     .use(auth)
     .onBeforeHandle(({ request, set }) => {
       guardOrigin(request.headers, policy, set.headers);
       if (request.method === "OPTIONS") return preflight();
-      requestInfo(request).challengeParams = resourceMetadataParam;
+      requestInfo(request).challengeParams = challengeParams;
     })
     .all(
       "/mcp",
@@ -55,19 +62,35 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
             info.tool = name;
           },
         };
-        // An SSE stream is possible only when the client asked to hear progress and accepts one.
+        // An SSE stream is possible only when the client accepts one and asked to hear
+        // progress, or opened a subscription (which lasts until either side ends it).
+        const listening = isListen(body);
         if (
-          !asksForProgress(body) ||
+          !(listening || asksForProgress(body)) ||
           !(request.headers.get("accept") ?? "").includes("text/event-stream")
         )
           return jsonAnswer(await answerHttp(body, request.headers, call, services));
-        return answerMaybeStreamed((notify) =>
-          answerHttp(body, request.headers, { ...call, notify }, services),
+        return answerMaybeStreamed(
+          (notify, closed) =>
+            answerHttp(
+              body,
+              request.headers,
+              {
+                ...call,
+                notify,
+                signal: listening ? AbortSignal.any([request.signal, closed]) : call.signal,
+              },
+              services,
+            ),
+          listening ? { keepAliveMs: LISTEN_KEEP_ALIVE_MS } : {},
         );
       },
       { auth: "read", parse: "none" },
     );
 }
+
+/** Well inside Bun's idle timeout (30 s or more), so a quiet subscription stays connected. */
+const LISTEN_KEEP_ALIVE_MS = 15_000;
 
 const resourceMetadataParam = (request: Request) =>
   `resource_metadata="${resourceMetadataUrl(request)}"`;

@@ -1,10 +1,11 @@
 import type { Serve, Server } from "bun";
 import type { Config } from "../config.ts";
 import { StartupError } from "../errors.ts";
-import { logError, logInfo } from "../log.ts";
+import { logInfo } from "../log.ts";
 import { stderrSink } from "../log-sink.ts";
 import type { OpenServices } from "../services.ts";
 import { createConnectionGuard, maxInFlightFor } from "./connection-guard.ts";
+import { responseFailed } from "./errors.ts";
 import { ensureAdminToken } from "./first-run.ts";
 import { createHandler } from "./handler.ts";
 import { rawFileRoutes } from "./raw-target.ts";
@@ -46,13 +47,7 @@ export function startServer(services: OpenServices): RunningServer {
     // Reached when Bun fails a response after our handler returned it (a file that can
     // no longer be opened): the access line already went out, so this line says what
     // the client really got.
-    error: (error) => {
-      logError("response failed", { status: 500, error });
-      return new Response(
-        JSON.stringify({ error: { code: "internal_error", message: "internal error" } }),
-        { status: 500, headers: { "content-type": "application/json" } },
-      );
-    },
+    error: responseFailed,
   });
   // Only once bound: a start that fails (port in use) must not leave a token nobody was
   // shown, and the banner's curl line names the port actually bound (--port 0).

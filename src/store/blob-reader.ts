@@ -13,6 +13,14 @@ const read = promisify(readCallback);
  */
 const CHUNK = 256 * 1024;
 
+/** How a blob's response body ended (OpenBlob.stream). */
+export interface StreamEnd {
+  outcome: "sent" | "canceled" | "failed";
+  /** Bytes handed to the response. */
+  sent: number;
+  error?: unknown;
+}
+
 export class OpenBlob {
   private closed = false;
 
@@ -55,23 +63,41 @@ export class OpenBlob {
     }
   }
 
-  /** A response body; the descriptor closes when it ends or the client goes away. */
-  stream(): ReadableStream<Uint8Array> {
+  /**
+   * A response body; the descriptor closes when it ends or the client goes away.
+   * `onEnd` hears how it ended, once: every byte sent, the reader gone (canceled), or a
+   * read that failed — so the access log can say what the client really got.
+   */
+  stream(onEnd?: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
     const it = this.chunks();
+    let sent = 0;
+    const end = (how: StreamEnd) => {
+      this.close();
+      const report = onEnd;
+      onEnd = undefined;
+      report?.(how);
+    };
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         try {
           const next = await it.next();
           if (next.done) {
-            this.close();
+            if (sent < this.size)
+              throw new Error(
+                `blob ended after ${sent} of ${this.size} bytes (truncated on disk?)`,
+              );
+            end({ outcome: "sent", sent });
             controller.close();
-          } else controller.enqueue(next.value);
+          } else {
+            sent += next.value.byteLength;
+            controller.enqueue(next.value);
+          }
         } catch (err) {
-          this.close();
+          end({ outcome: "failed", sent, error: err });
           controller.error(err);
         }
       },
-      cancel: () => this.close(),
+      cancel: () => end({ outcome: "canceled", sent }),
     });
   }
 

@@ -64,6 +64,16 @@ export interface PlacedBlob extends StoredBlob {
 
 const HEAD_BYTES = 8192;
 
+/**
+ * What a bulk import may do with blobs: write them and make them durable before the rows
+ * that point at them are committed (FileStore.commitMany). It cannot read, remove or
+ * locate blob files: FileStore hands out this view, never the store itself.
+ */
+export type BlobWriter = Pick<
+  BlobStore,
+  "dataDir" | "write" | "writeBytes" | "writeBytesSync" | "canWriteBytesSync" | "syncDirs"
+>;
+
 export class BlobStore {
   readonly root: string;
   private readonly tmpDir: string;

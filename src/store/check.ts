@@ -1,5 +1,7 @@
+import type { Database } from "bun:sqlite";
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { BlobStore } from "./blobs.ts";
 import type { FileStore } from "./files.ts";
 
 /**
@@ -21,17 +23,26 @@ export interface CheckReport {
 
 const STALE_TEMP_MS = 3600_000;
 
+export interface CheckOptions {
+  repair: boolean;
+  verifyHashes?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The store's parts the check reads; FileStore.check passes its own (nobody else has them). */
+export interface CheckedStore {
+  db: Database;
+  blobs: BlobStore;
+  files: FileStore;
+}
+
 export async function checkStore(
-  files: FileStore,
-  opts: {
-    repair: boolean;
-    verifyHashes?: boolean;
-    onProgress?: (done: number, total: number) => void;
-  },
+  { db, blobs, files }: CheckedStore,
+  opts: CheckOptions,
 ): Promise<CheckReport> {
   // A damaged database is reported, never "repaired" from: its rows cannot be trusted to
   // say which blobs are orphans.
-  const database = databaseProblems(files, opts.verifyHashes !== false);
+  const database = databaseProblems(db, opts.verifyHashes !== false);
   if (database.length)
     return {
       database,
@@ -42,7 +53,7 @@ export async function checkStore(
       stale_temp_files: 0,
       repaired: false,
     };
-  const rows = files.db.query("SELECT path, hash FROM files ORDER BY path").all() as {
+  const rows = db.query("SELECT path, hash FROM files ORDER BY path").all() as {
     path: string;
     hash: string;
   }[];
@@ -52,7 +63,7 @@ export async function checkStore(
   let done = 0;
   for (const row of rows) {
     referenced.add(row.hash);
-    const blob = files.blobs.file(row.hash);
+    const blob = blobs.file(row.hash);
     if (!(await blob.exists())) missing.push(row.path);
     else if (opts.verifyHashes !== false) {
       const hasher = new Bun.CryptoHasher("sha256");
@@ -63,13 +74,13 @@ export async function checkStore(
   }
 
   const orphans: string[] = [];
-  for (const dir of safeReaddir(files.blobs.root)) {
-    for (const name of safeReaddir(join(files.blobs.root, dir))) {
+  for (const dir of safeReaddir(blobs.root)) {
+    for (const name of safeReaddir(join(blobs.root, dir))) {
       const hash = dir + name;
       if (/^[0-9a-f]{64}$/.test(hash) && !referenced.has(hash)) orphans.push(hash);
     }
   }
-  const tmpDir = join(files.blobs.root, "..", "tmp");
+  const tmpDir = join(blobs.root, "..", "tmp");
   const stale = safeReaddir(tmpDir).filter(
     (name) => Date.now() - statSync(join(tmpDir, name)).mtimeMs > STALE_TEMP_MS,
   );
@@ -94,9 +105,9 @@ export async function checkStore(
 }
 
 /** integrity_check (or the faster quick_check), its findings as lines; SQLite errors too. */
-function databaseProblems(files: FileStore, thorough: boolean): string[] {
+function databaseProblems(db: Database, thorough: boolean): string[] {
   try {
-    const rows = files.db
+    const rows = db
       .query(thorough ? "PRAGMA integrity_check(20)" : "PRAGMA quick_check(20)")
       .values() as [string][];
     const lines = rows.map((r) => String(r[0]));

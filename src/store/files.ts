@@ -2,11 +2,15 @@ import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { OpenBlob } from "./blob-reader.ts";
-import type { BlobStore, ByteSource, PlacedBlob } from "./blobs.ts";
+import type { BlobStore, BlobWriter, ByteSource, PlacedBlob } from "./blobs.ts";
 import { beginBulkLoad } from "./bulk-load.ts";
+import { type CheckOptions, type CheckReport, checkStore } from "./check.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
 import { prefixEnd } from "./paths.ts";
+
+/** What a committed write or delete tells whoever watches the store (services.changes). */
+export type FileChange = { kind: "file"; path: string; change: "written" | "deleted" };
 
 /** Metadata of one stored file, as callers see it. */
 export interface FileInfo {
@@ -86,11 +90,18 @@ export class FileStore {
     listAll: Statement<FileRow, [string, number]>;
   };
 
+  /**
+   * Told of every committed change, after its transaction: the one place writes, deletes
+   * and imports are seen (MCP notifications listen through services.changes). Must not
+   * throw; a failure here cannot undo a commit.
+   */
+  onChange?: (change: FileChange) => void;
+
   constructor(
-    readonly db: Database,
-    readonly blobs: BlobStore,
+    private readonly db: Database,
+    private readonly blobs: BlobStore,
     /** Every text write, overwrite and delete updates it in the same transaction. */
-    readonly indexer?: FileIndexer,
+    private readonly indexer?: FileIndexer,
   ) {
     this.q = {
       get: db.prepare("SELECT * FROM files WHERE path = ?"),
@@ -109,6 +120,21 @@ export class FileStore {
       ),
       listAll: db.prepare("SELECT * FROM files WHERE path > ?1 ORDER BY path LIMIT ?2"),
     };
+  }
+
+  /** Where a bulk import writes blobs before commitMany points rows at them. */
+  get blobWriter(): BlobWriter {
+    return this.blobs;
+  }
+
+  /** Whether commits also index text (bulk imports then prepare passages beforehand). */
+  get indexes(): boolean {
+    return this.indexer !== undefined;
+  }
+
+  /** quiver check: rows against blobs, and SQLite's own integrity check (check.ts). */
+  check(opts: CheckOptions): Promise<CheckReport> {
+    return checkStore({ db: this.db, blobs: this.blobs, files: this }, opts);
   }
 
   get(path: string): FileInfo | undefined {
@@ -187,6 +213,7 @@ export class FileStore {
       .immediate();
     const prev = before as FileRow | null;
     if (prev && prev.hash !== hash) this.collect([prev.hash]);
+    if (!prev || prev.hash !== hash) this.#changed(path, "written");
     return { file: toInfo(row), created: !prev, changed: !prev || prev.hash !== hash };
   }
 
@@ -242,6 +269,7 @@ export class FileStore {
       })
       .immediate();
     this.collect(replaced);
+    for (const r of results) if (r.changed) this.#changed(r.file.path, "written");
     return results;
   }
 
@@ -259,6 +287,7 @@ export class FileStore {
       })
       .immediate();
     this.collect(gone.map((row) => row.hash));
+    for (const row of gone) this.#changed(row.path, "deleted");
     return gone.map(toInfo);
   }
 
@@ -287,7 +316,17 @@ export class FileStore {
     if (!gone)
       throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
     if (!opts.keepBlob) this.collect([gone.hash]);
+    this.#changed(path, "deleted");
     return toInfo(gone);
+  }
+
+  #changed(path: string, change: FileChange["change"]): void {
+    if (!this.onChange) return;
+    try {
+      this.onChange({ kind: "file", path, change });
+    } catch (err) {
+      logError("file change listener failed", { error: err, path });
+    }
   }
 
   /**
@@ -329,6 +368,12 @@ export class FileStore {
       if (!row)
         throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
       const blob = this.blobs.openRead(row.hash);
+      if (blob && blob.size !== row.size) {
+        // Blobs are complete before they are linked, so a size that differs is damage
+        // (truncated on disk): answering 200 would send fewer bytes than the ETag claims.
+        blob.close();
+        throw blobMissing(path, `are damaged (${blob.size} bytes on disk, ${row.size} stored)`);
+      }
       if (blob) return { info: toInfo(row), blob, lines: row.lines ?? undefined };
       const now = this.q.get.get(path);
       if (!now)
@@ -407,11 +452,14 @@ export class BlobsGone extends Error {
 }
 
 /** The row exists but its bytes do not: damage to the data directory, not bad input. */
-export function blobMissing(path: string): QuiverError {
+export function blobMissing(
+  path: string,
+  what = "are missing from the data directory",
+): QuiverError {
   return new QuiverError(
     500,
     "blob_missing",
-    `the stored bytes of "${path}" are missing from the data directory; run quiver check --repair`,
+    `the stored bytes of "${path}" ${what}; run quiver check --repair`,
   );
 }
 

@@ -125,7 +125,80 @@ export const migrations: string[] = [
   );
   CREATE UNIQUE INDEX tokens_active_name ON tokens(name) WHERE revoked_at IS NULL;
   `,
-  // 8: the ranked index moves into memory (src/store/ranked-index.ts: BM25F over the same
+  // 8: console sessions (src/store/sessions.ts, src/web/session.ts). A row per signed-in
+  // browser: the SHA-256 of its cookie secret (never the secret), the token it signed in
+  // with (a token id, or a fingerprint of QUIVER_TOKEN), and its bounds in milliseconds.
+  `
+  CREATE TABLE sessions (
+    id_hash    TEXT PRIMARY KEY,
+    token_ref  TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    seen_at    INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_token ON sessions(token_ref, created_at);
+  `,
+  // 9: OAuth (issue 17): quiver as its own authorization server. Access tokens are rows of
+  // `tokens` with an expiry, the resource they are bound to and the grant that minted them
+  // (NULL for tokens made with quiver token create). Every secret — client secrets are never
+  // issued, codes, refresh tokens, the consent password — is stored as a digest or a
+  // password hash only. `oauth_refresh_tokens` keeps used refresh tokens (until they would
+  // have expired) so that a second use is recognised and ends the grant.
+  `
+  ALTER TABLE tokens ADD COLUMN expires_at INTEGER;
+  ALTER TABLE tokens ADD COLUMN resource TEXT;
+  ALTER TABLE tokens ADD COLUMN grant_id TEXT;
+  CREATE INDEX tokens_grant ON tokens(grant_id) WHERE grant_id IS NOT NULL;
+
+  CREATE TABLE oauth_clients (
+    id            TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('dcr', 'cimd')),
+    name          TEXT NOT NULL,
+    redirect_uris TEXT NOT NULL,
+    metadata      TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    fresh_until   INTEGER
+  );
+
+  CREATE TABLE oauth_codes (
+    hash           TEXT PRIMARY KEY,
+    client_id      TEXT NOT NULL,
+    redirect_uri   TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    client_name    TEXT NOT NULL,
+    scope          TEXT NOT NULL,
+    resource       TEXT NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    used_at        INTEGER,
+    grant_id       TEXT
+  );
+
+  CREATE TABLE oauth_grants (
+    id           TEXT PRIMARY KEY,
+    client_id    TEXT NOT NULL,
+    client_name  TEXT NOT NULL,
+    scope        TEXT NOT NULL,
+    resource     TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at   INTEGER,
+    revoked_why  TEXT
+  );
+
+  CREATE TABLE oauth_refresh_tokens (
+    hash       TEXT PRIMARY KEY,
+    grant_id   TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+  );
+  CREATE INDEX oauth_refresh_grant ON oauth_refresh_tokens(grant_id);
+
+  CREATE TABLE oauth_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+  // 10: the ranked index moves into memory (src/store/ranked-index.ts: BM25F over the same
   // four fields, built from passages_fts by the process that searches), so passages_stem
   // — a second FTS5 index that cost half of ingest time and a third of the database — is
   // dropped; it was derived from the passages, which stay. search_changes tells every

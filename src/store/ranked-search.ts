@@ -6,7 +6,7 @@ import { TermDictionary } from "./search-terms.ts";
 
 /**
  * The ranked indexes of one connection, kept current with the database through
- * search_changes (migration 8): every write of a file's passages appends the file's id
+ * search_changes (migration 10): every write of a file's passages appends the file's id
  * there in the same transaction, so a search that sees a new max(seq) re-reads just those
  * files, whichever connection or process wrote them — and a rolled-back write leaves no
  * row to follow.

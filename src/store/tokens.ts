@@ -21,7 +21,13 @@ export interface Caller {
   id: string;
   name: string;
   scope: Scope;
+  /** An OAuth access token: the resource it was issued for (RFC 8707) and its grant. */
+  resource?: string;
+  grantId?: string;
 }
+
+/** Why a presented secret is not a caller: said in the 401's error_description. */
+export type TokenProblem = "unknown" | "revoked" | "expired";
 
 export interface TokenInfo {
   id: string;
@@ -39,6 +45,9 @@ interface TokenRow {
   scope: Scope;
   created_at: number;
   revoked_at: number | null;
+  expires_at: number | null;
+  resource: string | null;
+  grant_id: string | null;
 }
 
 export function sha256Hex(text: string): string {
@@ -52,6 +61,7 @@ export function newSecret(): string {
 export class TokenStore {
   private readonly staticDigest?: Buffer;
   private readonly byHash: Statement<TokenRow, [string]>;
+  private readonly byId: Statement<TokenRow, [string]>;
 
   constructor(
     private readonly db: Database,
@@ -59,15 +69,59 @@ export class TokenStore {
   ) {
     if (staticToken) this.staticDigest = Buffer.from(sha256Hex(staticToken), "hex");
     this.byHash = db.prepare("SELECT * FROM tokens WHERE hash = ?");
+    this.byId = db.prepare("SELECT * FROM tokens WHERE id = ?");
   }
 
-  /** The caller a presented secret belongs to, or undefined (unknown or revoked). */
+  /** The caller a presented secret belongs to, or undefined (unknown, revoked or expired). */
   verify(secret: string): Caller | undefined {
+    const checked = this.check(secret);
+    return "caller" in checked ? checked.caller : undefined;
+  }
+
+  /** Like verify, saying why a secret is refused. */
+  check(secret: string, now = Date.now()): { caller: Caller } | { problem: TokenProblem } {
     const digest = sha256Hex(secret);
     if (this.staticDigest && timingSafeEqual(this.staticDigest, Buffer.from(digest, "hex")))
-      return { id: "env", name: "QUIVER_TOKEN", scope: "admin" };
+      return { caller: { id: "env", name: "QUIVER_TOKEN", scope: "admin" } };
     const row = this.byHash.get(digest);
-    if (!row || row.revoked_at !== null) return undefined;
+    if (!row) return { problem: "unknown" };
+    if (row.revoked_at !== null) return { problem: "revoked" };
+    if (row.expires_at !== null && row.expires_at <= now) return { problem: "expired" };
+    if (row.grant_id === null) return { caller: { id: row.id, name: row.name, scope: row.scope } };
+    this.onGrantUse?.(row.grant_id, now);
+    return {
+      caller: {
+        id: row.id,
+        name: row.name,
+        scope: row.scope,
+        grantId: row.grant_id,
+        ...(row.resource !== null ? { resource: row.resource } : {}),
+      },
+    };
+  }
+
+  /** Told when an OAuth access token is used (the grant store records its last use). */
+  onGrantUse?: (grantId: string, now: number) => void;
+
+  /**
+   * What a session remembers of the token it was opened with: the token's id, or for
+   * QUIVER_TOKEN a fingerprint of its digest, so that setting another QUIVER_TOKEN ends
+   * the sessions opened with the old one (see callerByRef).
+   */
+  refOf(caller: Caller): string {
+    if (caller.id !== "env" || !this.staticDigest) return caller.id;
+    return `env:${sha256Hex(`session:${this.staticDigest.toString("hex")}`).slice(0, 32)}`;
+  }
+
+  /** The caller a session's token ref stands for, while that token is valid. */
+  callerByRef(ref: string): Caller | undefined {
+    if (ref.startsWith("env:"))
+      return this.staticDigest && this.refOf({ id: "env", name: "", scope: "admin" }) === ref
+        ? { id: "env", name: "QUIVER_TOKEN", scope: "admin" }
+        : undefined;
+    const row = this.byId.get(ref);
+    // OAuth access tokens are for /mcp only (and expire): no console session stands on one.
+    if (!row || row.revoked_at !== null || row.grant_id !== null) return undefined;
     return { id: row.id, name: row.name, scope: row.scope };
   }
 
@@ -101,8 +155,11 @@ export class TokenStore {
     };
   }
 
+  /** Tokens made with `quiver token create` (OAuth access tokens are listed as their grants). */
   list(): TokenInfo[] {
-    const rows = this.db.query("SELECT * FROM tokens ORDER BY created_at, id").all() as TokenRow[];
+    const rows = this.db
+      .query("SELECT * FROM tokens WHERE grant_id IS NULL ORDER BY created_at, id")
+      .all() as TokenRow[];
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -116,11 +173,13 @@ export class TokenStore {
   /** By id, or by the name of an active token (names are unique among those). */
   revoke(idOrName: string): TokenInfo {
     const byName = this.db
-      .query("SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL")
+      .query("SELECT id FROM tokens WHERE name = ? AND revoked_at IS NULL AND grant_id IS NULL")
       .get(idOrName) as { id: string } | null;
     const id = byName?.id ?? idOrName;
     const row = this.db
-      .query("UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *")
+      .query(
+        "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND grant_id IS NULL RETURNING *",
+      )
       .get(Date.now(), id) as TokenRow | null;
     if (!row)
       throw notFound(
@@ -133,7 +192,9 @@ export class TokenStore {
   hasActiveAdmin(): boolean {
     return (
       this.db
-        .query("SELECT 1 FROM tokens WHERE scope = 'admin' AND revoked_at IS NULL LIMIT 1")
+        .query(
+          "SELECT 1 FROM tokens WHERE scope = 'admin' AND revoked_at IS NULL AND grant_id IS NULL LIMIT 1",
+        )
         .get() !== null
     );
   }

@@ -25,6 +25,73 @@ export interface RawAnswer {
   body: string;
 }
 
+/** One raw TCP connection to a test server, for what fetch cannot send or cannot hold open. */
+export interface RawConnection {
+  write(chunk: string | Uint8Array): void;
+  /** False once the server (or we) closed it. */
+  readonly open: boolean;
+  /** Everything received so far, decoded. */
+  received(): string;
+  /** What was received once `done(received)` holds, or the connection closed. */
+  until(done: (received: string) => boolean): Promise<string>;
+  /** Resolves when the connection closes, whoever closed it (errors count as closing). */
+  readonly closed: Promise<void>;
+  /** Half-close, after what was written is sent. */
+  end(): void;
+  /** Drop the connection at once. */
+  terminate(): void;
+}
+
+/** The one raw-socket reader the tests share (rawRequest, the abuse and slow-client tests). */
+export async function rawConnection(port: number): Promise<RawConnection> {
+  let text = "";
+  let isOpen = true;
+  const closed = Promise.withResolvers<void>();
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const waiter of waiters) waiter();
+  };
+  const close = () => {
+    isOpen = false;
+    closed.resolve();
+    wake();
+  };
+  const decoder = new TextDecoder();
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(_s, data) {
+        text += decoder.decode(data, { stream: true });
+        wake();
+      },
+      close,
+      error: close,
+    },
+  });
+  return {
+    write: (chunk) => void socket.write(chunk),
+    get open() {
+      return isOpen;
+    },
+    received: () => text,
+    until(done) {
+      return new Promise((resolve) => {
+        const check = () => {
+          if (!done(text) && isOpen) return;
+          waiters.delete(check);
+          resolve(text);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    closed: closed.promise,
+    end: () => socket.end(),
+    terminate: () => socket.terminate(),
+  };
+}
+
 /**
  * Sends `head` (and `body`) as raw bytes and reads one response: what fetch cannot send
  * (dot segments, backslashes, odd Host headers), fetch normalises away. Bounded: fails
@@ -36,29 +103,18 @@ export async function rawRequest(
   body = "",
   timeoutMs = 10_000,
 ): Promise<RawAnswer> {
-  let received = "";
-  const { promise, resolve, reject } = Promise.withResolvers<void>();
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, data) {
-        received += new TextDecoder().decode(data);
-        if (complete(received)) resolve();
-      },
-      close: () => resolve(),
-      error: (_s, err) => reject(err),
-    },
+  const connection = await rawConnection(port);
+  connection.write(`${head.replace(/\r?\n/g, "\r\n")}\r\n\r\n${body}`);
+  let timer: Timer | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
-  socket.write(`${head.replace(/\r?\n/g, "\r\n")}\r\n\r\n${body}`);
-  const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   try {
-    await promise;
+    return parse(await Promise.race([connection.until(complete), timeout]));
   } finally {
     clearTimeout(timer);
-    socket.end();
+    connection.end();
   }
-  return parse(received);
 }
 
 function complete(text: string): boolean {
