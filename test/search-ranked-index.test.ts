@@ -8,6 +8,7 @@ import { migrations } from "../src/store/migrations.ts";
 import { porterStem } from "../src/store/porter.ts";
 import { SearchIndex } from "../src/store/search.ts";
 import { tempDir } from "./support/services.ts";
+import { blobsOf } from "./support/store-internals.ts";
 
 // The in-memory ranked index (issue 14): it follows writes made on other connections,
 // answers from FTS5 (and says so) while it is built, and prunes common words with care.
@@ -147,7 +148,7 @@ describe("upgrading a data directory made by the version before the ranked index
       expect(hit).toMatchObject({ path: "v/quokka.rst", line_start: 1, line_end: 4 });
       expect(hit?.snippet).toContain("«sorts»");
       expect(upgraded.index.passageCount()).toBe(1);
-      expect(new TextDecoder().decode(upgraded.files.blobs.readSync(blob.hash))).toBe(text);
+      expect(new TextDecoder().decode(blobsOf(upgraded.files).readSync(blob.hash))).toBe(text);
       // A new file is searchable at once, as before.
       await upgraded.files.put("v/new.md", [new TextEncoder().encode("# Wombats\n\nDig.\n")]);
       expect(upgraded.index.search("wombat", { limit: 5 }).results[0]?.path).toBe("v/new.md");
