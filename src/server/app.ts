@@ -7,6 +7,7 @@ import { errorResponse } from "./errors.ts";
 import { fileRoutes } from "./routes-files.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
 import { oauthRoutes } from "./routes-oauth.ts";
+import { skillRoutes } from "./routes-skills.ts";
 import { tokenRoutes } from "./routes-tokens.ts";
 import { toolRoutes } from "./routes-tools.ts";
 import { wellKnownRoutes } from "./well-known.ts";
@@ -30,6 +31,7 @@ export function createApp(services: OpenServices) {
     .use(toolRoutes(services, auth))
     .use(fileRoutes(services, auth))
     .use(mcpRoutes(services, auth))
+    .use(skillRoutes(services, auth))
     .use(wellKnownRoutes(services.config))
     .use(tokenRoutes(services, auth))
     .use(oauthRoutes(services, sessions))
