@@ -27,6 +27,12 @@ const F = FIELDS.length;
 const TF_MAX = 255;
 /** Postings added since the last fold that trigger the next one. */
 const FOLD_AT = 50_000;
+/**
+ * Up to this much more for a file whose title and path hold the query's words (by the
+ * squared share of them): a file named for what is asked is the known item (dev sets:
+ * keywords 0.911 → 0.922, questions 0.806 → 0.809; 1.0 gave 0.913 / 0.820).
+ */
+const NAMED_COORD = 0.5;
 /** Postings of the rarest terms scored in full before the rest only add to what they found. */
 const GENERATOR_POSTINGS = 5_000;
 
@@ -289,7 +295,11 @@ export class RankedIndex {
     for (let i = 0; i < sc.count; i++) {
       const d = sc.touched[i]!;
       const matched = popcount(sc.hit[d]! & (CANDIDATE - 1));
-      out.set(this.files.a[d]!, sc.score[d]! * (1 - coord + share * matched));
+      const named = popcount(sc.named[d]!) / Math.max(1, groups);
+      out.set(
+        this.files.a[d]!,
+        sc.score[d]! * (1 - coord + share * matched) * (1 + NAMED_COORD * named * named),
+      );
     }
     sc.reset();
     return out;

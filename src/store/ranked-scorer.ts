@@ -15,6 +15,8 @@ export interface FieldParams {
 export class Scorer {
   score: Float64Array;
   hit: Int32Array;
+  /** Per passage, the query groups it holds in its title or path (fields 2 and 3). */
+  named: Int32Array;
   touched: Int32Array;
   count = 0;
   private readonly w0: number;
@@ -42,6 +44,7 @@ export class Scorer {
     const big = reuse && reuse.score.length >= size;
     this.score = big ? reuse.score : new Float64Array(size);
     this.hit = big ? reuse.hit : new Int32Array(size);
+    this.named = big ? reuse.named : new Int32Array(size);
     this.touched = big ? reuse.touched : new Int32Array(size);
     [this.w0, this.w1, this.w2, this.w3] = p.w as [number, number, number, number];
     const c = p.b.map((b) => 1 - b);
@@ -115,6 +118,7 @@ export class Scorer {
     if (this.hit[d] === 0) this.touched[this.count++] = d;
     this.score[d]! += (idf * tf * (this.k1 + 1)) / (tf + this.k1);
     this.hit[d]! |= bit;
+    if (packed > 0xffff) this.named[d]! |= bit;
   }
 
   /** Clears what this search touched, for the next one. */
@@ -123,6 +127,7 @@ export class Scorer {
       const d = this.touched[i]!;
       this.score[d] = 0;
       this.hit[d] = 0;
+      this.named[d] = 0;
     }
     this.count = 0;
   }
