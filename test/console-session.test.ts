@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { openServices } from "../src/services.ts";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits, SessionStore } from "../src/store/sessions.ts";
@@ -238,6 +240,18 @@ describe("the page shell", () => {
     const missing = await request(server, "/console/assets/nope.js", { token: null });
     expect(missing.status).toBe(404);
   });
+});
+
+test("every client module is served, and none builds HTML from strings", async () => {
+  const dir = join(import.meta.dir, "..", "src", "web", "client");
+  for (const name of readdirSync(dir)) {
+    const res = await request(server, `/console/assets/${name}`, { token: null });
+    expect(`${name} ${res.status} ${res.headers.get("content-type")}`).toBe(
+      `${name} 200 text/javascript; charset=utf-8`,
+    );
+    expect(res.text).toBe(readFileSync(join(dir, name), "utf8"));
+    expect(res.text).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+  }
 });
 
 test("openServices on a fresh directory has an empty session table", () => {

@@ -2,10 +2,12 @@ import api from "./client/api.js" with { type: "text" };
 import app from "./client/app.js" with { type: "text" };
 import connect from "./client/connect.js" with { type: "text" };
 import dom from "./client/dom.js" with { type: "text" };
+import fileView from "./client/file-view.js" with { type: "text" };
 import files from "./client/files.js" with { type: "text" };
 import jobs from "./client/jobs.js" with { type: "text" };
 import search from "./client/search.js" with { type: "text" };
 import tokens from "./client/tokens.js" with { type: "text" };
+import upload from "./client/upload.js" with { type: "text" };
 import { STYLESHEET } from "./page.ts";
 
 /**
@@ -21,6 +23,8 @@ export const ASSETS: ReadonlyMap<string, { body: string; type: string }> = new M
   ["api.js", { body: api, type: JS }],
   ["dom.js", { body: dom, type: JS }],
   ["files.js", { body: files, type: JS }],
+  ["file-view.js", { body: fileView, type: JS }],
+  ["upload.js", { body: upload, type: JS }],
   ["search.js", { body: search, type: JS }],
   ["jobs.js", { body: jobs, type: JS }],
   ["tokens.js", { body: tokens, type: JS }],

@@ -85,7 +85,7 @@ async function route() {
     );
   }
   if (document.activeElement === document.body || !main.contains(document.activeElement))
-    container.querySelector("h1")?.focus();
+    container.querySelector("h1")?.focus({ preventScroll: true });
 }
 
 function showSignIn(message = "") {
