@@ -1,4 +1,6 @@
 import { resolve } from "node:path";
+import { QuiverError } from "./errors.ts";
+import { normalizePrefix } from "./store/paths.ts";
 
 /**
  * Server configuration: flags > environment > defaults, validated once at start.
@@ -27,6 +29,8 @@ export interface Config {
   jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
   logRequests: boolean;
+  /** Where skills live: directories holding a SKILL.md below this prefix (ends in "/"). */
+  skillsPrefix: string;
   /**
    * The URL clients reach this server at (`--public-url`), an origin without a path: the
    * OAuth issuer, and `<publicUrl>/mcp` the protected resource. Unset: OAuth is off.
@@ -39,6 +43,7 @@ export interface Config {
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_DATA_DIR = "quiver-data";
+export const DEFAULT_SKILLS_PREFIX = "skills/";
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Large files are streamed, never held whole: the limit bounds time and disk, not memory. */
 export const DEFAULT_MAX_IMPORT_FILE_BYTES = 1024 * 1024 * 1024;
@@ -56,6 +61,7 @@ export interface ConfigFlags {
   "job-retention"?: string;
   "rate-limit"?: string;
   "tool-timeout"?: string;
+  "skills-prefix"?: string;
   quiet?: boolean;
   "public-url"?: string;
   "oauth-allow-private-client-urls"?: boolean;
@@ -118,6 +124,14 @@ export function loadConfig(
       `tool timeout must be a positive number of seconds, got "${timeoutText}"`,
     );
 
+  const skillsText = flags["skills-prefix"] ?? env.QUIVER_SKILLS_PREFIX ?? DEFAULT_SKILLS_PREFIX;
+  let skillsPrefix: string;
+  try {
+    skillsPrefix = normalizePrefix(skillsText.endsWith("/") ? skillsText : `${skillsText}/`);
+  } catch (err) {
+    if (!(err instanceof QuiverError)) throw err;
+    throw new ConfigError(`skills prefix ${JSON.stringify(skillsText)}: ${err.message}`);
+  }
   const publicUrl = parsePublicUrl(flags["public-url"] ?? env.QUIVER_PUBLIC_URL);
   const allowPrivate =
     flags["oauth-allow-private-client-urls"] ??
@@ -136,6 +150,7 @@ export function loadConfig(
     rateLimit: Number(rateText),
     toolTimeoutMs: Number(timeoutText) * 1000,
     logRequests: !flags.quiet,
+    skillsPrefix,
     ...(publicUrl ? { publicUrl } : {}),
     oauthAllowPrivateClientUrls: allowPrivate,
   };

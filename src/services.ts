@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { ChangeFeed } from "./changes.ts";
 import type { Config } from "./config.ts";
+import { skillWriteCheck } from "./skills/write-check.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
 import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
@@ -68,6 +69,7 @@ function assemble(
   tokens.onGrantUse = (grantId, now) => grants.touch(grantId, now);
   const changes = new ChangeFeed();
   files.onChange = (change) => changes.emit(change);
+  files.checkWrite = skillWriteCheck(files, config.skillsPrefix);
   return {
     config,
     files,

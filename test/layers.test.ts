@@ -37,7 +37,7 @@ const under = (prefix: string) => files.filter((f) => f.name.startsWith(prefix))
 describe("layers", () => {
   test("the files this test reads are there", () => {
     expect(under("mcp/").length).toBeGreaterThan(3);
-    expect(under("mcp/protocol.ts")[0]!.imports).toContain("tools/pipeline.ts");
+    expect(under("mcp/tool-call.ts")[0]!.imports).toContain("tools/pipeline.ts");
   });
 
   test.each([

@@ -83,6 +83,8 @@ describe("legacy era (initialize handshake)", () => {
         tools: { listChanged: false },
         resources: { subscribe: false, listChanged: false },
         completions: {},
+        // Tasks only on 2026-07-28 (its per-request client capabilities negotiate them).
+        extensions: { "io.modelcontextprotocol/skills": { directoryRead: true } },
       });
       expect(res.result.serverInfo.name).toBe("quiver");
     }
@@ -123,6 +125,10 @@ describe("modern era (2026-07-28, per-request _meta)", () => {
       tools: { listChanged: true },
       resources: { subscribe: true, listChanged: true },
       completions: {},
+      extensions: {
+        "io.modelcontextprotocol/skills": { directoryRead: true },
+        "io.modelcontextprotocol/tasks": {},
+      },
     });
     expect(res.result._meta["io.modelcontextprotocol/serverInfo"].name).toBe("quiver");
   });

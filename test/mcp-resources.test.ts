@@ -304,8 +304,8 @@ describe("capabilities", () => {
       resources: { subscribe: yes, listChanged: yes },
       completions: {},
     });
-    expect(init.result.capabilities).toEqual(notifies(false));
-    expect(discover.result.capabilities).toEqual(notifies(true));
+    expect(init.result.capabilities).toMatchObject(notifies(false));
+    expect(discover.result.capabilities).toMatchObject(notifies(true));
   });
 });
 

@@ -31,6 +31,7 @@ export const serverOptions = {
   "job-retention": { type: "string" },
   "rate-limit": { type: "string" },
   "tool-timeout": { type: "string" },
+  "skills-prefix": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "public-url": { type: "string" },
   "oauth-allow-private-client-urls": { type: "boolean" },

@@ -5,16 +5,25 @@ import { serveStdio } from "../mcp/stdio.ts";
 import { openServices } from "../services.ts";
 import { dataOptions, parse, serverOptions } from "./args.ts";
 
-export const mcpHelp = `quiver mcp [--data DIR] [--import-root DIR]...
+export const mcpHelp = `quiver mcp [--data DIR] [--import-root DIR]... [--skills-prefix P]
 
 Serves the tools over MCP on stdin/stdout (newline-delimited JSON-RPC), for clients that
 launch quiver themselves (Claude Desktop, Claude Code). No token: whoever starts the
 process is trusted as a local admin. Logs go to stderr; stdout carries only protocol.`;
 
 export async function mcp(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...dataOptions, "import-root": serverOptions["import-root"] });
+  const { values } = parse(argv, {
+    ...dataOptions,
+    "import-root": serverOptions["import-root"],
+    "skills-prefix": serverOptions["skills-prefix"],
+  });
   const services = openServices(
-    loadConfig({ data: values.data, "import-root": values["import-root"], quiet: true }),
+    loadConfig({
+      data: values.data,
+      "import-root": values["import-root"],
+      "skills-prefix": values["skills-prefix"],
+      quiet: true,
+    }),
     { create: true },
   );
   // Jobs started over stdio (import_path, reindex) need a worker here too — unless the

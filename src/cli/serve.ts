@@ -19,6 +19,7 @@ Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
   --rate-limit N    requests per second per token, bursts of 10x (env QUIVER_RATE_LIMIT, default 100, 0 = off)
   --tool-timeout S  seconds before a tool call answers 504 (env QUIVER_TOOL_TIMEOUT, default 60)
   --job-retention T how long finished jobs are kept, e.g. 7d, 12h (env QUIVER_JOB_RETENTION)
+  --skills-prefix P where skills live: P<name>/SKILL.md (default skills/; env QUIVER_SKILLS_PREFIX)
   --public-url URL  the https address clients reach quiver at: turns on the OAuth
                     authorization server for claude.ai connectors (env QUIVER_PUBLIC_URL)
   --oauth-allow-private-client-urls  client metadata URLs may be private/loopback (testing)

@@ -10,8 +10,7 @@
 
 import { logError } from "../log.ts";
 import type { Caller } from "../store/tokens.ts";
-import type { AnyTool, ProgressReporter, Services } from "../tools/define.ts";
-import { callTool } from "../tools/pipeline.ts";
+import type { Services } from "../tools/define.ts";
 import { VERSION } from "../version.ts";
 import { authorized } from "./authorized.ts";
 import { complete } from "./completion.ts";
@@ -20,7 +19,6 @@ import { ID_RULE } from "./ids.ts";
 import {
   errorResponse,
   INTERNAL_ERROR,
-  INVALID_PARAMS,
   INVALID_REQUEST,
   isObject,
   isRequestId,
@@ -32,13 +30,15 @@ import {
   resultResponse,
 } from "./jsonrpc.ts";
 import { FILE_TEMPLATE, listResources, readResource } from "./resources.ts";
+import { getSkill, listSkills, readDirectory, SKILLS_EXTENSION } from "./skills.ts";
 import {
   legacySubscribe,
   listen,
   type McpSession,
   startLegacyNotifications,
 } from "./subscriptions.ts";
-import { failureResult, successResult } from "./tool-result.ts";
+import { cancelTask, getTask, TASKS_EXTENSION, updateTask } from "./tasks.ts";
+import { runTool } from "./tool-call.ts";
 import { LIST_TTL_MS, pageFor } from "./tools-list.ts";
 import { META, negotiateLegacy, SUPPORTED_VERSIONS } from "./versions.ts";
 
@@ -47,11 +47,16 @@ export const SERVER_INFO = { name: "quiver", title: "quiver", version: VERSION }
  * Change notifications need a channel back to the client: 2026-07-28 opens one per
  * `subscriptions/listen` (HTTP and stdio); a 2025 client has one only over stdio.
  */
-function capabilities(notifies: boolean) {
+function capabilities(notifies: boolean, modern: boolean) {
   return {
     tools: { listChanged: notifies },
     resources: { subscribe: notifies, listChanged: notifies },
     completions: {},
+    // Tasks are negotiated per request in 2026-07-28's client capabilities only.
+    extensions: {
+      [SKILLS_EXTENSION]: { directoryRead: true },
+      ...(modern ? { [TASKS_EXTENSION]: {} } : {}),
+    },
   };
 }
 /** Files change at any time (subscriptions say when): resource answers are not reused. */
@@ -155,7 +160,7 @@ export async function dispatch(
 
   switch (message.method) {
     case "tools/call":
-      return done(await runTool(params, call, services));
+      return done(await runTool(params, call, services, modern));
     case "tools/list": {
       // Private: each token sees the tools it may call.
       const page = pageFor(services.tools, call.caller, params.cursor);
@@ -175,6 +180,21 @@ export async function dispatch(
       );
     case "completion/complete":
       return done(authorized(call, () => complete(params, call.caller, services)));
+    case "skills/list":
+      return done(cached(await authorized(call, () => listSkills(params, call.caller, services))));
+    case "skills/get":
+      return done(cached(await authorized(call, () => getSkill(params, call.caller, services))));
+    case "resources/directory/read":
+      return done(cached(authorized(call, () => readDirectory(params, call.caller, services))));
+    case "tasks/get":
+    case "tasks/cancel":
+    case "tasks/update": {
+      if (!modern) break;
+      const run = { "tasks/get": getTask, "tasks/cancel": cancelTask, "tasks/update": updateTask }[
+        message.method
+      ];
+      return done(authorized(call, () => run(params, call.caller, services)));
+    }
     case "subscriptions/listen":
       if (!modern) break;
       return done(
@@ -197,7 +217,7 @@ export async function dispatch(
       return resultResponse(message.id, {
         resultType: "complete",
         supportedVersions: SUPPORTED_VERSIONS,
-        capabilities: capabilities(true),
+        capabilities: capabilities(true, true),
         instructions: instructions(services.tools.names),
         ttlMs: LIST_TTL_MS,
         cacheScope: "public",
@@ -209,7 +229,7 @@ export async function dispatch(
       if (call.session) startLegacyNotifications(call.session, call.caller, services, call.notify);
       return done({
         protocolVersion: negotiateLegacy(params.protocolVersion),
-        capabilities: capabilities(call.session?.legacy !== undefined),
+        capabilities: capabilities(call.session?.legacy !== undefined, false),
         serverInfo: SERVER_INFO,
         instructions: instructions(services.tools.names),
       });
@@ -224,64 +244,12 @@ export async function dispatch(
   }
   throw new RpcError(
     METHOD_NOT_FOUND,
-    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, subscriptions/listen" : "initialize, ping, resources/subscribe (stdio)"}, ${COMMON_METHODS}`,
+    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, subscriptions/listen, tasks/get, tasks/cancel, tasks/update" : "initialize, ping, resources/subscribe (stdio)"}, ${COMMON_METHODS}`,
   );
 }
 
 const COMMON_METHODS =
-  "tools/list, tools/call, resources/list, resources/read, resources/templates/list and completion/complete";
-
-async function runTool(
-  params: Record<string, unknown>,
-  call: McpCall,
-  services: Services,
-): Promise<Record<string, unknown>> {
-  const name = params.name;
-  if (typeof name !== "string")
-    throw new RpcError(
-      INVALID_PARAMS,
-      "tools/call needs params.name, the tool to call (tools/list lists them)",
-    );
-  const token = isObject(params._meta) ? params._meta.progressToken : undefined;
-  let tool: AnyTool | undefined;
-  try {
-    const value = await callTool(services, {
-      name,
-      caller: call.caller,
-      params: params.arguments,
-      clientSignal: call.signal,
-      progress:
-        call.notify && isRequestId(token) ? progressReporter(token, call.notify) : undefined,
-      onTool: (found) => {
-        tool = found;
-        call.onTool?.(found.name);
-      },
-    });
-    return successResult(tool!, value);
-  } catch (err) {
-    return failureResult(name, err, { rethrowAuth: call.rethrowAuth });
-  }
-}
-
-/**
- * `ctx.progress` for a request that asked for progress: `notifications/progress` with
- * the request's token. Progress must increase (spec), so stale or repeated values are
- * dropped rather than sent.
- */
-export function progressReporter(
-  token: string | number,
-  notify: (n: JsonRpcNotification) => void,
-): ProgressReporter {
-  let last = -Infinity;
-  return (progress, total, message) => {
-    if (!(progress > last)) return;
-    last = progress;
-    const params: Record<string, unknown> = { progressToken: token, progress };
-    if (total !== undefined) params.total = total;
-    if (message !== undefined) params.message = message;
-    notify({ jsonrpc: "2.0", method: "notifications/progress", params });
-  };
-}
+  "tools/list, tools/call, resources/list, resources/read, resources/templates/list, resources/directory/read, completion/complete, skills/list and skills/get";
 
 function instructions(names: readonly string[]): string {
   return `quiver stores files and serves tools over them (${names.join(", ")}). Tool results are JSON. Stored files are also resources, quiver://files/<path>.`;

@@ -7,6 +7,7 @@
  */
 
 import { AuthError, QuiverError } from "../errors.ts";
+import { pathOfSkillUri, SKILL_URI_PREFIX } from "../skills/skill-uri.ts";
 import { decodeText } from "../store/content.ts";
 import type { FileInfo } from "../store/files.ts";
 import type { Caller } from "../store/tokens.ts";
@@ -83,12 +84,16 @@ export async function readResource(
   caller: Caller,
   services: Services,
 ): Promise<Record<string, unknown>> {
-  const path = pathOfUri(params.uri);
+  // A skill's files are also skill:// resources (the skills extension): answered as asked.
+  const skill = typeof params.uri === "string" && params.uri.startsWith(SKILL_URI_PREFIX);
+  const path = skill
+    ? storeCall(() => pathOfSkillUri(services.config.skillsPrefix, params.uri as string))
+    : pathOfUri(params.uri);
   const { info, blob } = storeCall(() => {
     requireScope(caller, "read", "resources/read");
     return services.files.openRead(path);
   });
-  const uri = fileUri(info.path);
+  const uri = skill ? (params.uri as string) : fileUri(info.path);
   if (info.size > MAX_RESOURCE_BYTES) {
     blob.close();
     throw new RpcError(

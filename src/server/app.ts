@@ -8,6 +8,7 @@ import { fileRoutes } from "./routes-files.ts";
 import { grantRoutes } from "./routes-grants.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
 import { oauthRoutes } from "./routes-oauth.ts";
+import { skillRoutes } from "./routes-skills.ts";
 import { tokenRoutes } from "./routes-tokens.ts";
 import { toolRoutes } from "./routes-tools.ts";
 import { wellKnownRoutes } from "./well-known.ts";
@@ -31,6 +32,7 @@ export function createApp(services: OpenServices) {
     .use(toolRoutes(services, auth))
     .use(fileRoutes(services, auth))
     .use(mcpRoutes(services, auth))
+    .use(skillRoutes(services, auth))
     .use(wellKnownRoutes(services.config))
     .use(tokenRoutes(services, auth))
     .use(oauthRoutes(services, sessions))

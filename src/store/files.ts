@@ -97,6 +97,12 @@ export class FileStore {
    */
   onChange?: (change: FileChange) => void;
 
+  /**
+   * Asked before a single write commits (not bulk imports), with the decoded text when
+   * the file is text; throws a QuiverError to refuse it (skills check SKILL.md here).
+   */
+  checkWrite?: (path: string, text: string | undefined, size: number) => void;
+
   constructor(
     private readonly db: Database,
     private readonly blobs: BlobStore,
@@ -174,6 +180,12 @@ export class FileStore {
       if (signal?.aborted) {
         this.collect([blob.hash]);
         throw signal.reason;
+      }
+      try {
+        this.checkWrite?.(path, isText ? text : undefined, blob.size);
+      } catch (err) {
+        this.collect([blob.hash]);
+        throw err;
       }
       return this.commit(path, blob, isText, text);
     } finally {
@@ -346,6 +358,30 @@ export class FileStore {
     return rows.length > limit
       ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) }
       : { files: page };
+  }
+
+  /**
+   * Paths under `prefix` whose last segment is `name` (e.g. every SKILL.md), in path
+   * order, after `after`: one range scan of the prefix.
+   */
+  pathsNamed(prefix: string, name: string, limit: number, after = ""): string[] {
+    const end = prefixEnd(prefix);
+    const suffix = `/${name}`;
+    const rows = (
+      end === undefined
+        ? this.db
+            .query(
+              "SELECT path FROM files WHERE path > ?1 AND substr(path, -?3) = ?2 ORDER BY path LIMIT ?4",
+            )
+            .all(after, suffix, suffix.length, limit)
+        : this.db
+            .query(
+              `SELECT path FROM files WHERE path >= ?1 AND path < ?2 AND path > ?3
+                 AND substr(path, -?5) = ?4 ORDER BY path LIMIT ?6`,
+            )
+            .all(prefix, end, after, suffix, suffix.length, limit)
+    ) as { path: string }[];
+    return rows.map((r) => r.path);
   }
 
   count(): number {
