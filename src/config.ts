@@ -29,6 +29,10 @@ export interface Config {
   jobRetentionMs: number;
   /** Print one JSON line per request on stderr. */
   logRequests: boolean;
+  /** Directories of user tool modules (--tools, QUIVER_TOOLS); none unless the operator says so. */
+  toolDirs: string[];
+  /** Declarative user tools (--tools-config, QUIVER_TOOLS_CONFIG). */
+  toolsConfig?: string;
   /** Where skills live: directories holding a SKILL.md below this prefix (ends in "/"). */
   skillsPrefix: string;
   /**
@@ -63,6 +67,8 @@ export interface ConfigFlags {
   "tool-timeout"?: string;
   "skills-prefix"?: string;
   quiet?: boolean;
+  tools?: string[];
+  "tools-config"?: string;
   "public-url"?: string;
   "oauth-allow-private-client-urls"?: boolean;
 }
@@ -124,6 +130,7 @@ export function loadConfig(
       `tool timeout must be a positive number of seconds, got "${timeoutText}"`,
     );
 
+  const toolsConfig = flags["tools-config"] ?? env.QUIVER_TOOLS_CONFIG;
   const skillsText = flags["skills-prefix"] ?? env.QUIVER_SKILLS_PREFIX ?? DEFAULT_SKILLS_PREFIX;
   let skillsPrefix: string;
   try {
@@ -150,6 +157,8 @@ export function loadConfig(
     rateLimit: Number(rateText),
     toolTimeoutMs: Number(timeoutText) * 1000,
     logRequests: !flags.quiet,
+    toolDirs: list(flags.tools, env.QUIVER_TOOLS).map((p) => resolve(cwd, p)),
+    ...(toolsConfig ? { toolsConfig: resolve(cwd, toolsConfig) } : {}),
     skillsPrefix,
     ...(publicUrl ? { publicUrl } : {}),
     oauthAllowPrivateClientUrls: allowPrivate,

@@ -41,7 +41,7 @@ const commands: Record<
   token: { run: token, help: tokenHelp },
   index: { run: indexCommand, help: indexHelp },
   search: { run: searchCommand, help: searchHelp },
-  tools: { run: listTools, help: "quiver tools [--json]" },
+  tools: { run: listTools, help: "quiver tools [--json] [--tools DIR]... [--tools-config FILE]" },
   mcp: { run: mcp, help: mcpHelp },
   healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
   check: { run: check, help: checkHelp },

@@ -37,6 +37,12 @@ export const serverOptions = {
   "oauth-allow-private-client-urls": { type: "boolean" },
 } as const;
 
+/** User tools (src/user-tools/): serve, mcp and tools take these. */
+export const userToolOptions = {
+  tools: { type: "string", multiple: true },
+  "tools-config": { type: "string" },
+} as const;
+
 export const dataOptions = { data: { type: "string", short: "d" } } as const;
 
 /**

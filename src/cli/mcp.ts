@@ -3,9 +3,11 @@ import { startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import { serveStdio } from "../mcp/stdio.ts";
 import { openServices } from "../services.ts";
-import { dataOptions, parse, serverOptions } from "./args.ts";
+import { UserToolsRuntime } from "../user-tools/runtime.ts";
+import { dataOptions, parse, serverOptions, userToolOptions } from "./args.ts";
 
 export const mcpHelp = `quiver mcp [--data DIR] [--import-root DIR]... [--skills-prefix P]
+           [--tools DIR]... [--tools-config FILE]
 
 Serves the tools over MCP on stdin/stdout (newline-delimited JSON-RPC), for clients that
 launch quiver themselves (Claude Desktop, Claude Code). No token: whoever starts the
@@ -15,17 +17,25 @@ export async function mcp(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     ...dataOptions,
     "import-root": serverOptions["import-root"],
+    ...userToolOptions,
     "skills-prefix": serverOptions["skills-prefix"],
   });
   const services = openServices(
     loadConfig({
       data: values.data,
       "import-root": values["import-root"],
+      tools: values.tools,
+      "tools-config": values["tools-config"],
       "skills-prefix": values["skills-prefix"],
       quiet: true,
     }),
     { create: true },
   );
+  const userTools = await UserToolsRuntime.start(services, {
+    dirs: services.config.toolDirs,
+    configFile: services.config.toolsConfig,
+  });
+  if (userTools) process.on("SIGHUP", () => void userTools.reload());
   // Jobs started over stdio (import_path, reindex) need a worker here too — unless the
   // store is read-only: then no job can run (each one writes) and starting one answers 503.
   const supervisor = services.readOnly
@@ -35,6 +45,7 @@ export async function mcp(argv: string[]): Promise<number> {
   // worker stops at its next checkpoint.
   const stop = async () => {
     await supervisor?.stop();
+    userTools?.close();
     services.close();
     process.exit(0);
   };
@@ -48,6 +59,7 @@ export async function mcp(argv: string[]): Promise<number> {
   // Let stdout drain before main() exits: a pipe may still hold the last answers.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   await supervisor?.stop();
+  userTools?.close();
   services.close();
   return 0;
 }

@@ -1,17 +1,34 @@
-import { DEFAULT_PORT } from "../config.ts";
-import { builtinTools, tools } from "../tools/registry.ts";
+import { DEFAULT_PORT, loadConfig } from "../config.ts";
+import { builtinTools } from "../tools/registry.ts";
+import { loadConfigTools } from "../user-tools/config-tools.ts";
+import { loadUserTools } from "../user-tools/load.ts";
 import { VERSION } from "../version.ts";
-import { parse } from "./args.ts";
+import { parse, userToolOptions } from "./args.ts";
 
 export function version(): void {
   process.stdout.write(`quiver ${VERSION} (bun ${Bun.version})\n`);
 }
 
-/** `quiver tools [--json]`: the registry as a table or as Claude tool definitions. */
-export function listTools(argv: string[]): void {
-  const { values } = parse(argv, { json: { type: "boolean" } });
+/**
+ * `quiver tools [--json] [--tools DIR]… [--tools-config FILE]`: the registry as a table or
+ * as Claude tool definitions, with the user's tools loaded as a server would load them.
+ */
+export async function listTools(argv: string[]): Promise<void> {
+  const { values } = parse(argv, { json: { type: "boolean" }, ...userToolOptions });
+  const config = loadConfig({ tools: values.tools, "tools-config": values["tools-config"] });
+  const loaded =
+    config.toolDirs.length || config.toolsConfig
+      ? await loadUserTools(
+          { dirs: config.toolDirs, configFile: config.toolsConfig },
+          loadConfigTools,
+        )
+      : { registry: builtinTools, hosts: [] };
+  for (const host of loaded.hosts) host.close();
+  const { tools } = loaded.registry;
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ tools: builtinTools.claudeDefinitions }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ tools: loaded.registry.claudeDefinitions }, null, 2)}\n`,
+    );
     return;
   }
   const width = Math.max(...tools.map((t) => t.name.length));

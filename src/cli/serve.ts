@@ -4,7 +4,8 @@ import { logInfo } from "../log.ts";
 import { hubFor } from "../mcp/listeners.ts";
 import { startServer } from "../server/serve.ts";
 import { openServices } from "../services.ts";
-import { parse, serverOptions } from "./args.ts";
+import { UserToolsRuntime } from "../user-tools/runtime.ts";
+import { parse, serverOptions, userToolOptions } from "./args.ts";
 
 export const serveHelp = `quiver serve [--host H] [--port P] [--data DIR] [options]
 
@@ -19,6 +20,9 @@ Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
   --rate-limit N    requests per second per token, bursts of 10x (env QUIVER_RATE_LIMIT, default 100, 0 = off)
   --tool-timeout S  seconds before a tool call answers 504 (env QUIVER_TOOL_TIMEOUT, default 60)
   --job-retention T how long finished jobs are kept, e.g. 7d, 12h (env QUIVER_JOB_RETENTION)
+  --tools DIR       load your own tools from DIR/*.ts, *.js (repeatable; env QUIVER_TOOLS)
+  --tools-config F  declarative command and HTTP tools from F (TOML or JSON; env QUIVER_TOOLS_CONFIG)
+  --watch           reload the tools when a file under --tools changes (SIGHUP always does)
   --skills-prefix P where skills live: P<name>/SKILL.md (default skills/; env QUIVER_SKILLS_PREFIX)
   --public-url URL  the https address clients reach quiver at: turns on the OAuth
                     authorization server for claude.ai connectors (env QUIVER_PUBLIC_URL)
@@ -27,9 +31,21 @@ Serves the tools over HTTP (REST at /tools, files at /files, MCP at /mcp).
 Env QUIVER_TOKEN sets a static admin token; otherwise the first start creates one.`;
 
 export async function serve(argv: string[]): Promise<void> {
-  const { values } = parse(argv, serverOptions);
+  const { values } = parse(argv, {
+    ...serverOptions,
+    ...userToolOptions,
+    watch: { type: "boolean" },
+  });
   const config = loadConfig(values);
   const services = openServices(config, { create: true });
+  const userTools = await UserToolsRuntime.start(services, {
+    dirs: config.toolDirs,
+    configFile: config.toolsConfig,
+  });
+  if (userTools) {
+    process.on("SIGHUP", () => void userTools.reload());
+    if (values.watch) userTools.watch();
+  }
   const running = startServer(services);
   // A read-only store can run no job (each one writes); starting one answers 503.
   const supervisor = services.readOnly
@@ -50,6 +66,7 @@ export async function serve(argv: string[]): Promise<void> {
     // Open MCP subscriptions are answered (a graceful end) so their streams close.
     hubFor(services).endAll();
     await Promise.all([running.stop(), supervisor?.stop()]);
+    userTools?.close();
     services.close();
     process.exit(0);
   };

@@ -3,6 +3,7 @@ import { badRequest } from "../errors.ts";
 import type { OpenServices } from "../services.ts";
 import type { Caller, Scope } from "../store/tokens.ts";
 import { callTool, mayCall, type ToolCall } from "../tools/pipeline.ts";
+import type { ToolRegistry } from "../tools/registry.ts";
 import type { AuthPlugin } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { requestInfo } from "./request-info.ts";
@@ -16,9 +17,12 @@ import { presetHeaders } from "./response-headers.ts";
  */
 export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
   const { config } = services;
-  // Each caller sees the tools its token may call; one list per scope, made once.
-  const byScope = new Map<Scope, { tools: unknown[] }>();
+  // Each caller sees the tools its token may call; one list per scope, made once per
+  // registry (a user-tools reload swaps in a new one).
+  const listings = new WeakMap<ToolRegistry, Map<Scope, { tools: unknown[] }>>();
   const definitionsFor = (caller: Caller) => {
+    let byScope = listings.get(services.tools);
+    if (!byScope) listings.set(services.tools, (byScope = new Map()));
     let listed = byScope.get(caller.scope);
     if (!listed) {
       const { tools, claudeDefinitions } = services.tools;

@@ -1,0 +1,324 @@
+/*
+ * The server side of one tools directory: a Worker (worker.ts) that holds the directory's
+ * tool files, and the tools the registry serves, whose `run` posts the call to that worker.
+ * A call that passes the tool timeout is answered 504 by the pipeline; here the worker is
+ * told to abort it and, when it does not answer a ping soon after (a synchronous loop), it
+ * is terminated and a new one loads the same files. Other callers of the same directory's
+ * tools that were in flight then get a 503 to retry; every other request never noticed.
+ */
+
+import { QuiverError, StartupError } from "../errors.ts";
+import { logError, logLine } from "../log.ts";
+import type { AnyTool, ToolContext } from "../tools/define.ts";
+import { runFacadeOp } from "./facade.ts";
+import { fromJsonSchema, inputSchema, SchemaError } from "./json-schema.ts";
+import { compileOutputCheck, toolFailure } from "./outcome.ts";
+import type { DeclaredTool, ThrownError, ToHost, ToWorker } from "./protocol.ts";
+
+// From source, import.meta.url is this file's; in the compiled binary (worker.ts is an
+// entrypoint of `bun build --compile`) it is the bundle's, at src/.
+const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
+  ? new URL("./user-tools/worker.ts", import.meta.url)
+  : new URL("./worker.ts", import.meta.url);
+const LOAD_TIMEOUT_MS = 30_000;
+/** After a timeout, how long a worker has to show it is not stuck in a loop. */
+const PING_TIMEOUT_MS = 1_000;
+const TIMEOUT_GRACE_MS = 20;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  ctx: ToolContext;
+  tool: DeclaredTool;
+  timer: Timer;
+  checkOutput?: (value: unknown) => void;
+}
+
+export class ToolHost {
+  readonly tools: AnyTool[] = [];
+  private worker!: Worker;
+  private declared: DeclaredTool[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private closed = false;
+  private retiring = false;
+  private pongs = new Map<number, () => void>();
+  /** Messages for a worker still loading its files (a restart's); sent once it has. */
+  private queue?: ToWorker[];
+  /** Why calls cannot run (a restart failed to load the files). */
+  private broken?: string;
+  private readonly stopped = new WeakSet<Worker>();
+
+  private constructor(
+    readonly dir: string,
+    readonly files: string[],
+  ) {}
+
+  /** Loads the files in a new worker; any problem is a StartupError naming the file. */
+  static async start(dir: string, files: string[]): Promise<ToolHost> {
+    const host = new ToolHost(dir, files);
+    host.declared = await host.spawn();
+    for (const d of host.declared) host.tools.push(host.toolFor(d));
+    return host;
+  }
+
+  /** Each tool with the file that declares it, for messages. */
+  toolFiles(): { tool: AnyTool; file: string }[] {
+    return this.tools.map((tool, i) => ({ tool, file: this.declared[i]!.file }));
+  }
+
+  /** Stops the worker once the calls in flight are done (a reload's old worker). */
+  retire(): void {
+    this.retiring = true;
+    if (this.pending.size === 0) this.close();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop(this.worker);
+    this.failAll(new QuiverError(503, "shutting_down", "the user tools were unloaded; retry"));
+  }
+
+  private spawn(): Promise<DeclaredTool[]> {
+    const worker = new Worker(WORKER_URL);
+    worker.unref();
+    this.worker = worker;
+    this.queue = [];
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.stop(worker);
+        reject(
+          new StartupError(
+            `the tools in ${this.dir} did not load within ${LOAD_TIMEOUT_MS / 1000}s`,
+          ),
+        );
+      }, LOAD_TIMEOUT_MS);
+      worker.onmessage = (ev: MessageEvent<ToHost>) => {
+        const m = ev.data;
+        if ("ready" in m) worker.postMessage({ load: this.files } satisfies ToWorker);
+        else if ("loaded" in m) {
+          clearTimeout(timer);
+          worker.onmessage = (e: MessageEvent<ToHost>) => this.receive(e.data);
+          const queued = this.queue ?? [];
+          this.queue = undefined;
+          for (const q of queued) worker.postMessage(q);
+          resolve(m.loaded);
+        } else if ("loadError" in m) {
+          clearTimeout(timer);
+          this.stop(worker);
+          reject(new StartupError(`cannot load a user tool: ${m.loadError}`));
+        }
+      };
+      worker.onerror = (ev) => {
+        ev.preventDefault?.();
+        logError("user tools worker failed", { dir: this.dir, error: ev.error ?? ev.message });
+        if (worker !== this.worker) return;
+        clearTimeout(timer);
+        reject(new StartupError(`cannot load the tools in ${this.dir}: ${ev.message}`));
+        this.restart("the worker failed", 502, "tool_crashed");
+      };
+      worker.addEventListener("close", () => {
+        if (worker === this.worker && !this.stopped.has(worker))
+          this.restart("the worker exited", 502, "tool_crashed");
+      });
+    });
+  }
+
+  private toolFor(d: DeclaredTool): AnyTool {
+    const where = `${d.file}: tool "${d.name}"`;
+    let input: ReturnType<typeof inputSchema>;
+    let output: ReturnType<typeof fromJsonSchema> | undefined;
+    try {
+      input = inputSchema(d.input, `${where} input`);
+      output = d.output ? fromJsonSchema(d.output, `${where} output`) : undefined;
+    } catch (err) {
+      if (err instanceof SchemaError) throw new StartupError(err.message);
+      throw err;
+    }
+    const checkOutput = output ? compileOutputCheck(d, output) : undefined;
+    return {
+      name: d.name,
+      ...(d.title ? { title: d.title } : {}),
+      description: d.description,
+      scope: d.scope,
+      input: input as AnyTool["input"],
+      ...(output ? { output } : {}),
+      ...(d.annotations ? { annotations: d.annotations } : {}),
+      run: (args, ctx) => this.call(d, args, ctx, checkOutput),
+    };
+  }
+
+  private call(
+    tool: DeclaredTool,
+    args: unknown,
+    ctx: ToolContext,
+    checkOutput?: (value: unknown) => void,
+  ): Promise<unknown> {
+    if (this.closed)
+      return Promise.reject(
+        new QuiverError(503, "shutting_down", "the user tools were unloaded; retry"),
+      );
+    if (this.broken)
+      return Promise.reject(
+        new QuiverError(
+          503,
+          "tools_unavailable",
+          `the user tools cannot run: ${this.broken}; fix the file and send SIGHUP`,
+        ),
+      );
+    const id = ++this.nextId;
+    const timeoutMs = Math.max(1, ctx.deadline - performance.now());
+    return new Promise((resolve, reject) => {
+      // The pipeline answers 504 at the deadline; this timer, a moment later, frees the worker.
+      const timer = setTimeout(() => this.timedOut(id), timeoutMs + TIMEOUT_GRACE_MS);
+      this.pending.set(id, { resolve, reject, ctx, tool, timer, checkOutput });
+      const { name, scope } = ctx.caller;
+      this.post({ id, call: tool.name, args, caller: { name, scope }, timeoutMs });
+    });
+  }
+
+  private receive(m: ToHost): void {
+    if ("pong" in m) {
+      this.pongs.get(m.pong)?.();
+      return;
+    }
+    if (!("id" in m)) return;
+    const p = this.pending.get(m.id);
+    if (!p) return; // answered already (timed out)
+    if ("ok" in m) {
+      try {
+        const value = JSON.parse(m.ok);
+        p.checkOutput?.(value);
+        this.settle(m.id, () => p.resolve(value));
+      } catch (err) {
+        this.settle(m.id, () => p.reject(err as Error));
+      }
+    } else if ("error" in m) this.settle(m.id, () => p.reject(toolFailure(m.error, p.tool)));
+    else if ("rpc" in m)
+      runFacadeOp(m.op, m.args, p.ctx).then(
+        (ok) => this.post({ rpc: m.rpc, ok }),
+        (err) => this.post({ rpc: m.rpc, error: plainError(err) }),
+      );
+    else if ("progress" in m) p.ctx.progress?.(...m.progress);
+    else if ("wantsSignal" in m)
+      p.ctx.signal.addEventListener(
+        "abort",
+        () => {
+          const reason = p.ctx.signal.reason as QuiverError;
+          this.post({
+            id: m.id,
+            cancel: { status: reason.status, code: reason.code, message: reason.message },
+          });
+        },
+        { once: true },
+      );
+    else if ("log" in m)
+      logLine({
+        level: m.log.level,
+        msg: m.log.msg.slice(0, 2000),
+        tool: p.tool.name,
+        file: p.tool.file,
+        fields: m.log.fields,
+      });
+  }
+
+  private settle(id: number, f: () => void): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    f();
+    if (this.retiring && this.pending.size === 0) this.close();
+  }
+
+  /** Past the deadline: abort the call in the worker; restart it unless it answers a ping. */
+  private timedOut(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.post({
+      id,
+      cancel: { status: 504, message: "the tool timeout passed", code: "tool_timeout" },
+    });
+    this.settle(id, () =>
+      // The pipeline has answered 504 already (its timer is the earlier one).
+      p.reject(
+        new QuiverError(
+          504,
+          "tool_timeout",
+          `tool "${p.tool.name}" took longer than ${p.ctx.config.toolTimeoutMs / 1000}s`,
+        ),
+      ),
+    );
+    const worker = this.worker;
+    const ping = ++this.nextId;
+    const stuck = setTimeout(() => {
+      this.pongs.delete(ping);
+      if (worker === this.worker && !this.closed)
+        this.restart(
+          `"${p.tool.name}" did not return and its worker is not responding`,
+          503,
+          "tools_restarting",
+        );
+    }, PING_TIMEOUT_MS);
+    this.pongs.set(ping, () => {
+      clearTimeout(stuck);
+      this.pongs.delete(ping);
+    });
+    this.post({ ping });
+  }
+
+  /** A new worker for the same files; calls that were in flight answer `status` (retry). */
+  private restart(why: string, status: number, code: string): void {
+    if (this.closed) return;
+    logError("restarting the user tools worker", { dir: this.dir, why });
+    const old = this.worker;
+    old.onmessage = null;
+    this.stop(old);
+    this.failAll(
+      new QuiverError(status, code, `the user tools of this server restarted (${why}); retry`, {
+        "retry-after": "1",
+      }),
+    );
+    this.spawn().then(
+      (declared) => {
+        this.broken = undefined;
+        const names = declared.map((d) => d.name).join(",");
+        if (names !== this.declared.map((d) => d.name).join(","))
+          logError("the user tool files changed on disk; send SIGHUP to reload them", {
+            dir: this.dir,
+          });
+      },
+      (err) => {
+        this.broken = (err as Error).message;
+        logError("user tools did not restart", { dir: this.dir, error: err });
+      },
+    );
+  }
+
+  private failAll(err: QuiverError): void {
+    for (const id of [...this.pending.keys()]) {
+      const p = this.pending.get(id)!;
+      this.settle(id, () => p.reject(err));
+    }
+  }
+
+  private post(m: ToWorker): void {
+    if (this.queue) this.queue.push(m);
+    else this.worker.postMessage(m);
+  }
+
+  private stop(worker: Worker): void {
+    this.stopped.add(worker);
+    worker.terminate();
+  }
+}
+
+function plainError(err: unknown): ThrownError {
+  const e = err as QuiverError;
+  return {
+    name: e?.name ?? "Error",
+    message: String(e?.message ?? err),
+    ...(typeof e?.code === "string" ? { code: e.code } : {}),
+    ...(typeof e?.status === "number" ? { status: e.status } : {}),
+  };
+}
