@@ -6,6 +6,7 @@ import { spawnSync } from "bun";
 import type { Page } from "playwright-core";
 import { openDatabase } from "../src/store/db.ts";
 import { JobQueue } from "../src/store/jobs.ts";
+import { GrantStore } from "../src/store/oauth-grants.ts";
 import { ROOT } from "./support/binary.ts";
 import { requireBrowser } from "./support/browser.ts";
 import {
@@ -73,7 +74,7 @@ describe.skipIf(!run)("the web console, signed in as admin", () => {
 
   test("uploads a file with the picker and another by drag and drop", async () => {
     await navLink(page, "Files").click();
-    await page.getByLabel("Choose files").setInputFiles({
+    await page.getByLabel(/choose files/).setInputFiles({
       name: NOTES_NAME,
       mimeType: "text/markdown",
       buffer: Buffer.from(NOTES),
@@ -170,6 +171,32 @@ describe.skipIf(!run)("the web console, signed in as admin", () => {
     await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
     await row.getByText(/^revoked/).waitFor();
     expect((await asBearer(rig.url, secret, "/tools")).status).toBe(401);
+  });
+
+  test("shows OAuth grants once there are any, and revokes one after confirmation", async () => {
+    expect(await page.locator("#grants").count()).toBe(0);
+    const db = openDatabase(rig.dataDir);
+    const grants = new GrantStore(db);
+    const code = grants.issueCode({
+      clientId: "https://claude.example/oauth/meta.json",
+      clientName: "Claude (example)",
+      redirectUri: "https://claude.example/cb",
+      codeChallenge: "x".repeat(43),
+      scope: "write",
+      resource: `${rig.url}/mcp`,
+    });
+    grants.redeemCode(code, () => undefined);
+    db.close(false);
+    await page.reload();
+    const row = page.locator("#grants tbody tr").first();
+    await row.waitFor();
+    expect(await row.innerText()).toContain("Claude (example)");
+    await row.getByRole("button", { name: "Revoke grant of Claude (example)" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke" }).click();
+    await page
+      .locator("#grants")
+      .getByText(/^revoked/)
+      .waitFor();
   });
 
   test("copies a curl snippet that works as pasted", async () => {

@@ -179,6 +179,39 @@ describe("ending a session", () => {
   });
 });
 
+describe("OAuth grants over HTTP (the Tokens page lists them)", () => {
+  test("an admin lists and revokes a grant; its access token stops working", async () => {
+    const grants = server.services.oauth.grants;
+    const code = grants.issueCode({
+      clientId: "https://client.example/meta.json",
+      clientName: "Example client",
+      redirectUri: "https://client.example/cb",
+      codeChallenge: "x".repeat(43),
+      scope: "read",
+      resource: "http://localhost/mcp",
+    });
+    const issued = grants.redeemCode(code, () => undefined) as { access_token: string };
+    const listed = await request(server, "/grants", { token: server.tokens.admin });
+    expect(listed.status).toBe(200);
+    const grant = listed.json.grants.find((g: any) => g.client_name === "Example client");
+    expect(grant).toMatchObject({ scope: "read", revoked: false });
+    expect((await request(server, "/grants", { token: server.tokens.write })).status).toBe(403);
+    const { tokens } = server.services;
+    expect(tokens.check(issued.access_token)).toMatchObject({ caller: { scope: "read" } });
+    const revoked = await request(server, `/grants/${grant.id}`, {
+      method: "DELETE",
+      token: server.tokens.admin,
+    });
+    expect(revoked.json.grant.revoked).toBe(true);
+    expect(tokens.check(issued.access_token)).toEqual({ problem: "revoked" });
+    const missing = await request(server, "/grants/nope", {
+      method: "DELETE",
+      token: server.tokens.admin,
+    });
+    expect(missing.status).toBe(404);
+  });
+});
+
 describe("the session store's bounds", () => {
   const store = (limits: Partial<SessionLimits> = {}) =>
     new SessionStore(rawDatabase(server), { ...DEFAULT_SESSION_LIMITS, ...limits });

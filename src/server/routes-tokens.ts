@@ -13,9 +13,13 @@ const MAX_NAME = 100;
  * same on the data directory): `GET /tokens` lists them (never a secret), `POST /tokens`
  * `{name, scope}` creates one and answers its secret — the only time it is shown —, and
  * `DELETE /tokens/<id or name>` revokes one, which also ends its console sessions.
+ * `GET /grants` and `DELETE /grants/<id>` do the same for OAuth grants (what a client
+ * such as claude.ai was allowed through the consent page; its access tokens are not
+ * listed as tokens).
  */
 export function tokenRoutes(services: OpenServices, auth: AuthPlugin) {
   const { tokens, sessions } = services;
+  const { grants } = services.oauth;
   return new Elysia({ name: "quiver/tokens" })
     .use(auth)
     .get("/tokens", () => ({ tokens: tokens.list() }), { auth: "admin" })
@@ -43,6 +47,12 @@ export function tokenRoutes(services: OpenServices, auth: AuthPlugin) {
         sessions.endAllFor(info.id);
         return { token: info };
       },
+      { auth: "admin" },
+    )
+    .get("/grants", () => ({ grants: grants.list() }), { auth: "admin" })
+    .delete(
+      "/grants/:id",
+      ({ params }) => ({ grant: grants.revoke(decodeURIComponent(params.id)) }),
       { auth: "admin" },
     );
 }

@@ -13,8 +13,8 @@ export function uploader(prefix, done) {
   const zone = h(
     "div",
     { class: "dropzone", id: "dropzone" },
-    h("p", {}, "Drop files here, or"),
-    h("label", { for: "upload-files" }, "Choose files", picker),
+    h("p", {}, "Drop files here"),
+    h("label", { for: "upload-files", class: "inline" }, "or choose files: ", picker),
   );
   const send = async (files) => {
     const target = folder.value && !folder.value.endsWith("/") ? `${folder.value}/` : folder.value;
