@@ -433,34 +433,3 @@ describe("refused", () => {
     expect((await mcpCall(server.tokens.read)).status).toBe(200);
   });
 });
-
-describe("grants over HTTP (the web console's Tokens page)", () => {
-  test("GET /oauth/grants lists them for admins; DELETE ends one", async () => {
-    const client = await register();
-    const { tokens } = await connect(client);
-    const get = (token: string) =>
-      fetch(`${server.url}/oauth/grants`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await get(server.tokens.write)).status).toBe(403);
-    expect((await get(tokens.access_token)).status).toBe(401);
-    const listed = (await (await get(server.tokens.admin)).json()) as any;
-    const grant = listed.grants.find((g: any) => g.client_id === client.client_id);
-    expect(grant).toMatchObject({
-      client_name: "Flow Test Client",
-      scope: "write",
-      revoked: false,
-    });
-    const del = await fetch(`${server.url}/oauth/grants/${grant.id}`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${server.tokens.admin}` },
-    });
-    expect(del.status).toBe(200);
-    expect(((await del.json()) as any).grant).toMatchObject({ id: grant.id, revoked: true });
-    expect((await mcpCall(tokens.access_token)).status).toBe(401);
-    const missing = await fetch(`${server.url}/oauth/grants/grt_nope`, {
-      method: "DELETE",
-      headers: { authorization: `Bearer ${server.tokens.admin}` },
-    });
-    expect(missing.status).toBe(404);
-    expect(((await missing.json()) as any).error.code).toBe("grant_not_found");
-  });
-});

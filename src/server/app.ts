@@ -5,7 +5,6 @@ import { WebSessions } from "../web/session.ts";
 import { authPlugin, createAuthenticator } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 import { fileRoutes } from "./routes-files.ts";
-import { grantRoutes } from "./routes-grants.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
 import { oauthRoutes } from "./routes-oauth.ts";
 import { skillRoutes } from "./routes-skills.ts";
@@ -36,7 +35,6 @@ export function createApp(services: OpenServices) {
     .use(wellKnownRoutes(services.config))
     .use(tokenRoutes(services, auth))
     .use(oauthRoutes(services, sessions))
-    .use(grantRoutes(services, auth))
     .use(consoleRoutes(services, auth, sessions));
 }
 
