@@ -3,8 +3,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-// tools/call over /mcp vs POST /tools/call for the same tool (list_files, limit 1),
-// against the compiled binary. The target is MCP >= 0.8x REST.
+// MCP over /mcp vs the same work over REST, against the compiled binary: tools/call vs
+// POST /tools/call (list_files, limit 1; target >= 0.8x), and resources/read and
+// completion/complete vs POST /tools/read_file (target >= 0.85x). Cases: lib/mcp-cases.ts.
 //
 //   bun bench/mcp.ts [--duration 4] [--rounds 5] [--connections 32] [--smoke] [--no-wrk]
 //
@@ -12,6 +13,7 @@ import { parseArgs } from "node:util";
 // taskset when there are at least two), otherwise an in-process fetch loop. Prints a
 // markdown table. --smoke: one-second runs, for a test that checks the bench starts.
 import { spawn, spawnSync } from "bun";
+import { BENCH_TOKEN, type Case, GROUPS, READ_PATH } from "./lib/mcp-cases.ts";
 import { removeScratch } from "./lib/scratch.ts";
 
 const { values } = parseArgs({
@@ -29,8 +31,7 @@ const connections = Number(values.connections ?? (smoke ? 4 : 32));
 const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
 const ROOT = join(import.meta.dir, "..");
 const BINARY = join(ROOT, "dist", "quiver");
-const TOKEN = "bench-token-0123456789abcdef0123456789";
-const MODERN = "2026-07-28";
+const TOKEN = BENCH_TOKEN;
 
 const have = (cmd: string) => spawnSync(["sh", "-c", `command -v ${cmd}`]).exitCode === 0;
 const cores = availableParallelism();
@@ -47,61 +48,7 @@ function build() {
   if (res.exitCode !== 0) throw new Error(res.stderr.toString());
 }
 
-interface Case {
-  name: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-const auth = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
-const CASES: Case[] = [
-  {
-    name: "POST /tools/call",
-    path: "/tools/call",
-    headers: auth,
-    body: JSON.stringify({ name: "list_files", parameters: { limit: 1 } }),
-  },
-  {
-    name: "MCP tools/call (2026-07-28)",
-    path: "/mcp",
-    headers: {
-      ...auth,
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": MODERN,
-      "mcp-method": "tools/call",
-      "mcp-name": "list_files",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: {
-        name: "list_files",
-        arguments: { limit: 1 },
-        _meta: {
-          "io.modelcontextprotocol/protocolVersion": MODERN,
-          "io.modelcontextprotocol/clientCapabilities": {},
-        },
-      },
-    }),
-  },
-  {
-    name: "MCP tools/call (2025-11-25)",
-    path: "/mcp",
-    headers: {
-      ...auth,
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2025-11-25",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name: "list_files", arguments: { limit: 1 } },
-    }),
-  },
-];
+const CASES = GROUPS.flatMap((g) => g.cases);
 
 async function runWrk(url: string, c: Case, work: string): Promise<number> {
   const script = join(work, "req.lua");
@@ -183,7 +130,7 @@ async function main() {
       if (i > 400) throw new Error("server did not start");
       await Bun.sleep(25);
     }
-    await fetch(`${url}/files/bench/a.txt`, {
+    await fetch(`${url}/files/${READ_PATH}`, {
       method: "PUT",
       headers: { authorization: `Bearer ${TOKEN}` },
       body: "hello\n",
@@ -203,16 +150,25 @@ async function main() {
       for (const [i, c] of CASES.entries())
         samples[i]!.push(useWrk ? await runWrk(url, c, work) : await runLoop(url, c));
     const rates = samples.map((s) => s.sort((a, b) => a - b)[Math.floor(s.length / 2)]!);
-    const base = rates[0]!;
     const lines = [
       `quiver ${useWrk ? "wrk" : "fetch loop"}, ${connections} connections, ${rounds} rounds of ${duration}s per case (median), ${pin ? `server on core 0, load on core ${cores - 1}` : "no core pinning"}`,
-      "",
-      "| case | req/s | vs POST /tools/call |",
-      "| --- | ---: | ---: |",
-      ...CASES.map(
-        (c, i) => `| ${c.name} | ${Math.round(rates[i]!)} | ${(rates[i]! / base).toFixed(2)}x |`,
-      ),
     ];
+    let at = 0;
+    for (const group of GROUPS) {
+      const base = rates[at]!;
+      lines.push(
+        "",
+        `${group.title}:`,
+        "",
+        `| case | req/s | vs ${group.cases[0]!.name} |`,
+        "| --- | ---: | ---: |",
+        ...group.cases.map(
+          (c, i) =>
+            `| ${c.name} | ${Math.round(rates[at + i]!)} | ${(rates[at + i]! / base).toFixed(2)}x |`,
+        ),
+      );
+      at += group.cases.length;
+    }
     console.log(lines.join("\n"));
   } finally {
     server.kill("SIGTERM");

@@ -16,4 +16,7 @@ test("bench/mcp.ts --smoke prints the ratio table", () => {
   expect(res.exitCode, res.stderr.toString()).toBe(0);
   expect(out).toContain("| POST /tools/call |");
   expect(out).toMatch(/\| MCP tools\/call \(2026-07-28\) \| \d+ \| [\d.]+x \|/);
+  expect(out).toContain("| POST /tools/read_file |");
+  expect(out).toMatch(/\| MCP resources\/read \(2026-07-28\) \| \d+ \| [\d.]+x \|/);
+  expect(out).toMatch(/\| MCP completion\/complete \(2026-07-28\) \| \d+ \| [\d.]+x \|/);
 }, 60_000);

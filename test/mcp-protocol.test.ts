@@ -80,6 +80,7 @@ describe("legacy era (initialize handshake)", () => {
       expect(res.result.protocolVersion).toBe(v);
       // No session here (as over HTTP): nothing to notify on (stdio: mcp-notifications.test.ts).
       expect(res.result.capabilities).toEqual({
+        logging: {},
         tools: { listChanged: false },
         resources: { subscribe: false, listChanged: false },
         completions: {},
@@ -98,6 +99,9 @@ describe("legacy era (initialize handshake)", () => {
     expect((await call(req(1, "ping"))).result).toEqual({});
     expect(await call({ jsonrpc: "2.0", method: "notifications/initialized" })).toBeUndefined();
     expect((await call(req(2, "prompts/list"))).error.code).toBe(-32601);
+    // logging/setLevel is accepted (quiver sends no log messages to clients); a bad level is not.
+    expect((await call(req(3, "logging/setLevel", { level: "warning" }))).result).toEqual({});
+    expect((await call(req(4, "logging/setLevel", { level: "loud" }))).error.code).toBe(-32602);
   });
 
   test("tools/list has no modern fields", async () => {

@@ -19,6 +19,7 @@ import { ID_RULE } from "./ids.ts";
 import {
   errorResponse,
   INTERNAL_ERROR,
+  INVALID_PARAMS,
   INVALID_REQUEST,
   isObject,
   isRequestId,
@@ -49,6 +50,8 @@ export const SERVER_INFO = { name: "quiver", title: "quiver", version: VERSION }
  */
 function capabilities(notifies: boolean, modern: boolean) {
   return {
+    // 2025's logging/setLevel (2026-07-28 deprecates it for a per-request level).
+    ...(modern ? {} : { logging: {} }),
     tools: { listChanged: notifies },
     resources: { subscribe: notifies, listChanged: notifies },
     completions: {},
@@ -235,6 +238,7 @@ export async function dispatch(
       });
     }
     if (message.method === "ping") return done({});
+    if (message.method === "logging/setLevel") return done(setLevel(params));
     if (message.method === "resources/subscribe" || message.method === "resources/unsubscribe")
       return done(
         authorized(call, () =>
@@ -244,12 +248,33 @@ export async function dispatch(
   }
   throw new RpcError(
     METHOD_NOT_FOUND,
-    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, subscriptions/listen, tasks/get, tasks/cancel, tasks/update" : "initialize, ping, resources/subscribe (stdio)"}, ${COMMON_METHODS}`,
+    `method "${message.method}" is not supported; quiver serves ${modern ? "server/discover, subscriptions/listen, tasks/get, tasks/cancel, tasks/update" : "initialize, ping, logging/setLevel, resources/subscribe (stdio)"}, ${COMMON_METHODS}`,
   );
 }
 
 const COMMON_METHODS =
   "tools/list, tools/call, resources/list, resources/read, resources/templates/list, resources/directory/read, completion/complete, skills/list and skills/get";
+
+const LOG_LEVELS = [
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "critical",
+  "alert",
+  "emergency",
+];
+
+/**
+ * `logging/setLevel` (2025): the level is a minimum for `notifications/message`, and quiver
+ * sends none — its logs are the operator's, on stderr — so a valid level is simply accepted.
+ */
+function setLevel(params: Record<string, unknown>): Record<string, unknown> {
+  if (typeof params.level !== "string" || !LOG_LEVELS.includes(params.level))
+    throw new RpcError(INVALID_PARAMS, `params.level must be one of ${LOG_LEVELS.join(", ")}`);
+  return {};
+}
 
 function instructions(names: readonly string[]): string {
   return `quiver stores files and serves tools over them (${names.join(", ")}). Tool results are JSON. Stored files are also resources, quiver://files/<path>.`;
