@@ -146,6 +146,21 @@ describe("subscriptions/listen (2026-07-28) over stdio", () => {
     expect(s.out.some((m) => m.id === 1)).toBe(false); // a cancelled request is not answered
   });
 
+  test("a skill's file is watched by its skill:// URI too", async () => {
+    const s = stdio(server);
+    const uri = "skill://watcher/SKILL.md";
+    s.send(listen(4, { resourceSubscriptions: [uri] }));
+    const ack = await s.find(isNote("notifications/subscriptions/acknowledged", 4), "ack");
+    expect(ack.params.notifications.resourceSubscriptions).toEqual([uri]);
+    await write("write_file", {
+      path: "skills/watcher/SKILL.md",
+      content: "---\nname: watcher\ndescription: Watches.\n---\n",
+    });
+    const updated = await s.find(isNote("notifications/resources/updated", 4), "the update");
+    expect(updated.params.uri).toBe(uri);
+    await s.close();
+  });
+
   test("two subscriptions on one channel are told apart by their ids; tools changes too", async () => {
     const s = stdio(server);
     s.send(listen("tools", { toolsListChanged: true }));

@@ -9,6 +9,7 @@
  */
 
 import { QuiverError } from "../errors.ts";
+import { pathOfSkillUri, SKILL_URI_PREFIX } from "../skills/skill-uri.ts";
 import type { Caller } from "../store/tokens.ts";
 import type { Services } from "../tools/define.ts";
 import { requireScope } from "../tools/pipeline.ts";
@@ -23,6 +24,19 @@ import {
 } from "./jsonrpc.ts";
 import { hubFor, LISTEN_LIMITS, type Listener } from "./listeners.ts";
 import { pathOfUri } from "./resource-uri.ts";
+
+/** The stored path a watched URI names: quiver://files/… or a skill's skill://… file. */
+function watchedPath(uri: unknown, skillsPrefix: string): string {
+  if (typeof uri === "string" && uri.startsWith(SKILL_URI_PREFIX)) {
+    try {
+      return pathOfSkillUri(skillsPrefix, uri);
+    } catch (err) {
+      if (err instanceof QuiverError) throw new RpcError(INVALID_PARAMS, err.message);
+      throw err;
+    }
+  }
+  return pathOfUri(uri);
+}
 
 export const SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId";
 
@@ -88,7 +102,7 @@ export function legacySubscribe(
         : `${method} needs a session, and this HTTP endpoint is sessionless: use protocol 2026-07-28's subscriptions/listen, or quiver mcp (stdio)`,
     );
   requireScope(caller, "read", method);
-  const path = pathOfUri(params.uri);
+  const path = watchedPath(params.uri, services.config.skillsPrefix);
   if (method === "resources/subscribe")
     hubFor(services).watch(session.legacy, path, params.uri as string);
   else hubFor(services).unwatch(session.legacy, path);
@@ -120,7 +134,7 @@ export async function listen(
   services: Services,
 ): Promise<Record<string, unknown>> {
   requireScope(call.caller, "read", "subscriptions/listen");
-  const { accepted, paths } = parseFilter(params.notifications);
+  const { accepted, paths } = parseFilter(params.notifications, services.config.skillsPrefix);
   const { notify, signal } = call;
   if (!notify)
     throw new RpcError(
@@ -166,8 +180,11 @@ export async function listen(
   });
 }
 
-/** The filter, reduced to what quiver honours (no prompts; only its own file URIs). */
-function parseFilter(value: unknown): { accepted: Filter; paths: Map<string, string> } {
+/** The filter, reduced to what quiver honours (no prompts; only its own file and skill URIs). */
+function parseFilter(
+  value: unknown,
+  skillsPrefix: string,
+): { accepted: Filter; paths: Map<string, string> } {
   if (!isObject(value))
     throw new RpcError(
       INVALID_PARAMS,
@@ -194,7 +211,7 @@ function parseFilter(value: unknown): { accepted: Filter; paths: Map<string, str
         `params.notifications.resourceSubscriptions lists ${uris.length} URIs; at most ${LISTEN_LIMITS.urisPerListener} per subscription (open another, or watch resourcesListChanged)`,
       );
     for (const uri of uris as string[]) {
-      const path = pathOrUndefined(uri);
+      const path = pathOrUndefined(uri, skillsPrefix);
       if (path !== undefined) paths.set(path, uri);
     }
     accepted.resourceSubscriptions = [...paths.values()];
@@ -203,9 +220,9 @@ function parseFilter(value: unknown): { accepted: Filter; paths: Map<string, str
 }
 
 /** URIs that are not quiver's files are left out of the acknowledgment, not refused. */
-function pathOrUndefined(uri: string): string | undefined {
+function pathOrUndefined(uri: string, skillsPrefix: string): string | undefined {
   try {
-    return pathOfUri(uri);
+    return watchedPath(uri, skillsPrefix);
   } catch (err) {
     if (err instanceof RpcError || err instanceof QuiverError) return undefined;
     throw err;
