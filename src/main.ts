@@ -9,6 +9,7 @@ import { healthcheck, listTools, version } from "./cli/misc.ts";
 import { searchCommand, searchHelp } from "./cli/search.ts";
 import { serve, serveHelp } from "./cli/serve.ts";
 import { token, tokenHelp } from "./cli/token.ts";
+import { init, initHelp, test, testHelp, types, typesHelp } from "./cli/user-tools.ts";
 import { worker, workerHelp } from "./cli/worker.ts";
 
 const HELP = `quiver — a single-binary tool server for LLM tool use
@@ -22,6 +23,9 @@ Commands:
   search       full-text search over the stored files       quiver search --help
   tools        list the tools (--json: Claude definitions)
   mcp          serve the tools over MCP on stdin/stdout     quiver mcp --help
+  init         start a project for your own tools            quiver init --help
+  types        write .quiver/ (types for your tools' editor)
+  test         run bun test on your tools (no Bun install needed)
   check        verify (and --repair) the data directory
   healthcheck  exit 0 when the local server answers /healthz
   version      print quiver's and Bun's versions
@@ -47,6 +51,9 @@ const commands: Record<
   check: { run: check, help: checkHelp },
   version: { run: version },
   worker: { run: worker, help: workerHelp },
+  init: { run: init, help: initHelp },
+  types: { run: types, help: typesHelp },
+  test: { run: test, help: testHelp },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -50,7 +50,6 @@ test("the Dockerfile pins package.json's Bun version, version and build flags", 
 describe.skipIf(missing !== undefined)("container image (podman)", () => {
   const containers: string[] = [];
   const dirs: string[] = [];
-  let built = false;
 
   afterAll(async () => {
     for (const name of containers) await podmanTry(["rm", "--force", "--time", "0", name]);
@@ -67,7 +66,7 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
   };
 
   const start = async (name: string, volume: string, env: Record<string, string>) => {
-    if (!built) throw new Error("the image was not built (see the build test's failure)");
+    await builtImage();
     containers.push(name);
     const envArgs = Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
     await podman([
@@ -103,11 +102,28 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
   const word = `zebrafinch${id}`;
   const note = `# Field notes\n\nA ${word} sang at dawn.\n`;
   const volume = missing ? "" : volumeDir();
-  let base = "";
 
-  test(
-    "builds the image from the Dockerfile",
-    async () => {
+  /** Container a, running on `volume` with the note stored (once, for the tests that read it). */
+  let storing: Promise<string> | undefined;
+  const stored = () =>
+    (storing ??= (async () => {
+      const running = await start(`quiver-test-${id}-a`, volume, { QUIVER_TOKEN: TOKEN });
+      const put = await fetch(`${running}/files/notes/field.md`, {
+        method: "PUT",
+        headers: auth(),
+        body: note,
+      });
+      if (put.status !== 201) throw new Error(`PUT answered ${put.status}: ${await put.text()}`);
+      return running;
+    })());
+
+  /**
+   * The image, built once for the whole file and awaited by every test that needs it, so
+   * each test stands alone in any order (bun test --randomize).
+   */
+  let building: Promise<{ bases: string; t0: number; t1: number; t2: number }> | undefined;
+  const builtImage = () =>
+    (building ??= (async () => {
       const t0 = performance.now();
       const bases = Bun.spawnSync(["bash", join(ROOT, "test/container/standin-bases.sh")], {
         cwd: ROOT,
@@ -138,8 +154,13 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
         ".",
       ];
       await podman(build, { cwd: ROOT });
-      built = true;
-      const t2 = performance.now();
+      return { bases: bases.stdout.toString(), t0, t1, t2: performance.now() };
+    })());
+
+  test(
+    "builds the image from the Dockerfile",
+    async () => {
+      const { bases, t0, t1, t2 } = await builtImage();
 
       const [image] = JSON.parse(await podman(["image", "inspect", IMAGE]));
       const config = image.Config;
@@ -174,7 +195,7 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
           "inspect",
           "--format",
           "{{.Size}}",
-          bases.stdout.toString().match(/RUNTIME_IMAGE=(\S+)/)![1]!,
+          bases.match(/RUNTIME_IMAGE=(\S+)/)![1]!,
         ]),
       );
       // distroless cc-debian12 is ~24 MB (Debian's installed sizes of its packages; see the
@@ -191,7 +212,7 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
   test(
     "runs as non-root with a volume and QUIVER_TOKEN, and stores a file",
     async () => {
-      base = await start(`quiver-test-${id}-a`, volume, { QUIVER_TOKEN: TOKEN });
+      const base = await stored();
       const pid = Number(await inspect(`quiver-test-${id}-a`, "{{.State.Pid}}"));
       const { uid, gid } = await processIds(pid);
       expect(
@@ -210,29 +231,35 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       for (const line of top) expect(line.trim().split(/\s+/)[0], line).toBe(String(NONROOT));
 
       expect((await fetch(`${base}/files/notes/field.md`)).status).toBe(401);
-      const put = await fetch(`${base}/files/notes/field.md`, {
-        method: "PUT",
-        headers: auth(),
-        body: note,
-      });
-      expect(put.status, await put.clone().text()).toBe(201);
       const got = await fetch(`${base}/files/notes/field.md`, { headers: auth() });
       expect(await got.text()).toBe(note);
       // What the server wrote to the volume belongs to the non-root user.
       expect(statSync(join(volume, "quiver.db")).uid).toBe(NONROOT);
     },
-    2 * 60_000,
+    15 * 60_000,
   );
 
-  test("finds the file with the search tool", async () => {
-    expect(base, "no running container (see the previous test)").not.toBe("");
-    expect(await search(base, word)).toContain("notes/field.md");
-  }, 60_000);
+  test(
+    "finds the file with the search tool",
+    async () => {
+      expect(await search(await stored(), word)).toContain("notes/field.md");
+    },
+    15 * 60_000,
+  );
 
   test(
     "SIGTERM stops it within seconds, and a new container on the same volume reads the file back",
     async () => {
-      const first = `quiver-test-${id}-a`;
+      // A container of its own: the other tests' container keeps running.
+      const first = `quiver-test-${id}-s`;
+      const own = volumeDir();
+      const base = await start(first, own, { QUIVER_TOKEN: TOKEN });
+      const put = await fetch(`${base}/files/notes/field.md`, {
+        method: "PUT",
+        headers: auth(),
+        body: note,
+      });
+      expect(put.status).toBe(201);
       expect(await inspect(first, "{{.State.Status}}")).toBe("running");
       // Writes in flight when SIGTERM arrives: each one acknowledged must survive.
       const burst = Array.from({ length: 30 }, (_, i) =>
@@ -256,7 +283,7 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       // (How long it took is printed above, not asserted: that is the machine's speed.)
       expect(await inspect(first, "{{.State.ExitCode}}")).toBe("0");
 
-      const again = await start(`quiver-test-${id}-b`, volume, { QUIVER_TOKEN: TOKEN });
+      const again = await start(`quiver-test-${id}-b`, own, { QUIVER_TOKEN: TOKEN });
       const got = await fetch(`${again}/files/notes/field.md`, { headers: auth() });
       expect(got.status).toBe(200);
       expect(await got.text()).toBe(note);
@@ -265,9 +292,8 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
         expect(res.status, `acknowledged write burst/${i}.txt lost`).toBe(200);
         expect(await res.text()).toBe(`burst ${i} ${word}\n`);
       }
-      base = again;
     },
-    2 * 60_000,
+    15 * 60_000,
   );
 
   test(
@@ -288,6 +314,6 @@ describe.skipIf(missing !== undefined)("container image (podman)", () => {
       expect(cp.stdout.toString().trim(), cp.stderr.toString()).toBe(logged!);
       expect((await fetch(`${fresh}/tools`, { headers: auth(logged) })).status).toBe(200);
     },
-    2 * 60_000,
+    15 * 60_000,
   );
 });

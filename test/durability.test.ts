@@ -211,7 +211,9 @@ describe("SQLite settings, read back", () => {
     walk(join(ROOT, "src"));
     expect(offenders).toEqual([]);
     // The reader side: opened read-only by a test, the file says WAL too.
-    const db = new Database(join(work, "settings", "quiver.db"), { readonly: true });
+    const dir = join(work, "settings-read-back");
+    openServices(loadConfig({ data: dir, quiet: true }, {})).close();
+    const db = new Database(join(dir, "quiver.db"), { readonly: true });
     expect((db.query("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe(
       "wal",
     );

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
@@ -44,14 +44,17 @@ const json = (body: unknown): RequestInit => ({
 });
 
 describe.skipIf(!mounted)("a read-only data directory", () => {
-  test("opens: reads and searches work, every write answers 503 storage_unavailable", async () => {
+  // The store every test finds on the read-only mount, made before any test runs.
+  beforeAll(async () => {
     const writable = openServices(config(data));
     await ask(writable)("/files/notes/keep.md", {
       method: "PUT",
       body: "# Keep\nprecious otter\n",
     });
     writable.close(); // a clean stop: no -wal or -shm file is left
+  });
 
+  test("opens: reads and searches work, every write answers 503 storage_unavailable", async () => {
     const services = openServices(config(readOnly));
     expect(services.readOnly).toBe(true);
     const call = ask(services);
@@ -82,6 +85,8 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
     expect(reader.readOnly).toBe(true);
     expect((await ask(reader)("/files/notes/late.md")).text).toBe("committed to the WAL");
     reader.close();
+    // Gone again, so that the other tests find the store as it was made.
+    expect((await ask(writer)("/files/notes/late.md", { method: "DELETE" })).status).toBe(200);
     writer.close();
   });
 

@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { importTree } from "../src/importer/import-tree.ts";
@@ -63,9 +63,11 @@ describe("importTree", () => {
     expect(files.get("t1/guide/install.md")?.is_text).toBe(true);
     expect(files.get("t1/image.png")?.is_text).toBe(false);
     expect(files.get("t1/fake.txt")?.is_text).toBe(false);
-    expect(paths("wombat")).toEqual(["t1/guide/install.md"]);
-    expect(paths("otters OR otter")).toEqual(["t1/notes.txt"]); // not the binary fake.txt
-    for (const q of ["leopard", "ocelot", "gitonly", "npmonly"]) expect(paths(q), q).toEqual([]);
+    // Scoped to t1/: the other tests import the same tree elsewhere in this store.
+    expect(paths("path:t1/ wombat")).toEqual(["t1/guide/install.md"]);
+    expect(paths("path:t1/ (otters OR otter)")).toEqual(["t1/notes.txt"]); // not the binary fake.txt
+    for (const q of ["leopard", "ocelot", "gitonly", "npmonly"])
+      expect(paths(`path:t1/ ${q}`), q).toEqual([]);
     expect(progress[progress.length - 1]).toBe(s.files);
     expect(checkpoints).toBeGreaterThan(0);
     rmSync(outside, { recursive: true });
@@ -73,6 +75,7 @@ describe("importTree", () => {
 
   test("a second run reports everything unchanged; an edit is an update; --sync removes", async () => {
     const root = tree();
+    await importTree(files, { root: tree(), prefix: "t2-beside/" });
     await importTree(files, { root, prefix: "t2/" });
     const again = await importTree(files, { root, prefix: "t2/" });
     expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 5, removed: 0 });
@@ -89,7 +92,7 @@ describe("importTree", () => {
     expect(synced).toMatchObject({ removed: 1, unchanged: 4 });
     expect(files.get("t2/guide/install.md")).toBeUndefined();
     expect(paths("path:t2/ wombat")).toEqual([]);
-    expect(files.get("t1/guide/install.md")).toBeDefined(); // other prefixes untouched
+    expect(files.get("t2-beside/guide/install.md")).toBeDefined(); // other prefixes untouched
   });
 
   test("the search index's bulk-load settings hold during an import and are restored after it, even a failed one", async () => {
@@ -173,17 +176,25 @@ describe("quiver index / quiver search (CLI)", () => {
     return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
   };
 
+  // The store the search tests read, indexed before any test (each stands alone).
+  beforeAll(() => {
+    const indexed = run("index", tree(), "--prefix", "docs/", "--data", data);
+    if (indexed.code !== 0) throw new Error(`quiver index failed: ${indexed.err}`);
+  });
+
   test("index prints plain progress lines on stderr and a summary; a rerun is all unchanged", () => {
     const root = tree();
-    const first = run("index", root, "--prefix", "docs/", "--data", data);
+    const own = tempDir("quiver-cli-data-");
+    const first = run("index", root, "--prefix", "docs/", "--data", own);
     expect(first.code).toBe(0);
     expect(first.err).toMatch(/^indexing: 100% 6\/6 files/m);
     expect(first.out).toMatch(/added +5\n/);
     expect(first.out).toMatch(/skipped-binary +2/);
     expect(first.out).toContain("bad%41name.txt: invalid logical path");
     expect(first.out).toMatch(/MB\/s/);
-    const second = run("index", root, "--prefix", "docs/", "--data", data, "--json");
+    const second = run("index", root, "--prefix", "docs/", "--data", own, "--json");
     expect(JSON.parse(second.out)).toMatchObject({ added: 0, updated: 0, unchanged: 5 });
+    rmSync(own, { recursive: true, force: true });
   });
 
   test("without syncfs (other systems), blobs are fsynced one by one and the import is the same", () => {

@@ -113,6 +113,9 @@ describe("module tools in the binary", () => {
     expect(saved).toMatchObject({ status: 200, json: { path: "notes/x.md", size: 5 } });
     const read = await post("/tools/read_file", { path: "notes/x.md" });
     expect(read.json.content).toBe("hello");
+    const deadline = Date.now() + 5_000;
+    while (!server.stderr().includes('"msg":"saving a note"') && Date.now() < deadline)
+      await Bun.sleep(20);
     expect(server.stderr()).toContain('"msg":"saving a note"');
   });
 
@@ -126,7 +129,11 @@ describe("module tools in the binary", () => {
     const res = await post("/tools/boom", {});
     expect(res.status).toBe(422);
     expect(res.json.error).toEqual({ code: "tool_error", message: 'tool "boom" failed: kaboom' });
-    expect(server.stderr()).toContain(join(toolsDir, "trouble.ts"));
+    // The log line arrives on the server's stderr pipe in its own time.
+    const file = join(toolsDir, "trouble.ts");
+    const deadline = Date.now() + 5_000;
+    while (!server.stderr().includes(file) && Date.now() < deadline) await Bun.sleep(20);
+    expect(server.stderr()).toContain(file);
     const chosen = await post("/tools/no_such_customer", {});
     expect(chosen.status).toBe(404);
     expect(chosen.json.error).toEqual({ code: "customer_not_found", message: "no customer 42" });

@@ -136,10 +136,10 @@ export class JobQueue {
     const rows = (
       opts.status
         ? this.db
-            .query("SELECT * FROM jobs WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ?")
+            .query("SELECT * FROM jobs WHERE status = ? AND id < ? ORDER BY id DESC LIMIT +?")
             .all(opts.status, before, opts.limit + 1)
         : this.db
-            .query("SELECT * FROM jobs WHERE id < ? ORDER BY id DESC LIMIT ?")
+            .query("SELECT * FROM jobs WHERE id < ? ORDER BY id DESC LIMIT +?")
             .all(before, opts.limit + 1)
     ) as JobRow[];
     const jobs = rows.slice(0, opts.limit).map(toView);

@@ -75,7 +75,7 @@ export class ClientStore {
       `DELETE FROM oauth_clients WHERE id IN (
          SELECT id FROM oauth_clients c WHERE id != ? AND NOT EXISTS (
            SELECT 1 FROM oauth_grants g WHERE g.client_id = c.id AND g.revoked_at IS NULL)
-         ORDER BY created_at LIMIT ?)`,
+         ORDER BY created_at LIMIT +?)`,
       [incoming, n - MAX_CLIENTS + 1],
     );
   }

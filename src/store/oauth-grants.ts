@@ -215,7 +215,7 @@ export class GrantStore {
     const victims = this.db
       .query(
         `SELECT id FROM oauth_grants
-         ORDER BY revoked_at IS NULL, coalesce(last_used_at, created_at) LIMIT ?`,
+         ORDER BY revoked_at IS NULL, coalesce(last_used_at, created_at) LIMIT +?`,
       )
       .all(count - MAX_GRANTS + 1) as { id: string }[];
     for (const v of victims) {

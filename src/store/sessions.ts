@@ -72,12 +72,12 @@ export class SessionStore {
       ]);
       this.db.run(
         `DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE token_ref = ?
-           ORDER BY created_at DESC, id_hash LIMIT -1 OFFSET ?)`,
+           ORDER BY created_at DESC, id_hash LIMIT -1 OFFSET +?)`,
         [tokenRef, perToken - 1],
       );
       this.db.run(
         `DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions
-           ORDER BY created_at DESC, id_hash LIMIT -1 OFFSET ?)`,
+           ORDER BY created_at DESC, id_hash LIMIT -1 OFFSET +?)`,
         [total - 1],
       );
       this.db.run(

@@ -29,7 +29,7 @@ export interface UserToolContext {
     writeText(path: string, content: string): Promise<{ path: string; size: number }>;
   };
   /** Full-text search over stored files, as the `search` tool; needs scope read. */
-  search(query: string, opts?: { limit?: number; prefix?: string }): Promise<unknown>;
+  search(query: string, opts?: { limit?: number; offset?: number }): Promise<unknown>;
   /** Reports progress (MCP `notifications/progress`). */
   progress(done: number, total?: number, message?: string): void;
   readonly log: {

@@ -33,10 +33,12 @@ export class UserToolsRuntime {
   static async start(
     services: Pick<Services, "tools" | "changes">,
     sources: UserToolSources,
+    opts: { quiet?: boolean } = {},
   ): Promise<UserToolsRuntime | undefined> {
     if (!sources.dirs.length && !sources.configFile) return undefined;
     const runtime = new UserToolsRuntime(services, sources, await load(sources));
-    logInfo("user tools loaded", { tools: services.tools.names.length, dirs: sources.dirs });
+    if (!opts.quiet)
+      logInfo("user tools loaded", { tools: services.tools.names.length, dirs: sources.dirs });
     return runtime;
   }
 

@@ -4,6 +4,7 @@ import connect from "./client/connect.js" with { type: "text" };
 import dom from "./client/dom.js" with { type: "text" };
 import fileView from "./client/file-view.js" with { type: "text" };
 import files from "./client/files.js" with { type: "text" };
+import grants from "./client/grants.js" with { type: "text" };
 import jobs from "./client/jobs.js" with { type: "text" };
 import search from "./client/search.js" with { type: "text" };
 import tokens from "./client/tokens.js" with { type: "text" };
@@ -28,5 +29,6 @@ export const ASSETS: ReadonlyMap<string, { body: string; type: string }> = new M
   ["search.js", { body: search, type: JS }],
   ["jobs.js", { body: jobs, type: JS }],
   ["tokens.js", { body: tokens, type: JS }],
+  ["grants.js", { body: grants, type: JS }],
   ["connect.js", { body: connect, type: JS }],
 ]);

@@ -1,0 +1,35 @@
+// The bench's server for bench/user-tools.ts: `quiver serve` as src/cli/serve.ts starts
+// it, with user tools from --tools and --tools-config, plus one tool defined the way the
+// built-in ones are (in the server thread), so all three kinds are measured in one process.
+// Usage: bun bench/lib/user-tools-server.ts --port P --data DIR --tools DIR --tools-config FILE
+import { parseArgs } from "node:util";
+import { Type } from "@sinclair/typebox";
+import { loadConfig } from "../../src/config.ts";
+import { startServer } from "../../src/server/serve.ts";
+import { openServices } from "../../src/services.ts";
+import { defineTool } from "../../src/tools/define.ts";
+import { ToolRegistry } from "../../src/tools/registry.ts";
+import { UserToolsRuntime } from "../../src/user-tools/runtime.ts";
+
+/** The same trivial tool as bench/user-tools.ts writes as a module file. */
+export const echoInline = defineTool({
+  name: "echo_inline",
+  description: "Echoes. Returns {said}.",
+  scope: "read",
+  input: Type.Object({ say: Type.String() }),
+  run: ({ say }) => ({ said: say }),
+});
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string" },
+    data: { type: "string" },
+    tools: { type: "string", multiple: true },
+    "tools-config": { type: "string" },
+  },
+});
+const config = loadConfig({ ...values, quiet: true, "rate-limit": "0" });
+const services = openServices(config, { create: true });
+await UserToolsRuntime.start(services, { dirs: config.toolDirs, configFile: config.toolsConfig });
+services.tools = new ToolRegistry([...services.tools.tools, echoInline]);
+startServer(services);
