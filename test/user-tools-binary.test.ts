@@ -328,3 +328,58 @@ describe("reload", () => {
     rmSync(join(toolsDir, "later.ts"));
   });
 });
+
+describe("reload over stdio MCP", () => {
+  test("SIGHUP sends notifications/tools/list_changed, and tools/list shows the new tool", async () => {
+    const dir = writeTools(tempDir("quiver-hup-"), { "echo.js": GOOD_TOOLS["echo.js"]! });
+    const proc = spawn([binary, "mcp", "--data", join(dir, "data"), "--tools", dir], {
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { PATH: process.env.PATH! },
+    });
+    const lines: any[] = [];
+    (async () => {
+      let buffered = "";
+      for await (const chunk of proc.stdout) {
+        buffered += new TextDecoder().decode(chunk);
+        const parts = buffered.split("\n");
+        buffered = parts.pop()!;
+        for (const part of parts) if (part.trim()) lines.push(JSON.parse(part));
+      }
+    })();
+    const waitFor = async (match: (m: any) => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!lines.some(match) && Date.now() < deadline) await Bun.sleep(20);
+      return lines.find(match);
+    };
+    const send = (m: object) => proc.stdin.write(`${JSON.stringify(m)}\n`);
+    try {
+      send({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-06-18",
+          capabilities: {},
+          clientInfo: { name: "t", version: "1" },
+        },
+      });
+      expect(await waitFor((m) => m.id === 1)).toBeDefined();
+      send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      writeFileSync(
+        join(dir, "later.js"),
+        `export default { name: "hup_tool", description: "After SIGHUP.", scope: "read", input: { type: "object" }, run: () => ({ ok: 1 }) };\n`,
+      );
+      proc.kill("SIGHUP");
+      expect(await waitFor((m) => m.method === "notifications/tools/list_changed")).toBeDefined();
+      send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+      const list = await waitFor((m) => m.id === 2);
+      expect(list.result.tools.map((t: { name: string }) => t.name)).toContain("hup_tool");
+    } finally {
+      proc.stdin.end();
+      await proc.exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

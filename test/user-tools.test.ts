@@ -122,3 +122,26 @@ describe("JSON Schema inputs", () => {
     expect(() => fromJsonSchema(deep, "x")).toThrow("nested deeper");
   });
 });
+
+describe("--watch", () => {
+  test("a new file in a watched directory is served without a signal", async () => {
+    const watched = testServer();
+    const wdir = writeTools(tempDir("quiver-watch-"), { "echo.js": GOOD_TOOLS["echo.js"]! });
+    const live = await UserToolsRuntime.start(watched.services, { dirs: [wdir] }, { quiet: true });
+    try {
+      live!.watch();
+      writeFileSync(
+        join(wdir, "watched.js"),
+        `export default { name: "watched", description: "New.", scope: "read", input: { type: "object" }, run: () => ({ w: 1 }) };\n`,
+      );
+      const deadline = Date.now() + 10_000;
+      while (!watched.services.tools.names.includes("watched") && Date.now() < deadline)
+        await Bun.sleep(20);
+      expect((await request(watched, "/tools/watched", { body: {} })).json).toEqual({ w: 1 });
+    } finally {
+      live?.close();
+      watched.close();
+      rmSync(wdir, { recursive: true, force: true });
+    }
+  });
+});
