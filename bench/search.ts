@@ -180,6 +180,18 @@ for (let i = 0; ; i++) {
   await Bun.sleep(25);
 }
 
+// Both sides build their ranked index first (searches meanwhile say ranking_warming_up).
+await services.index.warmUp();
+for (let i = 0; i < 1200; i++) {
+  const res = await fetch(`${base}/tools/search`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ query: "warm up", limit: 1 }),
+  });
+  if (!((await res.json()) as { ranking_warming_up?: boolean }).ranking_warming_up) break;
+  await Bun.sleep(50);
+}
+
 const ctx = { ...services, caller: { id: "bench", name: "bench", scope: "admin" as const } };
 const httpMs: number[] = [];
 const localMs: number[] = [];

@@ -31,6 +31,8 @@ export async function mcp(argv: string[]): Promise<number> {
     }),
     { create: true },
   );
+  // The ranked index builds on the search thread while the first requests are served.
+  void services.index.warmUp();
   const userTools = await UserToolsRuntime.start(services, {
     dirs: services.config.toolDirs,
     configFile: services.config.toolsConfig,

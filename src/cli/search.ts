@@ -30,6 +30,8 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const offset = intFlag(values.offset, "offset", 0, 0, 10000);
   const services = openServices(loadConfig({ data: values.data }), { create: false });
   try {
+    // One question, answered well: wait for the ranked index rather than FTS5 alone.
+    await services.index.warmUp();
     // The search tool, through the pipeline like every other transport's call.
     const res = (await callTool(services, {
       name: "search",

@@ -47,6 +47,8 @@ export async function serve(argv: string[]): Promise<void> {
     if (values.watch) userTools.watch();
   }
   const running = startServer(services);
+  // The ranked index builds on the search thread while the first requests are served.
+  void services.index.warmUp();
   // A read-only store can run no job (each one writes); starting one answers 503.
   const supervisor = services.readOnly
     ? undefined

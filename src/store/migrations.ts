@@ -198,4 +198,17 @@ export const migrations: string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 10: the ranked index moves into memory (src/store/ranked-index.ts: BM25F over the same
+  // four fields, built from passages_fts by the process that searches), so passages_stem
+  // — a second FTS5 index that cost half of ingest time and a third of the database — is
+  // dropped; it was derived from the passages, which stay. search_changes tells every
+  // connection's in-memory index which files changed since it last looked.
+  `
+  DROP TABLE IF EXISTS passages_stem_vocab;
+  DROP TABLE IF EXISTS passages_stem;
+  CREATE TABLE search_changes (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL
+  );
+  `,
 ];

@@ -40,59 +40,69 @@ export function groupByFile<T extends RankedPassage>(
   return [...files.values()].sort((a, b) => b.score - a.score).flatMap((f) => f.hits);
 }
 
-const WORD = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/gu;
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-/** Matches any of `words` as a whole word, case-insensitively. */
-export function wholeWords(words: readonly string[]): RegExp | null {
-  if (words.length === 0) return null;
-  return new RegExp(
-    `(?<![\\p{L}\\p{N}])(?:${words.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}])`,
-    "iu",
-  );
-}
+/** Characters of context a JS snippet shows (about SNIPPET_TOKENS words of prose). */
+const SNIPPET_CHARS = 160;
 
 /**
- * A snippet made in JS, for passages found through the stemmed index (it stores no text
- * for FTS5's snippet() to read): the window of `tokens` words holding the most query
- * words, those marked. `matches(word)` says whether a lower-case word is a query word (or
- * one of its stemmed forms).
+ * A snippet made in JS, for passages found through the ranked index (a stemmed match
+ * has no FTS5 snippet): the window of ~SNIPPET_CHARS characters holding the most query
+ * words, those marked. `candidate` finds the words that may be query words (a regex of
+ * their stems' first letters, so most words are never looked at); `matches(word)` says
+ * whether a lower-case one is (or is a form of one).
  */
 export function snippetOf(
   text: string,
+  candidate: RegExp,
   matches: (lowerWord: string) => boolean,
   open: string,
   close: string,
-  tokens: number,
 ): string {
-  const spans: { start: number; end: number; hit: boolean }[] = [];
-  for (const m of text.matchAll(WORD)) {
-    spans.push({ start: m.index, end: m.index + m[0].length, hit: matches(m[0].toLowerCase()) });
-    if (spans.length > 20_000) break;
+  const hits: { start: number; end: number }[] = [];
+  candidate.lastIndex = 0;
+  for (const m of text.matchAll(candidate)) {
+    if (matches(m[0].toLowerCase())) hits.push({ start: m.index, end: m.index + m[0].length });
+    if (hits.length > 2000) break;
   }
-  if (spans.length === 0) return text.slice(0, 200);
+  if (hits.length === 0)
+    return oneLine(text.slice(0, SNIPPET_CHARS)) + (text.length > SNIPPET_CHARS ? "…" : "");
+  // The window starting at the hit with the most hits after it, within SNIPPET_CHARS.
   let best = 0;
-  let bestHits = -1;
-  let hits = 0;
-  for (let i = 0; i < spans.length; i++) {
-    if (spans[i]!.hit) hits++;
-    if (i >= tokens && spans[i - tokens]!.hit) hits--;
-    if (hits > bestHits) {
-      bestHits = hits;
-      best = Math.max(0, i - tokens + 1);
+  let bestCount = 0;
+  for (let i = 0, j = 0; i < hits.length; i++) {
+    while (j < hits.length && hits[j]!.end - hits[i]!.start <= SNIPPET_CHARS) j++;
+    if (j - i > bestCount) {
+      bestCount = j - i;
+      best = i;
     }
   }
-  // Start a little before the first hit of the window, so it is not the first word shown.
-  const from = best;
-  const to = Math.min(spans.length, from + tokens);
+  // A little context before the first hit, from a word's start.
+  let from = Math.max(0, hits[best]!.start - 30);
+  while (from > 0 && isWordChar(text[from - 1]!)) from--;
+  let to = Math.min(text.length, from + SNIPPET_CHARS);
+  while (to < text.length && isWordChar(text[to]!)) to++;
   let out = from > 0 ? "…" : "";
-  let pos = spans[from]!.start;
-  for (let i = from; i < to; i++) {
-    const s = spans[i]!;
-    out += text.slice(pos, s.start);
-    out += s.hit ? `${open}${text.slice(s.start, s.end)}${close}` : text.slice(s.start, s.end);
-    pos = s.end;
+  let pos = from;
+  for (const h of hits) {
+    if (h.start < from || h.end > to) continue;
+    out += text.slice(pos, h.start) + open + text.slice(h.start, h.end) + close;
+    pos = h.end;
   }
-  if (to < spans.length) out += "…";
-  return out.replace(/\s+/g, " ");
+  out += text.slice(pos, to);
+  return oneLine(out) + (to < text.length ? "…" : "");
+}
+
+const WORD_CHAR = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]/u;
+const isWordChar = (c: string) => WORD_CHAR.test(c);
+const oneLine = (s: string) => s.replace(/\s+/g, " ");
+
+/**
+ * Whole words that start as one of `heads` (lower-case) in any case, or that hold a
+ * non-ASCII letter (an accented form, which a head in plain letters would not find).
+ */
+export function wordsStarting(heads: readonly string[]): RegExp {
+  const w = "[\\p{L}\\p{N}\\p{Co}\\p{Mn}\\p{Mc}]";
+  const alts = heads.map(escapeRegExp).join("|") || "(?!)";
+  return new RegExp(`(?<!${w})(?:(?:${alts})${w}*|${w}*[^\\u0000-\\u007f]${w}*)`, "giu");
 }

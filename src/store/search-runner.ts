@@ -36,6 +36,7 @@ export class SearchRunner {
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
   private closed = false;
+  private warming: (() => void)[] = [];
 
   constructor(
     private readonly dbFile: string,
@@ -54,8 +55,30 @@ export class SearchRunner {
     });
   }
 
+  /**
+   * Resolves once the search thread's ranked index is built (warmUp in search.ts); also,
+   * so that nobody waits forever on a hint, when the thread is replaced or closed.
+   */
+  warm(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const worker = this.start();
+    return this.ready!.then(
+      () =>
+        new Promise<void>((resolve) => {
+          this.warming.push(resolve);
+          worker.postMessage({ warm: true });
+        }),
+      () => undefined,
+    );
+  }
+
+  private settleWarming(): void {
+    for (const resolve of this.warming.splice(0)) resolve();
+  }
+
   close(): void {
     this.closed = true;
+    this.settleWarming();
     this.worker?.terminate();
     this.worker = undefined;
     for (const w of this.waiting.values()) {
@@ -89,7 +112,8 @@ export class SearchRunner {
         if (m?.ready) {
           clearTimeout(timer);
           resolve();
-        } else if ("ok" in m) this.settle(m.id, (x) => x.resolve(m.ok));
+        } else if (m?.warmed) this.settleWarming();
+        else if ("ok" in m) this.settle(m.id, (x) => x.resolve(m.ok));
         else if (m.known)
           this.settle(m.id, (x) =>
             x.reject(new QuiverError(m.known.status, m.known.code, m.known.message)),
@@ -131,6 +155,7 @@ export class SearchRunner {
   }
 
   private restart(): void {
+    this.settleWarming();
     this.worker?.terminate();
     this.worker = undefined;
     if (this.closed) return;

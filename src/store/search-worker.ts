@@ -16,13 +16,21 @@ let index: SearchIndex | undefined;
 self.onmessage = (ev: MessageEvent) => {
   const msg = ev.data as
     | { init: { file: string; readOnly: boolean } }
+    | { warm: true }
     | { id: number; query: string; opts: SearchOptions };
   if ("init" in msg) {
     // Every connection to the data directory gets openDatabase's settings; the opener has
     // migrated already, so this one finds nothing to do.
     const { file, readOnly } = msg.init;
-    index = new SearchIndex(openDatabase(dirname(file), { readOnly }), { readOnly });
+    index = new SearchIndex(openDatabase(dirname(file), { readOnly }), {
+      readOnly,
+      background: true,
+    });
     self.postMessage({ ready: true });
+    return;
+  }
+  if ("warm" in msg) {
+    index!.whenRanked(() => self.postMessage({ warmed: true }));
     return;
   }
   try {

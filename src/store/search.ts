@@ -5,14 +5,15 @@ import type { Passage } from "./chunk.ts";
 import { decodeText } from "./content.ts";
 import type { FileIndexer } from "./files.ts";
 import { passagesForIndex } from "./index-passages.ts";
-import { passageFields } from "./passage-fields.ts";
 import { normalizePrefix, prefixEnd } from "./paths.ts";
 import { parseQuery } from "./query.ts";
+import { rankPlain } from "./ranked-query.ts";
+import { RankedSearch } from "./ranked-search.ts";
 import { planPlain, type SearchPlan } from "./search-plan.ts";
-import { groupByFile, type RankedPassage, snippetOf, wholeWords } from "./search-rank.ts";
+import { groupByFile, type RankedPassage, snippetOf, wordsStarting } from "./search-rank.ts";
 import { SearchRunner } from "./search-runner.ts";
+import { fold, stem } from "./search-terms.ts";
 import { unsegment } from "./search-text.ts";
-import { TermStats } from "./term-stats.ts";
 
 /** Bound above every TEXT value in SQLite's ordering (TEXT sorts before BLOB). */
 const ABOVE_EVERY_PATH = new Uint8Array([0xff]);
@@ -42,6 +43,11 @@ export interface SearchResult {
   total?: number;
   /** Present (true) when more than `total` passages match: counting stopped there. */
   total_is_lower_bound?: boolean;
+  /**
+   * Present (true) while the ranked index is being built (after a start, or a large
+   * import): plain words were ranked by FTS5's plain BM25 over the passage text instead.
+   */
+  ranking_warming_up?: boolean;
 }
 
 /** Matches counted at most for `total`: a count costs every match it counts. */
@@ -50,12 +56,10 @@ export const TOTAL_CAP = 1000;
 export const MAX_CANDIDATES = 1000;
 /** Candidates ranked for plain-word queries when the page is near the top. */
 const MIN_CANDIDATES = 100;
-/** Top candidates checked for the exact form of a query word (ranked above stemmed forms). */
-const EXACT_CHECKED = 30;
-/** Score factor for a passage holding every query word in its exact form (less for some). */
-const EXACT_BONUS = 0.3;
-/** bm25 weights of passages_stem's columns: path, title, headings, body (issue 14's calibration). */
-const FIELD_WEIGHTS = "8.0, 8.0, 0.5, 1.0";
+/** Passages a phrase in a plain-word query may contribute (FTS5 finds them). */
+const MAX_PHRASE_PASSAGES = 5000;
+/** search_changes rows kept (ranked-search.ts); a reader further behind rebuilds. */
+const CHANGES_KEPT = 100_000;
 
 export const SNIPPET_OPEN = "«";
 export const SNIPPET_CLOSE = "»";
@@ -87,43 +91,41 @@ export class SearchIndex implements FileIndexer {
   private readonly q: {
     insert: Statement<unknown, [number, number, number]>;
     ftsInsert: Statement<unknown, [number, string]>;
-    stemInsert: Statement<unknown, [number, string, string, string, string]>;
+    logChange: Statement<{ seq: number }, [number]>;
+    trimChanges: Statement<unknown, [number]>;
     ftsDelete: Statement<unknown, [number]>;
-    stemDelete: Statement<unknown, [number]>;
     del: Statement<unknown, [number]>;
-    pathOf: Statement<{ path: string }, [number]>;
     search: Statement<HitRow, [string, string, PathBound, number, number]>;
     count: Statement<{ n: number }, [string, string, PathBound, number]>;
-    rankStem: Statement<RankRow, [string, string, PathBound, number]>;
-    countStem: Statement<{ n: number }, [string, string, PathBound, number]>;
+    phrase: Statement<{ id: number }, [string, number]>;
+    located: Statement<Omit<RankRow, "rank">, [string]>;
     rankExact: Statement<RankRow & { snippet: string }, [string, string, PathBound, number]>;
     text: Statement<{ text: string }, [number]>;
     snippetOf: Statement<{ snippet: string }, [string, number]>;
   };
-  private readonly stats: TermStats;
+  private readonly ranked: RankedSearch;
+  private changesLogged = 0;
   private runner?: SearchRunner;
   private closedRunner = false;
 
-  /** readOnly: the data directory is opened read-only (the search thread's connection too). */
+  /**
+   * readOnly: the data directory is opened read-only (the search thread's connection too).
+   * background: build the ranked index in slices between searches (the search thread).
+   */
   constructor(
     readonly db: Database,
-    private readonly opts: { readOnly?: boolean } = {},
+    private readonly opts: { readOnly?: boolean; background?: boolean } = {},
   ) {
     const range = "f.path >= ?2 AND f.path < ?3";
     this.q = {
       insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, ?, ?)"),
       ftsInsert: db.prepare("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)"),
-      stemInsert: db.prepare(
-        "INSERT INTO passages_stem (rowid, path, title, headings, body) VALUES (?, ?, ?, ?, ?)",
-      ),
+      logChange: db.prepare("INSERT INTO search_changes (file_id) VALUES (?) RETURNING seq"),
+      trimChanges: db.prepare("DELETE FROM search_changes WHERE seq <= ?"),
       ftsDelete: db.prepare(
         "DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)",
       ),
-      stemDelete: db.prepare(
-        "DELETE FROM passages_stem WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)",
-      ),
       del: db.prepare("DELETE FROM passages WHERE file_id = ?"),
-      pathOf: db.prepare("SELECT path FROM files WHERE id = ?"),
       // ?2/?3: path range [prefix, prefixEnd(prefix)); the join is cheap since the
       // match is evaluated first and each hit looks up one file row by primary key.
       search: db.prepare(
@@ -143,19 +145,10 @@ export class SearchIndex implements FileIndexer {
          JOIN files f ON f.id = p.file_id
          WHERE passages_fts MATCH ?1 AND ${range} LIMIT ?4)`,
       ),
-      rankStem: db.prepare(
-        `SELECT p.id, f.path, p.line_start, p.line_end, bm25(passages_stem, ${FIELD_WEIGHTS}) AS rank
-         FROM passages_stem
-         JOIN passages p ON p.id = passages_stem.rowid
-         JOIN files f ON f.id = p.file_id
-         WHERE passages_stem MATCH ?1 AND ${range}
-         ORDER BY rank, p.id LIMIT ?4`,
-      ),
-      countStem: db.prepare(
-        `SELECT count(*) AS n FROM (SELECT 1 FROM passages_stem
-         JOIN passages p ON p.id = passages_stem.rowid
-         JOIN files f ON f.id = p.file_id
-         WHERE passages_stem MATCH ?1 AND ${range} LIMIT ?4)`,
+      phrase: db.prepare("SELECT rowid AS id FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?"),
+      located: db.prepare(
+        `SELECT p.id, f.path, p.line_start, p.line_end FROM json_each(?1) j
+         JOIN passages p ON p.id = j.value JOIN files f ON f.id = p.file_id`,
       ),
       rankExact: db.prepare(
         `SELECT p.id, f.path, p.line_start, p.line_end, passages_fts.rank AS rank,
@@ -173,7 +166,7 @@ export class SearchIndex implements FileIndexer {
          FROM passages_fts WHERE passages_fts MATCH ?1 AND rowid = ?2`,
       ),
     };
-    this.stats = new TermStats(db);
+    this.ranked = new RankedSearch(db);
   }
 
   index(fileId: number, _path: string, text: string): void {
@@ -183,23 +176,23 @@ export class SearchIndex implements FileIndexer {
   /** Inserts passages already made by passagesForIndex (e.g. on an import worker thread). */
   indexPassages(fileId: number, passages: Passage[]): void {
     if (passages.length === 0) return;
-    // The row was written first in this transaction (FileStore), so its path is there.
-    const path = this.q.pathOf.get(fileId)?.path ?? "";
-    const { title, headings } = passageFields(passages);
-    passages.forEach((p, i) => {
+    for (const p of passages) {
       const id = this.q.insert.run(fileId, p.line_start, p.line_end).lastInsertRowid as number;
       this.q.ftsInsert.run(id, p.text);
-      // The file's path and title go with its first passage only: they describe the file
-      // once (a question about its subject finds the file, not each of its passages), and
-      // its other passages are found for what they say themselves.
-      this.q.stemInsert.run(id, path, title, headings[i]!, p.text);
-    });
+    }
+    this.logChange(fileId);
   }
 
   remove(fileId: number): void {
     this.q.ftsDelete.run(fileId);
-    this.q.stemDelete.run(fileId);
     this.q.del.run(fileId);
+    this.logChange(fileId);
+  }
+
+  /** Tells every connection's ranked index (ranked-search.ts) to re-read this file. */
+  private logChange(fileId: number): void {
+    const seq = this.q.logChange.get(fileId)!.seq;
+    if (++this.changesLogged % 1000 === 0) this.q.trimChanges.run(seq - CHANGES_KEPT);
   }
 
   /**
@@ -215,6 +208,26 @@ export class SearchIndex implements FileIndexer {
       return Promise.reject(new QuiverError(503, "shutting_down", "the server is stopping; retry"));
     this.runner ??= new SearchRunner(file, this.opts.readOnly === true);
     return this.runner.search(query, opts, timeoutMs);
+  }
+
+  /**
+   * Builds the ranked index ahead of the first question (it is built from the stored
+   * passages, seconds for a large store; searches meanwhile are ranked by FTS5 alone and
+   * say so). Resolves when it is ready. Servers start it and do not wait; `quiver search`
+   * waits, as it answers one question and should answer it well.
+   */
+  warmUp(): Promise<void> {
+    const file = this.db.filename;
+    if (!file || file === ":memory:" || file.startsWith("file:")) return Promise.resolve();
+    if (this.closedRunner) return Promise.resolve();
+    this.runner ??= new SearchRunner(file, this.opts.readOnly === true);
+    return this.runner.warm();
+  }
+
+  /** Calls `done` once this connection's ranked index is current (the search thread). */
+  whenRanked(done: () => void): void {
+    const poll = () => (this.ranked.current(this.opts.background) ? done() : setTimeout(poll, 20));
+    poll();
   }
 
   /** Stops the search thread (searches waiting on it answer 503); idempotent. */
@@ -237,10 +250,8 @@ export class SearchIndex implements FileIndexer {
     // bound to give (empty prefix) a BLOB stands in, as SQLite orders every TEXT before it.
     const upper = prefixEnd(prefix) ?? ABOVE_EVERY_PATH;
     try {
-      if (parsed.words) {
-        const plan = planPlain(parsed.words, this.stats);
-        return this.searchPlain(plan, prefix, upper, limit, offset);
-      }
+      if (parsed.words)
+        return this.searchPlain(planPlain(parsed.words), prefix, upper, limit, offset);
       const rows = this.q.search.all(parsed.match, prefix, upper, limit, offset);
       const results = rows.map((r) => ({
         path: r.path,
@@ -260,7 +271,10 @@ export class SearchIndex implements FileIndexer {
     }
   }
 
-  /** A plain-word query: OR-ed words, BM25-ranked, exact forms lifted, grouped by file. */
+  /**
+   * A plain-word query: on the ranked index (ranked-query.ts), or — for prefix* terms, and
+   * while that index is being built — OR-ed on FTS5 with its plain bm25, grouped by file.
+   */
   private searchPlain(
     plan: SearchPlan,
     prefix: string,
@@ -269,29 +283,59 @@ export class SearchIndex implements FileIndexer {
     offset: number,
   ): SearchResult {
     const want = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, (offset + limit) * 4));
-    const stem = plan.table === "stem";
-    const rows = stem
-      ? this.q.rankStem.all(plan.match, prefix, upper, want)
-      : this.q.rankExact.all(plan.match, prefix, upper, want);
-    const exact = plan.words.map((w) => wholeWords([w])!);
+    const ix = plan.ranked ? this.ranked.current(this.opts.background) : undefined;
+    if (!ix) {
+      const result = this.searchFts(plan, prefix, upper, limit, offset, want);
+      return plan.ranked ? { ...result, ranking_warming_up: true } : result;
+    }
+    const phraseIds = (fts: string) => this.q.phrase.all(fts, MAX_PHRASE_PASSAGES).map((r) => r.id);
+    const allowPath = prefix === "" ? undefined : (path: string) => path.startsWith(prefix);
+    const ranked = rankPlain(ix, plan, phraseIds, want, allowPath);
+    const pageIds = ranked.ids.slice(offset, offset + limit);
+    const at = new Map(this.q.located.all(JSON.stringify(pageIds)).map((r) => [r.id, r]));
+    const { candidate, matches } = this.wordMatcher(plan.words);
+    // FTS5 marks phrases (and CJK) as one span; a plain word is marked here, in any form.
+    const ftsSnippet = plan.phrases.length > 0;
+    const results: SearchHit[] = [];
+    pageIds.forEach((id, i) => {
+      const r = at.get(id);
+      if (!r) return;
+      const text = this.q.text.get(id)?.text ?? "";
+      const snippet =
+        (ftsSnippet ? this.q.snippetOf.get(plan.match, id)?.snippet : undefined) ??
+        snippetOf(text, candidate, matches, SNIPPET_OPEN, SNIPPET_CLOSE);
+      results.push({
+        path: r.path,
+        line_start: r.line_start,
+        line_end: r.line_end,
+        score: roundScore(ranked.scores[offset + i]!),
+        snippet: unsegment(snippet),
+      });
+    });
+    // Common words only added to the passages rarer ones found: their count is a lower bound.
+    if (!ranked.exact && ranked.matched <= TOTAL_CAP)
+      return { results, total: ranked.matched, total_is_lower_bound: true };
+    return withTotal(results, ranked.matched);
+  }
+
+  /** The FTS5 path of a plain-word query: its words OR-ed, bm25 over the passage text. */
+  private searchFts(
+    plan: SearchPlan,
+    prefix: string,
+    upper: PathBound,
+    limit: number,
+    offset: number,
+    want: number,
+  ): SearchResult {
+    const rows = this.q.rankExact.all(plan.match, prefix, upper, want);
+    const ranked = rows.map((r) => ({ ...r, score: -r.rank }));
+    const { matches } = this.wordMatcher(plan.words);
     const texts = new Map<number, string>();
     const textOf = (id: number) => {
       let t = texts.get(id);
       if (t === undefined) texts.set(id, (t = this.q.text.get(id)?.text ?? ""));
       return t;
     };
-    const ranked: (RankedPassage & { snippet?: string })[] = rows.map((r, i) => {
-      let score = -r.rank;
-      // Exact forms above stemmed ones: among the best candidates, a passage holding the
-      // words as typed gains up to EXACT_BONUS (bm25 alone cannot tell `sorting` from `sort`).
-      if (stem && exact.length > 0 && i < EXACT_CHECKED) {
-        const text = `${r.path}\n${textOf(r.id)}`;
-        const found = exact.filter((re) => re.test(text)).length;
-        score *= 1 + (EXACT_BONUS * found) / exact.length;
-      }
-      return { ...r, score, snippet: (r as { snippet?: string }).snippet };
-    });
-    const matches = this.wordMatcher(plan.words);
     const ownMatch = (p: RankedPassage) =>
       plan.words.length === 0 || hasWord(textOf(p.id), matches);
     const page = groupByFile(ranked, ownMatch).slice(offset, offset + limit);
@@ -300,24 +344,28 @@ export class SearchIndex implements FileIndexer {
       line_start: h.line_start,
       line_end: h.line_end,
       score: roundScore(h.score),
-      snippet: unsegment(
-        h.snippet ??
-          this.q.snippetOf.get(plan.exactMatch, h.id)?.snippet ??
-          // Found only through a stemmed form (or the path/title): marked in JS.
-          snippetOf(textOf(h.id), matches, SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_TOKENS),
-      ),
+      snippet: unsegment(h.snippet),
     }));
     if (rows.length < want) return { results, total: rows.length };
-    const count = stem ? this.q.countStem : this.q.count;
-    return withTotal(results, count.get(plan.match, prefix, upper, TOTAL_CAP + 1)!.n);
+    return withTotal(results, this.q.count.get(plan.match, prefix, upper, TOTAL_CAP + 1)!.n);
   }
 
   /** Whether a lower-case word is one of `words` or shares its stem. */
-  private wordMatcher(words: readonly string[]): (w: string) => boolean {
-    const stems = new Set(words.map((w) => this.stats.stem(w)));
-    const heads = [...stems].map((s) => s.slice(0, 3));
-    return (w) =>
-      words.includes(w) || (heads.some((h) => w.startsWith(h)) && stems.has(this.stats.stem(w)));
+  private wordMatcher(words: readonly string[]): {
+    candidate: RegExp;
+    matches: (w: string) => boolean;
+  } {
+    const stems = new Set(words.map((w) => stem(w)));
+    // A form of a word starts as its stem does (Porter only cuts and swaps endings), so a
+    // regex of the stems' first letters finds the few words of a passage worth stemming.
+    const heads = [...new Set([...stems].map((s) => s.slice(0, 3)))];
+    return {
+      candidate: wordsStarting(heads),
+      matches: (w) => {
+        const f = fold(w);
+        return words.includes(f) || stems.has(stem(f));
+      },
+    };
   }
 
   /**

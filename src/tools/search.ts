@@ -9,7 +9,7 @@ export const search = defineTool({
     "each result is a passage (a section or paragraph) with its line range — read it with read_file {path, offset: line_start}. " +
     "Ask in plain words or a question: passages matching more of the meaningful words rank first, common words (the, how, is) are ignored, " +
     "word forms match (sorting finds sort; the exact form ranks higher), and a file's path, title and section headings count more than its body. " +
-    "At most 2 passages per file on a page, best files first; total counts matching passages up to 1000 (total_is_lower_bound: true past that). " +
+    "Files about the subject rank first, at most 2 passages each on a page; total counts matching passages up to 1000 (total_is_lower_bound: true when it is only a lower bound). " +
     'Operators for exact control: "exact phrase", prefix* (2+ letters), AND / OR / NOT (upper case; with an operator, side-by-side words must all match), ' +
     "parentheses, path:docs/ to search only under a path. Accents are ignored (cafe finds café).",
   input: t.Object(

@@ -1,0 +1,375 @@
+import { Scorer } from "./ranked-scorer.ts";
+import type { TermDictionary } from "./search-terms.ts";
+import { topK } from "./top-k.ts";
+
+/**
+ * The ranked index for plain-word queries (issue 14): per-term posting lists held in
+ * memory by the process that searches (the search thread), each posting a passage and its
+ * term frequencies in four fields — the file's path, its title, the section headings above
+ * the passage, the passage's body — scored with BM25F.
+ *
+ * Why in memory rather than FTS5: a question OR-s its words, and FTS5's bm25() then scores
+ * every posting of every word through SQLite's auxiliary-function API — ~20 ms on the
+ * benchmark corpus's 73k passages, where walking the same postings in typed arrays takes
+ * well under a millisecond. FTS5 stays the store of record (passages_fts: text, phrases,
+ * prefix*, operators, snippets); this index is derived from it (ranked-sync.ts).
+ *
+ * Layout: postings live in one compact arena (a CSR: per term an offset into `docs` and
+ * `tfs`) plus a short list of postings added since it was built, which a search scans
+ * whole and which is folded into the arena once it grows. Postings of removed passages
+ * are skipped (`alive`) and dropped at the next fold.
+ */
+/** Body first: its tf sits in the low byte, and most postings are body-only (one step below). */
+export const FIELDS = ["body", "headings", "title", "path"] as const;
+export type Field = (typeof FIELDS)[number];
+const F = FIELDS.length;
+/** Each field's tf is kept in 8 bits of one 32-bit word (capped at 255). */
+const TF_MAX = 255;
+/** Postings added since the last fold that trigger the next one. */
+const FOLD_AT = 50_000;
+/**
+ * Up to this much more for a file whose title and path hold the query's words (by the
+ * squared share of them): a file named for what is asked is the known item (dev sets:
+ * keywords 0.911 → 0.922, questions 0.806 → 0.809; 1.0 gave 0.913 / 0.820).
+ */
+const NAMED_COORD = 0.5;
+/** Postings of the rarest terms scored in full before the rest only add to what they found. */
+const GENERATOR_POSTINGS = 5_000;
+
+/** BM25F parameters (bench/search-quality.ts): a title or path word is worth several body words. */
+export const FIELD_WEIGHT: Record<Field, number> = { path: 6, title: 10, headings: 1, body: 1 };
+const FIELD_B: Record<Field, number> = { path: 0.5, title: 0.5, headings: 0.5, body: 0.75 };
+const K1 = 1.2;
+
+export interface TermQuery {
+  term: string;
+  /** Multiplies this term's score (exact forms count less than the word itself). */
+  weight: number;
+  /** The term's group: a passage's coordination counts groups matched, not terms. */
+  group: number;
+  /** For a phrase: the passages FTS5 found it in (then `term` is only its label). */
+  ids?: readonly number[];
+}
+
+export interface Scored {
+  /** passages.id */
+  id: number;
+  fileId: number;
+  score: number;
+  /** Query groups matched. */
+  matched: number;
+}
+
+/** A growable Uint32Array. */
+class U32 {
+  a = new Uint32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const next = new Uint32Array(this.a.length * 2);
+      next.set(this.a);
+      this.a = next;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+export class RankedIndex {
+  constructor(private readonly dict: TermDictionary) {}
+  // The arena: postings of term t are [offsets[t], offsets[t + 1]) in docs/tfs.
+  private offsets = new Uint32Array(1);
+  private docs = new Uint32Array(0);
+  private tfs = new Uint32Array(0);
+  // Postings not yet folded into the arena: (term, doc, tfs) triples.
+  private recent = { terms: new U32(), docs: new U32(), tfs: new U32() };
+  // Per doc (dense numbers in insertion order).
+  private readonly ids = new U32();
+  private readonly files = new U32();
+  private readonly lens = new U32();
+  private alive = new Uint8Array(1024);
+  private live = 0;
+  private readonly lenSum = new Float64Array(F);
+  private readonly byFile = new Map<number, number[]>();
+  private readonly byId = new Map<number, number>();
+  /** Scratch, indexed by term id: packed tfs of the passage being added. */
+  private scratch = new Uint32Array(1024);
+  /** The last search's accumulators, reused (reset through its touched list). */
+  private scorer?: Scorer;
+
+  get passageCount(): number {
+    return this.live;
+  }
+
+  /**
+   * Adds one document (a passage, or a whole file): `terms[f]` is field f's term ids
+   * (TermDictionary.scan, several per word: stem and exact form), `lens[f]` its length in words.
+   */
+  add(
+    id: number,
+    fileId: number,
+    terms: readonly (readonly number[])[],
+    lens: readonly number[],
+  ): void {
+    const d = this.ids.n;
+    this.ids.push(id);
+    this.files.push(fileId);
+    if (d >= this.alive.length) {
+      const next = new Uint8Array(this.alive.length * 2);
+      next.set(this.alive);
+      this.alive = next;
+    }
+    this.alive[d] = 1;
+    this.live++;
+    const touched: number[] = [];
+    if (this.scratch.length < this.dict.ids.size) this.growScratch();
+    const scratch = this.scratch;
+    for (let f = 0; f < F; f++) {
+      const shift = 8 * f;
+      for (const t of terms[f]!) {
+        const v = scratch[t]!;
+        if (v === 0) touched.push(t);
+        if (((v >>> shift) & 0xff) < TF_MAX) scratch[t] = v + (1 << shift);
+      }
+      const len = Math.min(65535, lens[f]!);
+      this.lens.push(len);
+      this.lenSum[f]! += len;
+    }
+    for (const t of touched) {
+      this.recent.terms.push(t);
+      this.recent.docs.push(d);
+      this.recent.tfs.push(this.scratch[t]!);
+      this.scratch[t] = 0;
+    }
+    let list = this.byFile.get(fileId);
+    if (!list) this.byFile.set(fileId, (list = []));
+    list.push(d);
+    this.byId.set(id, d);
+    // Folding costs the whole arena: past FOLD_AT, only once the recent postings are a
+    // good share of it (a bulk load folds a few times, not at every FOLD_AT).
+    if (this.recent.terms.n >= Math.max(FOLD_AT, this.docs.length / 2)) this.fold();
+  }
+
+  removeFile(fileId: number): void {
+    const list = this.byFile.get(fileId);
+    if (!list) return;
+    for (const d of list) {
+      if (!this.alive[d]) continue;
+      this.alive[d] = 0;
+      this.live--;
+      for (let f = 0; f < F; f++) this.lenSum[f]! -= this.lens.a[d * F + f]!;
+      this.byId.delete(this.ids.a[d]!);
+    }
+    this.byFile.delete(fileId);
+    this.paths.delete(fileId);
+  }
+
+  /** Passages holding the term (removed ones included until the next fold). */
+  df(term: string): number {
+    const t = this.dict.ids.get(term);
+    if (t === undefined) return 0;
+    let n = t + 1 < this.offsets.length ? this.offsets[t + 1]! - this.offsets[t]! : 0;
+    const terms = this.recent.terms;
+    for (let i = 0; i < terms.n; i++) if (terms.a[i] === t) n++;
+    return n;
+  }
+
+  /**
+   * The `k` best passages for these terms, by BM25F summed over the terms, times a
+   * coordination factor: `coord` in [0, 1] is the weight of the share of the query's
+   * groups a passage matches (0: plain BM25F; 1: a passage matching half the groups gets
+   * half its score).
+   */
+  search(
+    query: readonly TermQuery[],
+    groups: number,
+    k: number,
+    coord: number,
+    allowFile?: (fileId: number) => boolean,
+  ): { top: Scored[]; matched: number; exact: boolean } {
+    const n = Math.max(1, this.live);
+    let alive = this.alive;
+    if (allowFile) {
+      // A path filter: only the allowed files' passages count (decided once per file).
+      alive = new Uint8Array(this.alive.length);
+      for (const [fileId, docs] of this.byFile)
+        if (allowFile(fileId)) for (const d of docs) alive[d] = this.alive[d]!;
+    }
+    const sc = new Scorer(this.alive.length, this.params(n), this.lens.a, alive, this.scorer);
+    this.scorer = sc;
+    const idfOf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    // Rare terms first. They find the candidates: every posting of theirs is scored, until
+    // they have covered GENERATOR_POSTINGS postings and found k passages. The common terms
+    // after them only add to passages already found (a lookup per candidate, not a walk
+    // of thousands of postings): a passage holding none of the rarer words would rank
+    // below those that do anyway. (The idea of MaxScore, without its exactness.)
+    const plan = query.map((q) => {
+      const t = q.ids ? undefined : this.dict.ids.get(q.term);
+      const df = q.ids ? q.ids.length : t === undefined ? 0 : this.df(q.term);
+      return { q, t, df, idf: idfOf(df) * q.weight, bit: 1 << q.group };
+    });
+    plan.sort((x, y) => x.df - y.df);
+    let walked = 0;
+    let split = 0;
+    while (split < plan.length && (walked < GENERATOR_POSTINGS || sc.count < k)) {
+      const p = plan[split++]!;
+      walked += p.df;
+      if (p.q.ids) {
+        // A phrase matched by FTS5: once in the body, as far as BM25 knows.
+        for (const id of p.q.ids) {
+          const d = this.byId.get(id);
+          if (d !== undefined) sc.one(d, 1, p.idf, p.bit);
+        }
+      } else if (p.t !== undefined && p.t + 1 < this.offsets.length)
+        sc.add(this.docs, this.tfs, this.offsets[p.t]!, this.offsets[p.t + 1]!, p.idf, p.bit);
+      if (this.recent.terms.n > 0 && p.t !== undefined)
+        this.addRecent(sc, p.t, p.idf, p.bit, false);
+    }
+    const exact = split === plan.length;
+    let atLeast = sc.count;
+    for (const p of plan.slice(split)) {
+      atLeast = Math.max(atLeast, p.df);
+      if (p.q.ids) {
+        for (const id of p.q.ids) {
+          const d = this.byId.get(id);
+          if (d !== undefined) sc.boost(d, 1, p.idf, p.bit);
+        }
+        continue;
+      }
+      if (p.t === undefined) continue;
+      if (p.t + 1 < this.offsets.length)
+        sc.boostFrom(this.docs, this.tfs, this.offsets[p.t]!, this.offsets[p.t + 1]!, p.idf, p.bit);
+      if (this.recent.terms.n > 0) this.addRecent(sc, p.t, p.idf, p.bit, true);
+    }
+    // The top k of the touched passages (tens of thousands for a question of common words).
+    const keep = 1 - coord;
+    const share = coord / Math.max(1, groups);
+    const best = topK(
+      sc.touched,
+      (d) => sc.score[d]! * (keep + share * popcount(sc.hit[d]!)),
+      sc.count,
+      k,
+    );
+    const out = best.map(([d, s]) => ({
+      id: this.ids.a[d]!,
+      fileId: this.files.a[d]!,
+      score: s,
+      matched: popcount(sc.hit[d]!),
+    }));
+    sc.reset();
+    return { top: out, matched: atLeast, exact };
+  }
+
+  /**
+   * Scores of the given files' documents only (the file-level index: one document per
+   * file): a lookup per file and term instead of a walk of every posting.
+   */
+  scoreFiles(
+    query: readonly TermQuery[],
+    groups: number,
+    coord: number,
+    fileIds: readonly number[],
+  ): Map<number, number> {
+    const n = Math.max(1, this.live);
+    const p = this.params(n);
+    const sc = new Scorer(this.alive.length, p, this.lens.a, this.alive, this.scorer);
+    this.scorer = sc;
+    const CANDIDATE = 1 << 30; // marks a document as a candidate before any term adds to it
+    for (const f of fileIds) {
+      const d = this.byFile.get(f)?.[0];
+      if (d === undefined || !this.alive[d] || sc.hit[d] !== 0) continue;
+      sc.hit[d] = CANDIDATE;
+      sc.touched[sc.count++] = d;
+    }
+    for (const q of query) {
+      const bit = 1 << q.group;
+      if (q.ids) continue; // phrases count at the passage level only
+      const t = this.dict.ids.get(q.term);
+      if (t === undefined) continue;
+      const idf = Math.log(1 + (n - this.df(q.term) + 0.5) / (this.df(q.term) + 0.5)) * q.weight;
+      if (t + 1 < this.offsets.length)
+        sc.boostFrom(this.docs, this.tfs, this.offsets[t]!, this.offsets[t + 1]!, idf, bit);
+      if (this.recent.terms.n > 0) this.addRecent(sc, t, idf, bit, true);
+    }
+    const out = new Map<number, number>();
+    const share = coord / Math.max(1, groups);
+    for (let i = 0; i < sc.count; i++) {
+      const d = sc.touched[i]!;
+      const matched = popcount(sc.hit[d]! & (CANDIDATE - 1));
+      const named = popcount(sc.named[d]!) / Math.max(1, groups);
+      out.set(
+        this.files.a[d]!,
+        sc.score[d]! * (1 - coord + share * matched) * (1 + NAMED_COORD * named * named),
+      );
+    }
+    sc.reset();
+    return out;
+  }
+
+  private params(n: number) {
+    return {
+      w: FIELDS.map((name) => FIELD_WEIGHT[name]),
+      b: FIELDS.map((name) => FIELD_B[name]),
+      avg: FIELDS.map((_, f) => Math.max(1, this.lenSum[f]! / n)),
+      k1: K1,
+    };
+  }
+
+  private addRecent(sc: Scorer, t: number, idf: number, bit: number, boostOnly: boolean): void {
+    const { terms, docs, tfs } = this.recent;
+    for (let i = 0; i < terms.n; i++)
+      if (terms.a[i] === t)
+        if (boostOnly) sc.boost(docs.a[i]!, tfs.a[i]!, idf, bit);
+        else sc.one(docs.a[i]!, tfs.a[i]!, idf, bit);
+  }
+
+  /** The file's path, for path filters (kept beside the file's passages). */
+  readonly paths = new Map<number, string>();
+
+  /** Folds the recent postings into the arena (a counting sort by term), dropping removed passages'. */
+  fold(): void {
+    const T = this.dict.ids.size;
+    const counts = new Uint32Array(T + 1);
+    const oldT = this.offsets.length - 1;
+    for (let t = 0; t < oldT; t++)
+      for (let i = this.offsets[t]!; i < this.offsets[t + 1]!; i++)
+        if (this.alive[this.docs[i]!]) counts[t]!++;
+    const r = this.recent;
+    for (let i = 0; i < r.terms.n; i++) if (this.alive[r.docs.a[i]!]) counts[r.terms.a[i]!]!++;
+    const offsets = new Uint32Array(T + 1);
+    for (let t = 0; t < T; t++) offsets[t + 1] = offsets[t]! + counts[t]!;
+    const docs = new Uint32Array(offsets[T]!);
+    const tfs = new Uint32Array(offsets[T]!);
+    const at = offsets.slice(0, T);
+    for (let t = 0; t < oldT; t++)
+      for (let i = this.offsets[t]!; i < this.offsets[t + 1]!; i++) {
+        const d = this.docs[i]!;
+        if (!this.alive[d]) continue;
+        const j = at[t]!++;
+        docs[j] = d;
+        tfs[j] = this.tfs[i]!;
+      }
+    for (let i = 0; i < r.terms.n; i++) {
+      const d = r.docs.a[i]!;
+      if (!this.alive[d]) continue;
+      const j = at[r.terms.a[i]!]!++;
+      docs[j] = d;
+      tfs[j] = r.tfs.a[i]!;
+    }
+    this.offsets = offsets;
+    this.docs = docs;
+    this.tfs = tfs;
+    this.recent = { terms: new U32(), docs: new U32(), tfs: new U32() };
+  }
+
+  private growScratch(): void {
+    const next = new Uint32Array(Math.max(this.scratch.length * 2, this.dict.ids.size));
+    next.set(this.scratch);
+    this.scratch = next;
+  }
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (let v = x >>> 0; v; v &= v - 1) c++;
+  return c;
+}
