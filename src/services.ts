@@ -8,6 +8,7 @@ import { type ConnectionSettings, connectionSettings, openDatabase } from "./sto
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
 import { JobQueue } from "./store/jobs.ts";
 import { ClientStore } from "./store/oauth-clients.ts";
+import { CodeStore } from "./store/oauth-codes.ts";
 import { GrantStore } from "./store/oauth-grants.ts";
 import { ConsentPassword } from "./store/oauth-settings.ts";
 import { SearchIndex } from "./store/search.ts";
@@ -26,7 +27,7 @@ export interface OpenServices extends Services {
   /** Browser sessions of the web console (src/web/session.ts decides what they mean). */
   sessions: SessionStore;
   /** OAuth clients, grants and the consent password (issue 17; used when --public-url is set). */
-  oauth: { clients: ClientStore; grants: GrantStore; password: ConsentPassword };
+  oauth: { clients: ClientStore; codes: CodeStore; grants: GrantStore; password: ConsentPassword };
   /** The database connection's settings, read back (the durability tests check them). */
   settings(): ConnectionSettings;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
@@ -75,7 +76,12 @@ function assemble(
     index,
     tokens,
     sessions: new SessionStore(db, DEFAULT_SESSION_LIMITS, readOnly),
-    oauth: { clients: new ClientStore(db), grants, password: new ConsentPassword(db) },
+    oauth: {
+      clients: new ClientStore(db),
+      codes: new CodeStore(db, grants),
+      grants,
+      password: new ConsentPassword(db),
+    },
     readOnly,
     jobs: new JobQueue(db),
     tools: builtinTools,

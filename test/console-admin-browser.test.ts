@@ -6,6 +6,7 @@ import { spawnSync } from "bun";
 import type { Page } from "playwright-core";
 import { openDatabase } from "../src/store/db.ts";
 import { JobQueue } from "../src/store/jobs.ts";
+import { CodeStore } from "../src/store/oauth-codes.ts";
 import { GrantStore } from "../src/store/oauth-grants.ts";
 import { ROOT } from "./support/binary.ts";
 import { requireBrowser } from "./support/browser.ts";
@@ -125,8 +126,8 @@ describe.skipIf(!run)("the web console's admin pages", () => {
   test("shows OAuth grants once there are any, and revokes one after confirmation", async () => {
     expect(await page.locator("#grants").count()).toBe(0);
     const db = openDatabase(rig.dataDir);
-    const grants = new GrantStore(db);
-    const code = grants.issueCode({
+    const codes = new CodeStore(db, new GrantStore(db));
+    const code = codes.issue({
       clientId: "https://claude.example/oauth/meta.json",
       clientName: "Claude (example)",
       redirectUri: "https://claude.example/cb",
@@ -134,7 +135,7 @@ describe.skipIf(!run)("the web console's admin pages", () => {
       scope: "write",
       resource: `${rig.url}/mcp`,
     });
-    grants.redeemCode(code, () => undefined);
+    codes.redeem(code, () => undefined);
     db.close(false);
     await page.reload();
     const row = page.locator("#grants tbody tr").first();

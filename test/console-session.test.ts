@@ -181,8 +181,8 @@ describe("ending a session", () => {
 
 describe("OAuth grants over HTTP (the Tokens page lists them)", () => {
   test("an admin lists and revokes a grant; its access token stops working", async () => {
-    const grants = server.services.oauth.grants;
-    const code = grants.issueCode({
+    const { codes } = server.services.oauth;
+    const code = codes.issue({
       clientId: "https://client.example/meta.json",
       clientName: "Example client",
       redirectUri: "https://client.example/cb",
@@ -190,7 +190,7 @@ describe("OAuth grants over HTTP (the Tokens page lists them)", () => {
       scope: "read",
       resource: "http://localhost/mcp",
     });
-    const issued = grants.redeemCode(code, () => undefined) as { access_token: string };
+    const issued = codes.redeem(code, () => undefined) as { access_token: string };
     const listed = await request(server, "/grants", { token: server.tokens.admin });
     expect(listed.status).toBe(200);
     const grant = listed.json.grants.find((g: any) => g.client_name === "Example client");

@@ -113,11 +113,11 @@ describe.if(haveBrowser)("consent in a browser", () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'none'");
     expect(await page.locator("script").count()).toBe(0);
-    expect(await page.locator("h1").innerText()).toBe(
+    expect(await page.locator("h1").textContent()).toBe(
       `Connect ${client.client_name ?? name} to quiver?`,
     );
-    expect(await page.locator(".redirect-host").innerText()).toBe(`localhost:${site.port}`);
-    expect(await page.locator(".scope-asked").innerText()).toBe("admin");
+    expect(await page.locator(".redirect-host").textContent()).toBe(`localhost:${site.port}`);
+    expect(await page.locator(".scope-asked").textContent()).toBe("admin");
 
     if (credential) await page.fill('input[name="credential"]', credential);
     await page.selectOption('select[name="scope"]', "write");

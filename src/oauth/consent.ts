@@ -1,4 +1,4 @@
-import type { GrantStore } from "../store/oauth-grants.ts";
+import type { CodeStore } from "../store/oauth-codes.ts";
 import type { ConsentPassword } from "../store/oauth-settings.ts";
 import { SCOPES, type Scope, type TokenStore } from "../store/tokens.ts";
 import type { Pending, PendingRequests } from "./pending.ts";
@@ -36,7 +36,7 @@ export async function decide(
   input: DecisionInput,
   ctx: {
     pending: PendingRequests;
-    grants: GrantStore;
+    codes: CodeStore;
     tokens: TokenStore;
     password: ConsentPassword;
     issuer: string;
@@ -94,7 +94,7 @@ export async function decide(
   if (SCOPES.indexOf(scope) > SCOPES.indexOf(ceiling))
     return { kind: "retry", pending, message: `The client asked for at most ${ceiling}.` };
   ctx.pending.remove(pending.id);
-  const code = ctx.grants.issueCode({
+  const code = ctx.codes.issue({
     clientId: req.client.id,
     clientName: req.client.name,
     redirectUri: req.redirectUri,

@@ -1,3 +1,4 @@
+import type { CodeStore } from "../store/oauth-codes.ts";
 import type { GrantRefusal, GrantStore, IssuedTokens } from "../store/oauth-grants.ts";
 import { sameResource } from "./authorize-request.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
@@ -36,7 +37,7 @@ export function tokenResponse(issued: IssuedTokens) {
 
 export function exchange(
   form: URLSearchParams,
-  ctx: { grants: GrantStore; resource: string; basicAuth: boolean },
+  ctx: { codes: CodeStore; grants: GrantStore; resource: string; basicAuth: boolean },
 ) {
   for (const key of new Set(form.keys()))
     if (form.getAll(key).length > 1)
@@ -63,7 +64,7 @@ export function exchange(
     if (!verifier) throw invalidRequest("code_verifier is missing (PKCE is required)");
     if (!VERIFIER.test(verifier))
       throw invalidRequest("code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~");
-    result = ctx.grants.redeemCode(code, (issued) => {
+    result = ctx.codes.redeem(code, (issued) => {
       if (issued.clientId !== clientId) return "the code was issued to another client";
       if (issued.redirectUri !== redirectUri)
         return "redirect_uri differs from the authorization request's";

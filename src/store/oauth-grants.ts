@@ -4,16 +4,15 @@ import { newSecret, type Scope, sha256Hex } from "./tokens.ts";
 
 /**
  * OAuth grants: what an operator approved for one client (its scope, the resource), and
- * the secrets that stand for it — the authorization code (single use, ≤ 60 s), the refresh
- * token (rotated on every use; a second use of an old one is an attack or a bug, and ends
- * the grant) and access tokens, which are ordinary rows of `tokens` with an expiry, a
- * resource and the grant's id. Only digests of secrets are stored. Plain functions over
- * the database, so the CLI, the HTTP endpoints and the web console share one API.
+ * the secrets that stand for it — the refresh token (rotated on every use; a second use
+ * of an old one is an attack or a bug, and ends the grant) and access tokens, which are
+ * ordinary rows of `tokens` with an expiry, a resource and the grant's id. Only digests of
+ * secrets are stored. The API the CLI, the HTTP endpoints and the web console share:
+ * `list()` and `revoke(id)`; codes are in oauth-codes.ts.
  */
-export const CODE_TTL_MS = 60_000;
 export const ACCESS_TTL_MS = 3_600_000;
 export const REFRESH_TTL_MS = 30 * 86_400_000;
-/** Bounds: grants alive at once (oldest unused go first), used refresh tokens kept. */
+/** Grants kept at once: past it, revoked ones go first, then the least recently used. */
 export const MAX_GRANTS = 1_000;
 
 export interface GrantInfo {
@@ -39,15 +38,6 @@ interface GrantRow {
   last_used_at: number | null;
   revoked_at: number | null;
   revoked_why: string | null;
-}
-
-export interface CodeRequest {
-  clientId: string;
-  clientName: string;
-  redirectUri: string;
-  codeChallenge: string;
-  scope: Scope;
-  resource: string;
 }
 
 export interface IssuedTokens {
@@ -76,81 +66,19 @@ export class GrantStore {
 
   constructor(private readonly db: Database) {}
 
-  /** A new authorization code for an approved request. The code itself is returned once. */
-  issueCode(req: CodeRequest, now = Date.now()): string {
-    const code = newSecret().replace(/^qv_/, "qc_");
-    this.db.run("DELETE FROM oauth_codes WHERE expires_at < ?", [now - CODE_TTL_MS]);
+  /** A new grant for a redeemed code, with its first tokens (inside the caller's transaction). */
+  create(
+    code: { clientId: string; clientName: string; scope: Scope; resource: string },
+    now: number,
+  ): IssuedTokens {
+    const grantId = id("grt");
+    this.evictGrants(now);
     this.db.run(
-      `INSERT INTO oauth_codes (hash, client_id, redirect_uri, code_challenge, client_name, scope, resource, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        sha256Hex(code),
-        req.clientId,
-        req.redirectUri,
-        req.codeChallenge,
-        req.clientName,
-        req.scope,
-        req.resource,
-        now + CODE_TTL_MS,
-      ],
+      `INSERT INTO oauth_grants (id, client_id, client_name, scope, resource, created_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      [grantId, code.clientId, code.clientName, code.scope, code.resource, now],
     );
-    return code;
-  }
-
-  /**
-   * Redeems a code: single use, also when the redemption fails. `check` sees what the code
-   * was issued for (client, redirect URI, PKCE challenge, resource) and returns what does
-   * not match, if anything. A second redemption revokes the grant the first one created
-   * (RFC 6749 §4.1.2).
-   */
-  redeemCode(
-    code: string,
-    check: (issued: CodeRequest) => string | undefined,
-    now = Date.now(),
-  ): IssuedTokens | { refused: GrantRefusal; detail?: string } {
-    type CodeRow = {
-      client_id: string;
-      redirect_uri: string;
-      code_challenge: string;
-      client_name: string;
-      scope: Scope;
-      resource: string;
-      expires_at: number;
-      used_at: number | null;
-      grant_id: string | null;
-    };
-    return this.db.transaction(() => {
-      const hash = sha256Hex(code);
-      const row = this.db
-        .query("SELECT * FROM oauth_codes WHERE hash = ?")
-        .get(hash) as CodeRow | null;
-      if (!row) return { refused: "unknown" as const };
-      if (row.used_at !== null) {
-        if (row.grant_id) this.revoke(row.grant_id, "authorization code used twice", now);
-        return { refused: "code_reused" as const };
-      }
-      this.db.run("UPDATE oauth_codes SET used_at = ? WHERE hash = ?", [now, hash]);
-      if (row.expires_at <= now) return { refused: "expired" as const };
-      const { scope, client_name: clientName } = row;
-      const mismatch = check({
-        clientId: row.client_id,
-        clientName,
-        redirectUri: row.redirect_uri,
-        codeChallenge: row.code_challenge,
-        scope,
-        resource: row.resource,
-      });
-      if (mismatch) return { refused: "mismatch" as const, detail: mismatch };
-      const grantId = id("grt");
-      this.evictGrants(now);
-      this.db.run(
-        `INSERT INTO oauth_grants (id, client_id, client_name, scope, resource, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-        [grantId, row.client_id, clientName, scope, row.resource, now],
-      );
-      this.db.run("UPDATE oauth_codes SET grant_id = ? WHERE hash = ?", [grantId, hash]);
-      return this.mint(grantId, scope, row.resource, now);
-    })();
+    return this.mint(grantId, code.scope, code.resource, now);
   }
 
   /**
