@@ -164,6 +164,9 @@ const server = Bun.spawn(
     "--data",
     dataDir,
     "--quiet",
+    // Requests go one after another, faster than the default 100/s per token.
+    "--rate-limit",
+    "0",
   ],
   {
     env: { ...process.env, QUIVER_TOKEN: TOKEN },
