@@ -109,7 +109,7 @@ export class FileStore {
     /** Every text write, overwrite and delete updates it in the same transaction. */
     private readonly indexer?: FileIndexer,
   ) {
-    // `LIMIT +?`, never `LIMIT ?`: SQLite (3.53 here) reads a bare bound LIMIT while
+    // `LIMIT +?`, never a bare bound LIMIT: SQLite (3.53 here) reads that one while
     // planning, so re-binding it expires the statement and each call prepares it again —
     // measured 3.3x the cost of the same query with `+?` (an expression it does not read
     // while planning). test/layers.test.ts keeps every store query to that spelling.

@@ -82,7 +82,7 @@ export function* storedFiles(
 ): Generator<{ fileId: number; path: string; passages: StoredPassage[] }> {
   const batch = opts.batch ?? 100;
   const files = db.prepare<{ id: number; path: string }, [number, number]>(
-    "SELECT id, path FROM files WHERE id > ? AND is_text = 1 ORDER BY id LIMIT ?",
+    "SELECT id, path FROM files WHERE id > ? AND is_text = 1 ORDER BY id LIMIT +?",
   );
   const passages = db.prepare<{ file_id: number; id: number; text: string }, [number, number]>(
     `SELECT p.file_id, p.id, x.text FROM passages p JOIN passages_fts x ON x.rowid = p.id
