@@ -62,18 +62,22 @@ describe("a search never stalls the server", () => {
       const slow = search(server, SLOW);
       let settled = false;
       slow.finally(() => (settled = true));
+      // /healthz answers while the query still runs (not how fast: that is the machine's).
       const health = [];
-      for (let i = 0; i < 3; i++) health.push(await timedHealthz(server));
-      for (const h of health) {
-        expect(h.status).toBe(200);
-        expect(h.ms).toBeLessThan(100);
-      }
+      for (let i = 0; i < 3; i++) health.push({ ...(await timedHealthz(server)), settled });
+      for (const h of health) expect(h).toMatchObject({ status: 200, settled: false });
       const res = await slow;
       expect(settled).toBe(true);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("query_timeout");
       // The thread left inside that query is replaced: a cheap search answers.
-      const ok = await search(server, { query: "h11999" });
+      // (Its replacement starts within the 0.1 s budget on a quiet machine; on a loaded
+      // one the first cheap searches may time out too, so a few tries are allowed.)
+      let ok = await search(server, { query: "h11999" });
+      for (let tries = 0; tries < 20 && ok.status === 400; tries++) {
+        await Bun.sleep(100);
+        ok = await search(server, { query: "h11999" });
+      }
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { results: { path: string }[] }).results[0]?.path).toBe(
         "big.md",
@@ -92,7 +96,6 @@ describe("a search never stalls the server", () => {
       slow.then(() => (done = true));
       const h = await timedHealthz(server);
       expect(h.status).toBe(200);
-      expect(h.ms).toBeLessThan(100);
       expect(done).toBe(false); // it answered during the search, not after it
       expect((await slow).status).toBe(200);
     } finally {
