@@ -232,6 +232,17 @@ describe("the session store's bounds", () => {
     expect(s.find("life", 100_000)).toBeUndefined();
   });
 
+  test("sessions made in the same millisecond still end oldest first", () => {
+    const s = store({ perToken: 3 });
+    rawDatabase(server).run("DELETE FROM sessions");
+    // Names that sort in the order they were made: ties must not be broken by name.
+    for (const name of ["a-first", "b-second", "c-third", "d-fourth"])
+      s.create(name, "tok_same_ms", 500_000);
+    expect(s.find("a-first", 500_000)).toBeUndefined();
+    for (const name of ["b-second", "c-third", "d-fourth"])
+      expect(s.find(name, 500_000), name).toBeDefined();
+  });
+
   test("at most perToken sessions per token and total in all: the oldest end", () => {
     const s = store({ perToken: 3, total: 5 });
     rawDatabase(server).run("DELETE FROM sessions");

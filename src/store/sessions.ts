@@ -65,6 +65,9 @@ export class SessionStore {
       seen_at: now,
       expires_at: now + lifetimeMs,
     };
+    // Newest first by creation, then by rowid: sessions made in the same millisecond
+    // (a script signing in) are still told apart in the order they came, so the oldest
+    // goes (ordering ties by the random id_hash evicted a newer one now and then).
     this.db.transaction(() => {
       this.db.run("DELETE FROM sessions WHERE expires_at <= ? OR seen_at <= ?", [
         now,
@@ -72,12 +75,12 @@ export class SessionStore {
       ]);
       this.db.run(
         `DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE token_ref = ?
-           ORDER BY created_at DESC, id_hash LIMIT -1 OFFSET +?)`,
+           ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET +?)`,
         [tokenRef, perToken - 1],
       );
       this.db.run(
         `DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions
-           ORDER BY created_at DESC, id_hash LIMIT -1 OFFSET +?)`,
+           ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET +?)`,
         [total - 1],
       );
       this.db.run(
