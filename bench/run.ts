@@ -55,7 +55,7 @@ async function runSection(name: string): Promise<string> {
       stderr: "pipe",
       // One scratch directory for every section's temporary data, removed once at the end
       // (see lib/scratch.ts).
-      env: { ...process.env, QUIVER_BENCH_BUILT: "1", QUIVER_BENCH_SCRATCH: "1", TMPDIR: scratch },
+      env: { ...process.env, QUIVER_BENCH_SCRATCH: "1", TMPDIR: scratch },
     },
   );
   let err = "";

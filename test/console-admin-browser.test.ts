@@ -14,6 +14,7 @@ import {
   ADMIN_TOKEN,
   asBearer,
   type ConsoleRig,
+  navLink,
   signInThroughPage,
   startConsole,
 } from "./support/console-browser.ts";
@@ -37,10 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.close();
 });
-
-/** A link of the console's navigation (the page has other links called "All files"…). */
-const navLink = (p: Page, name: string) =>
-  p.getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });
 
 describe.skipIf(!run)("the web console's admin pages", () => {
   test("signs in", async () => {

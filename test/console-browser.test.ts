@@ -9,6 +9,7 @@ import {
   type ConsoleRig,
   NOTES,
   NOTES_NAME,
+  navLink,
   startConsole,
   ZEBRAFISH_LINE,
 } from "./support/console-browser.ts";
@@ -34,10 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rig?.close();
 });
-
-/** A link of the console's navigation (the page has other links called "All files"…). */
-const navLink = (p: Page, name: string) =>
-  p.getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });
 
 describe.skipIf(!run)("the web console, signed in as admin", () => {
   test("signs in with a token; the session is an HttpOnly cookie, nothing in storage", async () => {

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnSync } from "bun";
+import { buildBinary } from "../../test/support/binary.ts";
 import { removeScratch } from "./scratch.ts";
 import { type Server, startServer } from "./server.ts";
 
@@ -15,21 +15,12 @@ export const CALL = { name: "list_files", parameters: { limit: 1 } };
 export const SEED_FILE = { path: "a.txt", content: "hello, bench\n" };
 
 /**
- * `npm run build` once per bench run: run.ts builds and sets QUIVER_BENCH_BUILT, so the
- * sections it starts reuse that binary; a section run on its own builds for itself.
+ * dist/quiver, rebuilt with `npm run build` only when a source file is newer — the rule the
+ * tests use (test/support/binary.ts), so a bench started beside running tests (the bench
+ * smoke test) no longer replaces the binary they are using, and sections reuse one build.
  */
 export function ensureBinary(): string {
-  if (process.env.QUIVER_BENCH_BUILT === "1" && existsSync(BINARY)) return BINARY;
-  const res = spawnSync([process.execPath, "run", "build"], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
-  });
-  if (res.exitCode !== 0) throw new Error(`npm run build failed:\n${res.stderr.toString()}`);
-  if (!statSync(BINARY).isFile()) throw new Error("the build did not produce dist/quiver");
-  process.env.QUIVER_BENCH_BUILT = "1";
-  return BINARY;
+  return buildBinary();
 }
 
 const temps: string[] = [];

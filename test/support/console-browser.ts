@@ -106,3 +106,7 @@ export async function asBearer(url: string, token: string, path: string, init: R
   });
   return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
 }
+
+/** A link of the console's navigation (the page has other links called "All files"…). */
+export const navLink = (p: Page, name: string) =>
+  p.getByRole("navigation", { name: "Console" }).getByRole("link", { name, exact: true });
