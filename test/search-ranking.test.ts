@@ -155,6 +155,23 @@ describe("results: per-file cap, bounded total", () => {
     expect(next.results).toEqual([]);
   });
 
+  test("a file holding most matches does not crowd the others off the page", async () => {
+    // 300 short passages of one file outrank every other file's passage; the page still
+    // lists the other files (the ranked candidates are widened until the page is full).
+    const sections = Array.from({ length: 300 }, (_, i) => `## T${i}\n\ntapir tapir ${i}\n`);
+    await put("crowd/many.md", `# Tapirs\n\n${sections.join("\n")}`);
+    for (let i = 0; i < 6; i++)
+      await put(
+        `crowd/other-${i}.md`,
+        `# Notes ${i}\n\nIn the long list of animals seen on the trip, a tapir was one, number ${i}.\n`,
+      );
+    const res = find("tapir", { limit: 8 });
+    expect(res.results.length).toBe(8);
+    expect(res.results.filter((r) => r.path === "crowd/many.md").length).toBe(
+      MAX_PASSAGES_PER_FILE,
+    );
+  });
+
   test("a file's other passages are listed only when they match by their own text", async () => {
     // Every passage carries its file's title; the Diet section matches "quagga" only there.
     await put(

@@ -1,5 +1,5 @@
-import { groupsTogether, segmentWords, spanIn } from "./ranked-proximity.ts";
-import { Scorer } from "./ranked-scorer.ts";
+import { groupsTogether, lowerBound, segmentWords } from "./ranked-proximity.ts";
+import { bodyNorms, Scorer } from "./ranked-scorer.ts";
 import { EXACT, type TermDictionary } from "./search-terms.ts";
 import { topK } from "./top-k.ts";
 
@@ -128,6 +128,13 @@ export class RankedIndex {
   private scratch = new Uint32Array(1024);
   /** Scratch, indexed by term id: the body segments the term occurs in. */
   private scratchSpans = new Uint32Array(1024);
+  /** Adds and removals so far, and the count bodyNorms was made at. */
+  private writes = 0;
+  private normsAt = -1;
+  private norms: Float64Array = new Float64Array(0);
+  /** Scratch for the final scores of a search's candidates and their selection (topK). */
+  private final = new Float64Array(0);
+  private work = new Float64Array(0);
   /** The last search's accumulators, reused (reset through its touched list). */
   private scorer?: Scorer;
 
@@ -147,6 +154,7 @@ export class RankedIndex {
     extras: DocExtras = {},
   ): void {
     const d = this.ids.n;
+    this.writes++;
     this.titleWords.push(extras.titleWords ?? 0);
     this.ids.push(id);
     this.files.push(fileId);
@@ -200,6 +208,7 @@ export class RankedIndex {
   removeFile(fileId: number): void {
     const list = this.byFile.get(fileId);
     if (!list) return;
+    this.writes++;
     for (const d of list) {
       if (!this.alive[d]) continue;
       this.alive[d] = 0;
@@ -242,7 +251,14 @@ export class RankedIndex {
       for (const [fileId, docs] of this.byFile)
         if (allowFile(fileId)) for (const d of docs) alive[d] = this.alive[d]!;
     }
-    const sc = new Scorer(this.alive.length, this.params(n), this.lens.a, alive, this.scorer);
+    const sc = new Scorer(
+      this.alive.length,
+      this.params(n),
+      this.lens.a,
+      alive,
+      this.bodyNorms(),
+      this.scorer,
+    );
     this.scorer = sc;
     const idfOf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
     // Rare terms first. They find the candidates: every posting of theirs is scored, until
@@ -291,12 +307,17 @@ export class RankedIndex {
     // The top k of the touched passages (tens of thousands for a question of common words).
     const keep = 1 - coord;
     const share = coord / Math.max(1, groups);
-    const best = topK(
-      sc.touched,
-      (d) => sc.score[d]! * (keep + share * popcount(sc.hit[d]!)),
-      sc.count,
-      k,
-    );
+    const found = sc.count;
+    if (this.final.length < found) {
+      this.final = new Float64Array(this.alive.length);
+      this.work = new Float64Array(this.alive.length);
+    }
+    const final = this.final;
+    for (let i = 0; i < found; i++) {
+      const d = sc.touched[i]!;
+      final[i] = sc.score[d]! * (keep + share * popcount(sc.hit[d]!));
+    }
+    const best = topK(sc.touched, final, found, k, this.work);
     if (this.withSpans && PROXIMITY > 0) this.byProximity(best, plan);
     const out = best.map(([d, s]) => ({
       id: this.ids.a[d]!,
@@ -320,7 +341,14 @@ export class RankedIndex {
   ): Map<number, number> {
     const n = Math.max(1, this.live);
     const p = this.params(n);
-    const sc = new Scorer(this.alive.length, p, this.lens.a, this.alive, this.scorer);
+    const sc = new Scorer(
+      this.alive.length,
+      p,
+      this.lens.a,
+      this.alive,
+      this.bodyNorms(),
+      this.scorer,
+    );
     this.scorer = sc;
     const CANDIDATE = 1 << 30; // marks a document as a candidate before any term adds to it
     for (const f of fileIds) {
@@ -372,22 +400,31 @@ export class RankedIndex {
     const groups = [...new Set(terms.map((p) => p.q.group))];
     if (groups.length < 2 || best.length === 0) return;
     const slot = new Map(groups.map((g, i) => [g, i]));
-    const masks = new Array<number>(groups.length);
+    const G = groups.length;
+    // Per candidate, each group's mask (masks[c * G + slot]). Term by term, through the
+    // candidates in passage order: each search in the postings starts where the last ended.
+    const masks = new Int32Array(best.length * G);
+    const order = best.map((_, c) => c).sort((x, y) => best[x]![0] - best[y]![0]);
     const recentSpans = this.recent.terms.n > 0 ? this.recentSpans(best, terms) : undefined;
-    for (const item of best) {
-      const d = item[0];
-      masks.fill(0);
-      for (const p of terms) {
-        const t = p.t!;
-        let m =
-          t + 1 < this.offsets.length
-            ? spanIn(this.docs, this.spans, this.offsets[t]!, this.offsets[t + 1]!, d)
-            : 0;
-        m |= recentSpans?.get(t * 0x100000000 + d) ?? 0;
-        masks[slot.get(p.q.group)!]! |= m;
+    for (const p of terms) {
+      const t = p.t!;
+      const g = slot.get(p.q.group)!;
+      if (t + 1 < this.offsets.length) {
+        let from = this.offsets[t]!;
+        const to = this.offsets[t + 1]!;
+        for (const c of order) {
+          from = lowerBound(this.docs, from, to, best[c]![0]);
+          if (from === to) break;
+          if (this.docs[from] === best[c]![0]) masks[c * G + g]! |= this.spans[from]!;
+        }
       }
-      const near = (groupsTogether(masks) - 1) / (groups.length - 1);
-      if (near > 0) item[1] *= 1 + PROXIMITY * near * near;
+      if (recentSpans)
+        for (let c = 0; c < best.length; c++)
+          masks[c * G + g]! |= recentSpans.get(t * 0x100000000 + best[c]![0]) ?? 0;
+    }
+    for (let c = 0; c < best.length; c++) {
+      const near = (groupsTogether(masks, c * G, G) - 1) / (G - 1);
+      if (near > 0) best[c]![1] *= 1 + PROXIMITY * near * near;
     }
     best.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   }
@@ -407,6 +444,14 @@ export class RankedIndex {
       if (ts.has(t) && want.has(d)) out.set(t * 0x100000000 + d, r.spans.a[i]!);
     }
     return out;
+  }
+
+  /** Scorer's bodyNorm, made again only after documents were added or removed. */
+  private bodyNorms(): Float64Array {
+    if (this.normsAt !== this.writes)
+      this.norms = bodyNorms(this.params(Math.max(1, this.live)), this.lens.a, this.ids.n);
+    this.normsAt = this.writes;
+    return this.norms;
   }
 
   private params(n: number) {

@@ -17,30 +17,24 @@ export function segmentWords(len: number): number {
 /**
  * The most query groups found within two neighbouring segments (a window of 1–2
  * segments, so words either side of a boundary still count as together), given each
- * group's segment mask.
+ * group's segment mask: masks[from, from + n).
  */
-export function groupsTogether(masks: readonly number[]): number {
+export function groupsTogether(masks: Int32Array, from: number, n: number): number {
   let any = 0;
-  for (const m of masks) any |= m;
+  for (let g = from; g < from + n; g++) any |= masks[g]!;
   let best = 0;
   for (let v = any >>> 0; v !== 0; v &= v - 1) {
     const low = v & -v;
     const pair = low | (low << 1);
     let c = 0;
-    for (const m of masks) if (m & pair) c++;
+    for (let g = from; g < from + n; g++) if (masks[g]! & pair) c++;
     if (c > best) best = c;
   }
   return best;
 }
 
-/** The span mask of passage `d` in the postings [from, to) (sorted by passage), else 0. */
-export function spanIn(
-  docs: Uint32Array,
-  spans: Uint32Array,
-  from: number,
-  to: number,
-  d: number,
-): number {
+/** The first index in [from, to) of sorted `docs` whose value is at least d (else to). */
+export function lowerBound(docs: Uint32Array, from: number, to: number, d: number): number {
   let lo = from;
   let hi = to;
   while (lo < hi) {
@@ -48,5 +42,5 @@ export function spanIn(
     if (docs[mid]! < d) lo = mid + 1;
     else hi = mid;
   }
-  return lo < to && docs[lo] === d ? spans[lo]! : 0;
+  return lo;
 }

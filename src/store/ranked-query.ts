@@ -28,6 +28,8 @@ export interface RankedPage {
   /** Passages matching any word, for `total` (a lower bound unless `exact`). */
   matched: number;
   exact: boolean;
+  /** Candidate passages ranked (at most the `candidates` asked for). */
+  found: number;
 }
 
 export function rankPlain(
@@ -63,7 +65,13 @@ export function rankPlain(
     f.hits.push(p);
   }
   const page = [...files.values()].sort((a, b) => b.score - a.score).flatMap((f) => f.hits);
-  return { ids: page.map((p) => p.id), scores: page.map((p) => p.score), matched, exact };
+  return {
+    ids: page.map((p) => p.id),
+    scores: page.map((p) => p.score),
+    matched,
+    exact,
+    found: top.length,
+  };
 }
 
 /** The terms, less the most common words once their postings pass POSTINGS_BUDGET (2 kept at least). */

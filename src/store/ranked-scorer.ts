@@ -21,26 +21,28 @@ export class Scorer {
   titled: Int32Array;
   touched: Int32Array;
   count = 0;
-  private readonly w0: number;
   private readonly w1: number;
   private readonly w2: number;
   private readonly w3: number;
   // BM25's length normalisation per field: 1 - b + b * len / avg = c + m * len.
-  private readonly c0: number;
   private readonly c1: number;
   private readonly c2: number;
   private readonly c3: number;
-  private readonly m0: number;
   private readonly m1: number;
   private readonly m2: number;
   private readonly m3: number;
   private readonly k1: number;
 
+  /**
+   * `bodyNorm[d]`: passage d's body weight over its length normalisation, w / (c + m * len)
+   * (bodyNorms): the one field of most postings, with its division done once per passage.
+   */
   constructor(
     size: number,
     p: FieldParams,
     private readonly lens: Uint32Array,
     private readonly alive: Uint8Array,
+    private readonly bodyNorm: Float64Array,
     reuse?: Scorer,
   ) {
     const big = reuse && reuse.score.length >= size;
@@ -49,11 +51,11 @@ export class Scorer {
     this.named = big ? reuse.named : new Int32Array(size);
     this.titled = big ? reuse.titled : new Int32Array(size);
     this.touched = big ? reuse.touched : new Int32Array(size);
-    [this.w0, this.w1, this.w2, this.w3] = p.w as [number, number, number, number];
+    [, this.w1, this.w2, this.w3] = p.w as [number, number, number, number];
     const c = p.b.map((b) => 1 - b);
     const m = p.b.map((b, f) => b / p.avg[f]!);
-    [this.c0, this.c1, this.c2, this.c3] = c as [number, number, number, number];
-    [this.m0, this.m1, this.m2, this.m3] = m as [number, number, number, number];
+    [, this.c1, this.c2, this.c3] = c as [number, number, number, number];
+    [, this.m1, this.m2, this.m3] = m as [number, number, number, number];
     this.k1 = p.k1;
   }
 
@@ -109,7 +111,7 @@ export class Scorer {
     if (this.alive[d] === 0) return;
     const lens = this.lens;
     const at = d * 4;
-    let tf = ((packed & 0xff) * this.w0) / (this.c0 + this.m0 * lens[at]!);
+    let tf = (packed & 0xff) * this.bodyNorm[d]!;
     if (packed > 0xff) {
       const t1 = (packed >>> 8) & 0xff;
       const t2 = (packed >>> 16) & 0xff;
@@ -138,4 +140,14 @@ export class Scorer {
     }
     this.count = 0;
   }
+}
+
+/** Per document, bodyNorm for these parameters (Scorer's constructor). */
+export function bodyNorms(p: FieldParams, lens: Uint32Array, docs: number): Float64Array {
+  const out = new Float64Array(docs);
+  const c = 1 - p.b[0]!;
+  const m = p.b[0]! / p.avg[0]!;
+  const w = p.w[0]!;
+  for (let d = 0; d < docs; d++) out[d] = w / (c + m * lens[d * 4]!);
+  return out;
 }

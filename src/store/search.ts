@@ -10,7 +10,13 @@ import { parseQuery } from "./query.ts";
 import { rankPlain } from "./ranked-query.ts";
 import { RankedSearch } from "./ranked-search.ts";
 import { planPlain, type SearchPlan } from "./search-plan.ts";
-import { groupByFile, type RankedPassage, snippetOf, wordsStarting } from "./search-rank.ts";
+import {
+  groupByFile,
+  type RankedPassage,
+  snippetOf,
+  type WordCandidates,
+  wordsStarting,
+} from "./search-rank.ts";
 import { SearchRunner } from "./search-runner.ts";
 import { fold, stem } from "./search-terms.ts";
 import { unsegment } from "./search-text.ts";
@@ -54,8 +60,15 @@ export interface SearchResult {
 export const TOTAL_CAP = 1000;
 /** Ranked passages a page can be cut from (offset + limit beyond it gets nothing more). */
 export const MAX_CANDIDATES = 1000;
-/** Candidates ranked for plain-word queries when the page is near the top. */
-const MIN_CANDIDATES = 100;
+/**
+ * Candidates ranked for plain-word queries when the page is near the top: enough for the
+ * file ranking (dev sets: 50 and 100 alike), and half the cost of 100. A page they do not
+ * fill (one file holding most of them, each file showing at most MAX_PASSAGES_PER_FILE)
+ * is ranked again from more.
+ */
+const MIN_CANDIDATES = 50;
+/** The same for the FTS5 path (prefix* terms, and while the ranked index is built). */
+const FTS_CANDIDATES = 100;
 /** Passages a phrase in a plain-word query may contribute (FTS5 finds them). */
 const MAX_PHRASE_PASSAGES = 5000;
 /** search_changes rows kept (ranked-search.ts); a reader further behind rebuilds. */
@@ -98,7 +111,7 @@ export class SearchIndex implements FileIndexer {
     search: Statement<HitRow, [string, string, PathBound, number, number]>;
     count: Statement<{ n: number }, [string, string, PathBound, number]>;
     phrase: Statement<{ id: number }, [string, number]>;
-    located: Statement<Omit<RankRow, "rank">, [string]>;
+    located: Statement<Omit<RankRow, "rank"> & { text: string }, [string]>;
     rankExact: Statement<RankRow & { snippet: string }, [string, string, PathBound, number]>;
     text: Statement<{ text: string }, [number]>;
     snippetOf: Statement<{ snippet: string }, [string, number]>;
@@ -146,9 +159,11 @@ export class SearchIndex implements FileIndexer {
          WHERE passages_fts MATCH ?1 AND ${range} LIMIT ?4)`,
       ),
       phrase: db.prepare("SELECT rowid AS id FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?"),
+      // A page's passages with their text, in one statement (not one more per passage).
       located: db.prepare(
-        `SELECT p.id, f.path, p.line_start, p.line_end FROM json_each(?1) j
-         JOIN passages p ON p.id = j.value JOIN files f ON f.id = p.file_id`,
+        `SELECT p.id, f.path, p.line_start, p.line_end, x.text FROM json_each(?1) j
+         JOIN passages p ON p.id = j.value JOIN files f ON f.id = p.file_id
+         JOIN passages_fts x ON x.rowid = p.id`,
       ),
       rankExact: db.prepare(
         `SELECT p.id, f.path, p.line_start, p.line_end, passages_fts.rank AS rank,
@@ -282,15 +297,20 @@ export class SearchIndex implements FileIndexer {
     limit: number,
     offset: number,
   ): SearchResult {
-    const want = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, (offset + limit) * 4));
     const ix = plan.ranked ? this.ranked.current(this.opts.background) : undefined;
     if (!ix) {
-      const result = this.searchFts(plan, prefix, upper, limit, offset, want);
+      const ftsWant = Math.min(MAX_CANDIDATES, Math.max(FTS_CANDIDATES, (offset + limit) * 4));
+      const result = this.searchFts(plan, prefix, upper, limit, offset, ftsWant);
       return plan.ranked ? { ...result, ranking_warming_up: true } : result;
     }
     const phraseIds = (fts: string) => this.q.phrase.all(fts, MAX_PHRASE_PASSAGES).map((r) => r.id);
     const allowPath = prefix === "" ? undefined : (path: string) => path.startsWith(prefix);
-    const ranked = rankPlain(ix, plan, phraseIds, want, allowPath);
+    let want = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, (offset + limit) * 4));
+    let ranked = rankPlain(ix, plan, phraseIds, want, allowPath);
+    while (ranked.ids.length < offset + limit && ranked.found === want && want < MAX_CANDIDATES) {
+      want = Math.min(MAX_CANDIDATES, want * 4);
+      ranked = rankPlain(ix, plan, phraseIds, want, allowPath);
+    }
     const pageIds = ranked.ids.slice(offset, offset + limit);
     const at = new Map(this.q.located.all(JSON.stringify(pageIds)).map((r) => [r.id, r]));
     const { candidate, matches } = this.wordMatcher(plan.words);
@@ -300,7 +320,7 @@ export class SearchIndex implements FileIndexer {
     pageIds.forEach((id, i) => {
       const r = at.get(id);
       if (!r) return;
-      const text = this.q.text.get(id)?.text ?? "";
+      const text = r.text ?? "";
       const snippet =
         (ftsSnippet ? this.q.snippetOf.get(plan.match, id)?.snippet : undefined) ??
         snippetOf(text, candidate, matches, SNIPPET_OPEN, SNIPPET_CLOSE);
@@ -352,18 +372,25 @@ export class SearchIndex implements FileIndexer {
 
   /** Whether a lower-case word is one of `words` or shares its stem. */
   private wordMatcher(words: readonly string[]): {
-    candidate: RegExp;
+    candidate: WordCandidates;
     matches: (w: string) => boolean;
   } {
     const stems = new Set(words.map((w) => stem(w)));
     // A form of a word starts as its stem does (Porter only cuts and swaps endings), so a
     // regex of the stems' first letters finds the few words of a passage worth stemming.
     const heads = [...new Set([...stems].map((s) => s.slice(0, 3)))];
+    // A page's passages repeat their words: each is folded and stemmed once.
+    const seen = new Map<string, boolean>();
     return {
       candidate: wordsStarting(heads),
       matches: (w) => {
-        const f = fold(w);
-        return words.includes(f) || stems.has(stem(f));
+        let yes = seen.get(w);
+        if (yes === undefined) {
+          const f = fold(w);
+          yes = words.includes(f) || stems.has(stem(f));
+          seen.set(w, yes);
+        }
+        return yes;
       },
     };
   }
