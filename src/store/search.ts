@@ -62,7 +62,7 @@ export const TOTAL_CAP = 1000;
 export const MAX_CANDIDATES = 1000;
 /**
  * Candidates ranked for plain-word queries when the page is near the top: enough for the
- * file ranking (dev sets: 50 and 100 alike), and half the cost of 100. A page they do not
+ * file ranking (dev sets, limits 10 to 50: 50, 100 and 200 alike), and half the cost of 100. A page they do not
  * fill (one file holding most of them, each file showing at most MAX_PASSAGES_PER_FILE)
  * is ranked again from more.
  */
@@ -149,16 +149,18 @@ export class SearchIndex implements FileIndexer {
          JOIN files f ON f.id = p.file_id
          WHERE passages_fts MATCH ?1 AND ${range}
          ORDER BY passages_fts.rank, passages_fts.rowid
-         LIMIT ?4 OFFSET ?5`,
+         LIMIT +?4 OFFSET +?5`,
       ),
       // Counting stops at ?4: past it the total is reported as a lower bound.
       count: db.prepare(
         `SELECT count(*) AS n FROM (SELECT 1 FROM passages_fts
          JOIN passages p ON p.id = passages_fts.rowid
          JOIN files f ON f.id = p.file_id
-         WHERE passages_fts MATCH ?1 AND ${range} LIMIT ?4)`,
+         WHERE passages_fts MATCH ?1 AND ${range} LIMIT +?4)`,
       ),
-      phrase: db.prepare("SELECT rowid AS id FROM passages_fts WHERE passages_fts MATCH ? LIMIT ?"),
+      phrase: db.prepare(
+        "SELECT rowid AS id FROM passages_fts WHERE passages_fts MATCH ? LIMIT +?",
+      ),
       // A page's passages with their text, in one statement (not one more per passage).
       located: db.prepare(
         `SELECT p.id, f.path, p.line_start, p.line_end, x.text FROM json_each(?1) j
@@ -172,7 +174,7 @@ export class SearchIndex implements FileIndexer {
          JOIN passages p ON p.id = passages_fts.rowid
          JOIN files f ON f.id = p.file_id
          WHERE passages_fts MATCH ?1 AND ${range}
-         ORDER BY passages_fts.rank, p.id LIMIT ?4`,
+         ORDER BY passages_fts.rank, p.id LIMIT +?4`,
       ),
       text: db.prepare("SELECT text FROM passages_fts WHERE rowid = ?"),
       // FTS5's snippet of one passage for the query's exact forms (phrases and CJK included).
