@@ -62,9 +62,9 @@ export const TOTAL_CAP = 1000;
 export const MAX_CANDIDATES = 1000;
 /**
  * Candidates ranked for plain-word queries when the page is near the top: enough for the
- * file ranking (dev sets, limits 10 to 50: 50, 100 and 200 alike), and half the cost of 100. A page they do not
- * fill (one file holding most of them, each file showing at most MAX_PASSAGES_PER_FILE)
- * is ranked again from more.
+ * file ranking (dev sets, limits 10 to 50: 50, 100 and 200 alike), and half the cost of
+ * 100. A page they do not fill (one file holding most of them, each file showing at most
+ * MAX_PASSAGES_PER_FILE) is ranked again from more.
  */
 const MIN_CANDIDATES = 50;
 /** The same for the FTS5 path (prefix* terms, and while the ranked index is built). */
