@@ -113,7 +113,7 @@ export class SearchRunner {
           clearTimeout(timer);
           resolve();
         } else if (m?.warmed) this.settleWarming();
-        else if ("ok" in m) this.settle(m.id, (x) => x.resolve(m.ok));
+        else if ("ok" in m) this.settle(m.id, (x) => x.resolve(JSON.parse(m.ok)));
         else if (m.known)
           this.settle(m.id, (x) =>
             x.reject(new QuiverError(m.known.status, m.known.code, m.known.message)),
