@@ -353,9 +353,9 @@ export class RankedIndex {
     const CANDIDATE = 1 << 30; // marks a document as a candidate before any term adds to it
     for (const f of fileIds) {
       const d = this.byFile.get(f)?.[0];
-      if (d === undefined || !this.alive[d] || sc.hit[d] !== 0) continue;
+      if (d === undefined || !this.alive[d] || sc.has(d)) continue;
+      sc.touch(d);
       sc.hit[d] = CANDIDATE;
-      sc.touched[sc.count++] = d;
     }
     for (const q of query) {
       const bit = 1 << q.group;

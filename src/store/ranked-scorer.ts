@@ -21,6 +21,13 @@ export class Scorer {
   titled: Int32Array;
   touched: Int32Array;
   count = 0;
+  /**
+   * Which search last touched each passage: its score, hit, named and titled are this
+   * search's only where stamp[d] === epoch. A search's end is then epoch + 1, not a pass
+   * clearing four arrays at every passage it touched (tens of thousands for a question).
+   */
+  private readonly stamp: Int32Array;
+  private epoch: number;
   private readonly w1: number;
   private readonly w2: number;
   private readonly w3: number;
@@ -51,6 +58,13 @@ export class Scorer {
     this.named = big ? reuse.named : new Int32Array(size);
     this.titled = big ? reuse.titled : new Int32Array(size);
     this.touched = big ? reuse.touched : new Int32Array(size);
+    this.stamp = big ? reuse.stamp : new Int32Array(size);
+    // A new epoch for each search, whether or not the last one got to reset().
+    this.epoch = big ? reuse.epoch + 1 : 1;
+    if (this.epoch === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.epoch = 1;
+    }
     [, this.w1, this.w2, this.w3] = p.w as [number, number, number, number];
     const c = p.b.map((b) => 1 - b);
     const m = p.b.map((b, f) => b / p.avg[f]!);
@@ -73,7 +87,7 @@ export class Scorer {
 
   /** Adds to passage d only if an earlier term found it (and it is a candidate). */
   boost(d: number, packed: number, idf: number, bit: number): void {
-    if (this.hit[d] !== 0) this.one(d, packed, idf, bit);
+    if (this.stamp[d] === this.epoch) this.one(d, packed, idf, bit);
   }
 
   /**
@@ -91,7 +105,7 @@ export class Scorer {
     const n = to - from;
     if (this.count * Math.log2(n + 1) >= n) {
       for (let i = from; i < to; i++)
-        if (this.hit[docs[i]!] !== 0) this.one(docs[i]!, tfs[i]!, idf, bit);
+        if (this.stamp[docs[i]!] === this.epoch) this.one(docs[i]!, tfs[i]!, idf, bit);
       return;
     }
     for (let c = 0; c < this.count; c++) {
@@ -120,7 +134,7 @@ export class Scorer {
       if (t2) tf += (t2 * this.w2) / (this.c2 + this.m2 * lens[at + 2]!);
       if (t3) tf += (t3 * this.w3) / (this.c3 + this.m3 * lens[at + 3]!);
     }
-    if (this.hit[d] === 0) this.touched[this.count++] = d;
+    if (this.stamp[d] !== this.epoch) this.touch(d);
     this.score[d]! += (idf * tf * (this.k1 + 1)) / (tf + this.k1);
     this.hit[d]! |= bit;
     if (packed > 0xffff) {
@@ -129,15 +143,23 @@ export class Scorer {
     }
   }
 
-  /** Clears what this search touched, for the next one. */
+  /** Whether this search has touched passage d. */
+  has(d: number): boolean {
+    return this.stamp[d] === this.epoch;
+  }
+
+  /** Makes passage d one of this search's (nothing scored yet). */
+  touch(d: number): void {
+    this.stamp[d] = this.epoch;
+    this.score[d] = 0;
+    this.hit[d] = 0;
+    this.named[d] = 0;
+    this.titled[d] = 0;
+    this.touched[this.count++] = d;
+  }
+
+  /** Ends this search (the next Scorer starts a new epoch). */
   reset(): void {
-    for (let i = 0; i < this.count; i++) {
-      const d = this.touched[i]!;
-      this.score[d] = 0;
-      this.hit[d] = 0;
-      this.named[d] = 0;
-      this.titled[d] = 0;
-    }
     this.count = 0;
   }
 }
