@@ -6,7 +6,11 @@ import { BlobStore } from "../src/store/blobs.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { migrations } from "../src/store/migrations.ts";
 import { porterStem } from "../src/store/porter.ts";
+import { parseQuery } from "../src/store/query.ts";
+import { RankedIndex } from "../src/store/ranked-index.ts";
 import { SearchIndex } from "../src/store/search.ts";
+import { planPlain } from "../src/store/search-plan.ts";
+import { TermDictionary } from "../src/store/search-terms.ts";
 import { tempDir } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
 
@@ -113,6 +117,43 @@ describe("common words only add to what the rarer ones found", () => {
     expect(res.results.slice(0, 2).map((r) => r.path)).toEqual(["prune/both.md", "prune/rare.md"]);
     expect(res.total_is_lower_bound).toBe(true);
     expect(res.total).toBeGreaterThanOrEqual(1000);
+  });
+});
+
+describe("the index itself: postings folded into its arena answer as the recent ones did", () => {
+  test("scores, title exactness and proximity are the same before and after a fold", () => {
+    const dict = new TermDictionary();
+    const ix = new RankedIndex(dict, true);
+    const docs = [
+      ["Heron Nest", "A heron builds a nest of sticks by the water."],
+      ["Heron Nest Building Guide", "The heron nest, the heron nest again, and more of it."],
+      ["Shore", "A heron waits. Far away, after the reeds and the mud, a nest."],
+    ];
+    docs.forEach(([title, body], i) => {
+      const bodyIds: number[] = [];
+      const words: number[] = [];
+      const bodyLen = dict.scan(body!, (t, w) => {
+        bodyIds.push(t);
+        words.push(w);
+      });
+      const titleIds: number[] = [];
+      const titleLen = dict.scan(title!, (t) => titleIds.push(t));
+      ix.add(i + 1, i + 1, [bodyIds, [], titleIds, []], [bodyLen, 0, titleLen, 0], {
+        titleWords: title!.split(" ").length,
+        bodyWords: words,
+      });
+    });
+    const query = planPlain(parseQuery("heron nest").words!);
+    const run = () => ({
+      passages: ix.search(query.terms, query.groups, 10, 0.6).top,
+      files: [...ix.scoreFiles(query.terms, query.groups, 0.6, [1, 2, 3])],
+    });
+    const recent = run();
+    ix.fold();
+    expect(run()).toEqual(recent);
+    // Words side by side (1) above words apart (3), though both hold each once.
+    const order = recent.passages.map((p) => p.id);
+    expect(order.indexOf(1)).toBeLessThan(order.indexOf(3));
   });
 });
 

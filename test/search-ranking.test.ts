@@ -106,6 +106,38 @@ describe("fields: path and title outweigh the body", () => {
   });
 });
 
+describe("known items: a title as words, words of one line", () => {
+  test("the file whose title is the query outranks a longer title holding the same words", async () => {
+    // The guide says the words more often, in two sections: by the words alone it would
+    // come first.
+    await put(
+      "known/guide.md",
+      "# Marmot Burrow Function Setup Guide\n\nThe marmot burrow function: set up the " +
+        "marmot burrow function.\n\n## Tuning\n\nTune the marmot burrow function for the marmot.\n",
+    );
+    await put(
+      "known/function.md",
+      "# Marmot Burrow Function\n\nWhat it does, for those who dig. Digging is its purpose, " +
+        "and the work it does is described below in detail.\n",
+    );
+    expect(paths("marmot burrow function")[0]).toBe("known/function.md");
+  });
+
+  test("a passage holding the words side by side outranks one holding them apart", async () => {
+    // The scattered one says quokka twice: by the words alone it would come first.
+    const common =
+      "Every island keeps records of weather, tides and visitors. The beaches and the " +
+      "cliffs draw crowds. Ferries run all year. A lighthouse stands on the point and a " +
+      "museum keeps old maps.";
+    await put(
+      "known/scattered.md",
+      `# Island\n\nQuokka habits vary. ${common} Selfie sticks are common, and so is the quokka.\n`,
+    );
+    await put("known/together.md", `# Island\n\n${common} A quokka selfie is common.\n`);
+    expect(paths("quokka selfie")[0]).toBe("known/together.md");
+  });
+});
+
 describe("results: per-file cap, bounded total", () => {
   test(`a page shows at most ${MAX_PASSAGES_PER_FILE} passages of one file, then other files`, async () => {
     const sections = Array.from(
