@@ -8,6 +8,7 @@
 
 import { plugin } from "bun";
 import * as api from "./api.ts";
+import { Outbox } from "./outbox.ts";
 import type {
   CallerInfo,
   DeclaredTool,
@@ -28,26 +29,63 @@ plugin({
   },
 });
 
+/**
+ * A call in progress. Its AbortController (and the timer that aborts it at the timeout) is
+ * made only when the tool reads ctx.signal: a tool that never reads it cannot be stopped by
+ * it, and most calls then cost neither.
+ */
+interface Running {
+  timeoutAt: number;
+  controller?: AbortController;
+  timer?: Timer;
+  /** A cancel that came before the tool read its signal. */
+  reason?: Error;
+}
+
 const tools = new Map<string, api.UserToolDefinition>();
-const running = new Map<number, AbortController>();
+const running = new Map<number, Running>();
 const rpcs = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextRpc = 0;
 
-const post = (m: ToHost) => self.postMessage(m);
+const outbox = new Outbox((text) => self.postMessage(text));
+const post = (m: ToHost) => outbox.push(JSON.stringify(m));
 
-self.onmessage = (ev: MessageEvent<ToWorker>) => {
-  const m = ev.data;
+self.onmessage = (ev: MessageEvent<string>) => {
+  for (const m of JSON.parse(ev.data) as ToWorker[]) receive(m);
+};
+
+function receive(m: ToWorker): void {
   if ("load" in m) void load(m.load);
   else if ("call" in m) void call(m.id, m.call, m.args, m.caller, m.timeoutMs);
-  else if ("cancel" in m)
-    running.get(m.id)?.abort(Object.assign(new Error(m.cancel.message), m.cancel));
-  else if ("rpc" in m) {
+  else if ("cancel" in m) {
+    const call = running.get(m.id);
+    if (!call) return;
+    const reason = Object.assign(new Error(m.cancel.message), m.cancel);
+    if (call.controller) call.controller.abort(reason);
+    else call.reason ??= reason;
+  } else if ("rpc" in m) {
     const waiting = rpcs.get(m.rpc);
     rpcs.delete(m.rpc);
     if (m.error) waiting?.reject(Object.assign(new Error(m.error.message), m.error));
     else waiting?.resolve(m.ok);
   } else if ("ping" in m) post({ pong: m.ping });
-};
+}
+
+/** The call's signal, made on first read; it fires on a cancel or at the timeout. */
+function signalOf(call: Running): AbortSignal {
+  if (!call.controller) {
+    const controller = new AbortController();
+    call.controller = controller;
+    if (call.reason) controller.abort(call.reason);
+    // The server thread aborts us on timeout too; this timer covers a busy server thread.
+    else
+      call.timer = setTimeout(
+        () => controller.abort(new Error("tool timeout")),
+        Math.max(1, call.timeoutAt - performance.now()),
+      );
+  }
+  return call.controller.signal;
+}
 
 async function load(files: string[]): Promise<void> {
   const declared: DeclaredTool[] = [];
@@ -80,13 +118,11 @@ async function call(
   timeoutMs: number,
 ) {
   const tool = tools.get(name);
-  const controller = new AbortController();
-  running.set(id, controller);
-  // The server thread aborts us on timeout too; this timer covers a busy server thread.
-  const timer = setTimeout(() => controller.abort(new Error("tool timeout")), timeoutMs);
+  const state: Running = { timeoutAt: performance.now() + timeoutMs };
+  running.set(id, state);
   try {
     if (!tool) throw new Error(`no tool named ${name} in this worker`);
-    const value = await tool.run(args as never, context(id, caller, controller.signal));
+    const value = await tool.run(args as never, context(id, caller, state));
     const text = JSON.stringify(value ?? null);
     if (text === undefined) throw new Error("the result is not JSON");
     if (text.length > MAX_RESULT_CHARS)
@@ -94,22 +130,23 @@ async function call(
         "result_too_large",
         `the result is ${text.length} characters of JSON, over the ${MAX_RESULT_CHARS} limit`,
       );
-    post({ id, ok: text });
+    // The result's JSON text goes in as it is: the server thread parses it with the message.
+    outbox.push(`{"id":${id},"ok":${text}}`);
   } catch (err) {
     post({ id, error: thrown(err) });
   } finally {
-    clearTimeout(timer);
+    if (state.timer) clearTimeout(state.timer);
     running.delete(id);
   }
 }
 
-function context(id: number, caller: CallerInfo, signal: AbortSignal): api.UserToolContext {
+function context(id: number, caller: CallerInfo, state: Running): api.UserToolContext {
   let watched = false;
   const ask = (op: FacadeOp, ...args: unknown[]) =>
     new Promise<never>((resolve, reject) => {
       const rpc = ++nextRpc;
+      post({ id, rpc, op, args }); // throws first if the arguments are not JSON
       rpcs.set(rpc, { resolve: resolve as (v: unknown) => void, reject });
-      post({ id, rpc, op, args });
     });
   const log =
     (level: "info" | "warn" | "error") => (msg: string, fields?: Record<string, unknown>) =>
@@ -121,7 +158,7 @@ function context(id: number, caller: CallerInfo, signal: AbortSignal): api.UserT
         watched = true;
         post({ id, wantsSignal: true });
       }
-      return signal;
+      return signalOf(state);
     },
     files: {
       readText: (path) => ask("readText", path),
