@@ -5,7 +5,7 @@ import { QuiverError } from "../src/errors.ts";
 import type { AnyTool, ToolContext } from "../src/tools/define.ts";
 import { ToolHost } from "../src/user-tools/host.ts";
 import { MAX_RESULT_CHARS } from "../src/user-tools/protocol.ts";
-import { tempDir } from "./support/services.ts";
+import { tempDir, testServer } from "./support/services.ts";
 import { writeTools } from "./support/user-tools.ts";
 
 // One tools worker driven directly (from source), the way the pipeline drives it: what a
@@ -36,6 +36,18 @@ export default [
     }),
   }),
   defineTool({
+    name: "destructures", description: "Uses ctx in pieces.", scope: "read",
+    input: t.Object({}),
+    async run(_, { caller, files, log, progress, signal }) {
+      const { readText, list } = files;
+      log.info("reading");
+      progress(1, 2);
+      const listed = await list();
+      const missing = await readText("nope.txt").catch((e: { code: string }) => e.code);
+      return { scope: caller.scope, aborted: signal.aborted, listed: listed.files.length, missing };
+    },
+  }),
+  defineTool({
     name: "wait_forever", description: "Never settles, never reads its signal.", scope: "read",
     input: t.Object({}),
     run: () => new Promise(() => {}),
@@ -56,22 +68,25 @@ export default [
 });
 
 let host: ToolHost;
+const server = testServer();
 beforeAll(async () => {
   host = await ToolHost.start(dir, [join(dir, "host.ts")]);
 });
 afterAll(() => {
   host?.close();
+  server.close();
   rmSync(work, { recursive: true, force: true });
 });
 
 const tool = (name: string) => host.tools.find((t) => t.name === name) as AnyTool;
 function context(timeoutMs: number, signal = new AbortController().signal): ToolContext {
   return {
-    caller: { name: "tester", scope: "admin" },
+    ...server.services,
+    caller: { id: "t", name: "tester", scope: "admin" },
     deadline: performance.now() + timeoutMs,
     signal,
-    config: { toolTimeoutMs: timeoutMs },
-  } as unknown as ToolContext;
+    config: { ...server.config, toolTimeoutMs: timeoutMs },
+  };
 }
 const call = (name: string, args: unknown, ctx = context(30_000)) =>
   tool(name).run(args as never, ctx) as Promise<unknown>;
@@ -92,6 +107,18 @@ describe("a tools worker, driven as the pipeline does", () => {
   test("calls sent together each get their own answer", async () => {
     const results = await Promise.all(Array.from({ length: 200 }, (_, n) => call("echo", { n })));
     expect(results).toEqual(Array.from({ length: 200 }, (_, n) => ({ n })));
+  });
+
+  test("ctx works taken apart, and arguments left out stay left out", async () => {
+    const progress: unknown[] = [];
+    const ctx = { ...context(30_000), progress: (...p: unknown[]) => progress.push(p) };
+    expect(await call("destructures", {}, ctx)).toEqual({
+      scope: "admin",
+      aborted: false,
+      listed: 0,
+      missing: "file_not_found",
+    });
+    expect(progress).toEqual([[1, 2, undefined]]);
   });
 
   test("the client going away fires the tool's signal in the worker", async () => {

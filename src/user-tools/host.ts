@@ -238,11 +238,13 @@ export class ToolHost {
       this.settle(m.id);
       p.reject(toolFailure(m.error, p.tool));
     } else if ("rpc" in m)
-      runFacadeOp(m.op, m.args, p.ctx)
+      runFacadeOp(m.op, m.args.map(absentIfNull), p.ctx)
         .then((ok) => this.post({ rpc: m.rpc, ok }))
         .catch((err) => this.post({ rpc: m.rpc, error: plainError(err) }));
-    else if ("progress" in m) p.ctx.progress?.(...m.progress);
-    else if ("wantsSignal" in m)
+    else if ("progress" in m) {
+      const [done, total, message] = m.progress;
+      p.ctx.progress?.(done, absentIfNull(total), absentIfNull(message));
+    } else if ("wantsSignal" in m)
       p.ctx.signal.addEventListener(
         "abort",
         () => {
@@ -352,6 +354,11 @@ export class ToolHost {
     this.stopped.add(worker);
     worker.terminate();
   }
+}
+
+/** An argument the tool left out: JSON carries an `undefined` in an array as null. */
+function absentIfNull<T>(value: T | null): T | undefined {
+  return value === null ? undefined : value;
 }
 
 function plainError(err: unknown): ThrownError {
