@@ -13,7 +13,7 @@ const counting: JobKind = {
   async run(params, ctx) {
     const n = Number(params.n);
     for (let i = 1; i <= n; i++) {
-      ctx.checkpoint(i, n, `item ${i}`);
+      await ctx.checkpoint(i, n, `item ${i}`);
       if (params.slow) await Bun.sleep(5);
     }
     return { counted: n };
