@@ -2,7 +2,11 @@ import { notFound, QuiverError } from "../../errors.ts";
 import type { OAuthStores } from "../interfaces/oauth.ts";
 
 const unavailable = () =>
-  new QuiverError(501, "not_implemented", "OAuth is not available on PostgreSQL yet (issue 19)");
+  new QuiverError(
+    404,
+    "oauth_disabled",
+    "OAuth is off: it is not available on PostgreSQL yet (run on SQLite, without --database, to use it)",
+  );
 
 /**
  * OAuth on PostgreSQL is not there yet, so a server on PostgreSQL refuses --public-url at
