@@ -178,6 +178,24 @@ describe.each(engines)("the %s store", (engine) => {
     expect((await s.index.searchAsync("quarterly figures", {}, 5000)).results).toEqual([]);
   });
 
+  test("search: a question mixing a very common word and a rare one pages and counts", async () => {
+    // 3,200 passages hold "widget": past the PostgreSQL plan's common-word line (3,000).
+    const sections = Array.from({ length: 3200 }, (_, i) => `# Part ${i}\n\nwidget notes\n`).join(
+      "\n",
+    );
+    await s.files.put("common/many.md", text(sections));
+    await s.files.put("common/rare.md", text("# Zanzibar\n\nthe widget from zanzibar\n"));
+    const found = await s.index.searchAsync("which widget comes from zanzibar", { limit: 1 }, 5000);
+    expect(found.results.map((r) => r.path)).toEqual(["common/rare.md"]);
+    expect(found.total).toBeGreaterThanOrEqual(1);
+    const next = await s.index.searchAsync(
+      "which widget comes from zanzibar",
+      { limit: 1, offset: 1 },
+      5000,
+    );
+    expect(next.results.length).toBeLessThanOrEqual(1);
+  });
+
   test("jobs: enqueue, claim with a lease, progress, cancel at the next heartbeat", async () => {
     const job = await s.jobs.enqueue("count", { n: 3 }, { createdBy: "test" });
     expect(job).toMatchObject({ kind: "count", status: "enqueued", params: { n: 3 }, attempts: 0 });

@@ -13,6 +13,8 @@ export interface PgPlan {
   q: string;
   score: string;
   params: unknown[];
+  /** `q` alone with its own values (for the count, which does not score). */
+  count: { q: string; params: unknown[] };
   /** Common words were left out of the match: passages holding only those are not counted. */
   partial: boolean;
 }
@@ -35,7 +37,8 @@ export async function planQuery(
   if (!words) {
     const params: unknown[] = [prefix];
     const q = tsquerySql(parsed.tree, params);
-    return { q, score: `ts_rank(${WEIGHTS}, p.doc, q.q, 1)`, params, partial: false };
+    const score = `ts_rank(${WEIGHTS}, p.doc, q.q, 1)`;
+    return { q, score, params, count: { q, params }, partial: false };
   }
   const probe: unknown[] = [];
   const counts = words.map(
@@ -55,6 +58,7 @@ export async function planQuery(
     df[i]! > 0
       ? [
           {
+            word: w,
             sql: tsquerySql({ k: "term", ...w }, params),
             idf: Math.max(0.01, Math.log(1 + (total - df[i]! + 0.5) / (df[i]! + 0.5))),
             common: df[i]! >= COMMON,
@@ -71,10 +75,13 @@ export async function planQuery(
         `${t.idf.toFixed(4)} * CASE WHEN p.doc @@ ${t.sql} THEN 0.5 + ts_rank(${WEIGHTS}, p.doc, ${t.sql}, 1) ELSE 0 END`,
     )
     .join(" + ");
+  const countParams: unknown[] = [prefix];
+  const countQ = pick.map((t) => tsquerySql({ k: "term", ...t.word }, countParams)).join(" || ");
   return {
     q: `(${pick.map((t) => t.sql).join(" || ")})`,
     score,
     params,
+    count: { q: `(${countQ})`, params: countParams },
     partial: pick.length < terms.length,
   };
 }

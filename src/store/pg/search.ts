@@ -111,10 +111,10 @@ export class PgSearchIndex implements Index {
         }));
         if (offset === 0 && results.length < limit) return { results, total: results.length };
         const [c] = await tx.unsafe(
-          `WITH q AS (SELECT ${q} AS q)
+          `WITH q AS (SELECT ${plan.count.q} AS q)
            SELECT count(*) AS n FROM (SELECT 1 FROM passages p JOIN files f ON f.id = p.file_id, q
              WHERE ${where} LIMIT ${TOTAL_CAP + 1}) x`,
-          params,
+          plan.count.params,
         );
         const counted = num(c.n);
         // Passages holding only common words were not counted (see planQuery).
