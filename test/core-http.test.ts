@@ -316,6 +316,40 @@ describe("responses and logs", () => {
     expect(ids.size).toBe(cases.length);
   });
 
+  test("/mcp answers carry them too: results, 202s, parse errors and scope refusals", async () => {
+    const mcp = (body: unknown, token?: string) =>
+      request(server, "/mcp", {
+        body,
+        token,
+        headers: {
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2025-06-18",
+        },
+      });
+    const call = (name: string, args: unknown) => ({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name, arguments: args },
+    });
+    const cases = [
+      await mcp(call("list_files", { limit: 1 })),
+      await mcp({ jsonrpc: "2.0", method: "notifications/initialized" }),
+      await mcp("{not json"),
+      await mcp(call("reindex", {}), server.tokens.read),
+    ];
+    expect(cases.map((r) => r.status)).toEqual([200, 202, 400, 403]);
+    const ids = new Set<string>();
+    for (const res of cases) {
+      const id = res.headers.get("x-request-id")!;
+      expect(id).toMatch(/^[a-z0-9]+-[a-z0-9]+$/);
+      ids.add(id);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("cache-control")).toBe("no-store");
+    }
+    expect(ids.size).toBe(cases.length);
+  });
+
   test("one structured log line per request, with the token's name and never the token", async () => {
     server.logs.length = 0;
     const secret = server.tokens.write;

@@ -17,7 +17,13 @@ export const FILE_URI_PREFIX = "quiver://files/";
 /** RFC 6570 reserved expansion: "/" in the path stays "/". */
 export const FILE_URI_TEMPLATE = `${FILE_URI_PREFIX}{+path}`;
 
+/** Paths made only of what encodeURIComponent leaves alone (and "/"): most of them. */
+const NOTHING_TO_ENCODE = /^[A-Za-z0-9\-_.!~*'()/]*$/;
+
 export function fileUri(path: string): string {
+  // Every tool result that names files makes links (resource-links.ts): skip the split
+  // and re-join when no segment would change.
+  if (NOTHING_TO_ENCODE.test(path)) return FILE_URI_PREFIX + path;
   return FILE_URI_PREFIX + path.split("/").map(encodeURIComponent).join("/");
 }
 

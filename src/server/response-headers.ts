@@ -18,6 +18,17 @@ export function presetHeaders(request: Request, headers: Record<string, string |
   info.stamped = true;
 }
 
+/**
+ * The common headers as a record, for a route that builds its own Response (MCP's JSON
+ * answers). Call it only once the answer is known: from then on the handler no longer
+ * stamps, so an error thrown afterwards would miss them.
+ */
+export function commonHeaders(request: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  presetHeaders(request, headers);
+  return headers;
+}
+
 export function stampHeaders(request: Request, response: Response): void {
   const info = requestInfo(request);
   if (info.stamped) return;

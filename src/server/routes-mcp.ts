@@ -9,6 +9,7 @@ import { guardOrigin, preflight } from "./cors.ts";
 import { answerMaybeStreamed, jsonAnswer } from "./mcp-stream.ts";
 import type { OriginPolicy } from "./origin.ts";
 import { requestInfo } from "./request-info.ts";
+import { commonHeaders } from "./response-headers.ts";
 
 /**
  * MCP Streamable HTTP at /mcp. What is HTTP's happens here, before the protocol
@@ -69,7 +70,10 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
           !(listening || asksForProgress(body)) ||
           !(request.headers.get("accept") ?? "").includes("text/event-stream")
         )
-          return jsonAnswer(await answerHttp(body, request.headers, call, services));
+          return jsonAnswer(
+            await answerHttp(body, request.headers, call, services),
+            commonHeaders(request),
+          );
         return answerMaybeStreamed(
           (notify, closed) =>
             answerHttp(
@@ -83,6 +87,7 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
               services,
             ),
           listening ? { keepAliveMs: LISTEN_KEEP_ALIVE_MS } : {},
+          () => commonHeaders(request),
         );
       },
       { auth: "read", parse: "none" },
