@@ -6,6 +6,9 @@ import { BlobStore } from "./store/blobs.ts";
 import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
 import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
+import type { OAuthStores } from "./store/interfaces/oauth.ts";
+import type { Sessions } from "./store/interfaces/sessions.ts";
+import type { Tokens } from "./store/interfaces/tokens.ts";
 import { JobQueue } from "./store/jobs.ts";
 import { ClientStore } from "./store/oauth-clients.ts";
 import { CodeStore } from "./store/oauth-codes.ts";
@@ -23,11 +26,11 @@ import { builtinTools } from "./tools/registry.ts";
  * files (tests that inspect the database open their own connection).
  */
 export interface OpenServices extends Services {
-  tokens: TokenStore;
+  tokens: Tokens;
   /** Browser sessions of the web console (src/web/session.ts decides what they mean). */
-  sessions: SessionStore;
+  sessions: Sessions;
   /** OAuth clients, grants and the consent password (issue 17; used when --public-url is set). */
-  oauth: { clients: ClientStore; codes: CodeStore; grants: GrantStore; password: ConsentPassword };
+  oauth: OAuthStores;
   /** The database connection's settings, read back (the durability tests check them). */
   settings(): ConnectionSettings;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
@@ -36,11 +39,35 @@ export interface OpenServices extends Services {
 }
 
 /**
- * Opens everything stateful under the data directory. One call per process.
- * `create: false` (every command but serve, mcp and index) refuses a directory that holds
- * no quiver database instead of starting an empty one there.
+ * The services on SQLite, with the concrete stores' types: tests and benches that inspect
+ * them synchronously use this; everything in src/ sees only OpenServices.
  */
-export function openServices(config: Config, opts: { create?: boolean } = {}): OpenServices {
+export interface SqliteServices extends OpenServices {
+  files: FileStore;
+  index: SearchIndex;
+  jobs: JobQueue;
+  tokens: TokenStore;
+  sessions: SessionStore;
+  oauth: { clients: ClientStore; codes: CodeStore; grants: GrantStore; password: ConsentPassword };
+}
+
+/**
+ * Opens everything stateful, on the engine the configuration names. One call per process.
+ * `create: false` (every command but serve, mcp and index) refuses a data directory that
+ * holds no quiver database instead of starting an empty one there.
+ */
+export async function openServices(
+  config: Config,
+  opts: { create?: boolean } = {},
+): Promise<OpenServices> {
+  return openSqliteServices(config, opts);
+}
+
+/** Opens the SQLite stores under the data directory (see openServices). */
+export function openSqliteServices(
+  config: Config,
+  opts: { create?: boolean } = {},
+): SqliteServices {
   const { readOnly } = prepareDataDir(config.dataDir, { create: opts.create ?? true });
   let db: Database | undefined;
   try {
@@ -63,7 +90,7 @@ function assemble(
   files: FileStore,
   index: SearchIndex,
   readOnly: boolean,
-): OpenServices {
+): SqliteServices {
   const tokens = new TokenStore(db, config.staticToken);
   const grants = new GrantStore(db);
   tokens.onGrantUse = (grantId, now) => grants.touch(grantId, now);

@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { buildBinary, buildTestBinary, type Running, startBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -228,7 +228,7 @@ describe("import_path and the job tools, with the real binary", () => {
   test("a job that keeps failing is retried with backoff, then failed with its error", async () => {
     const data = join(work, "d-fail");
     // enqueued while no server runs: the queue is durable, the worker picks it up at start
-    const services = openServices(loadConfig({ data, quiet: true }, {}));
+    const services = openSqliteServices(loadConfig({ data, quiet: true }, {}));
     const job = services.jobs.enqueue(
       "import",
       { path: join(roots, "vanished") },

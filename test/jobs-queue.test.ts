@@ -20,7 +20,7 @@ const counting: JobKind = {
   async run(params, ctx) {
     const n = Number(params.n);
     for (let i = 1; i <= n; i++) {
-      ctx.checkpoint(i, n, `item ${i}`);
+      await ctx.checkpoint(i, n, `item ${i}`);
     }
     return { counted: n };
   },
@@ -38,11 +38,11 @@ function gatedJob() {
     async run(params, ctx) {
       const n = Number(params.n);
       seen.signal = ctx.signal;
-      ctx.checkpoint(1, n);
+      await ctx.checkpoint(1, n);
       seen.reached = 1;
       await gate.promise;
       for (let i = 2; i <= n; i++) {
-        ctx.checkpoint(i, n);
+        await ctx.checkpoint(i, n);
         seen.reached = i;
       }
       return { counted: n };

@@ -75,18 +75,16 @@ describe("the OAuth store", () => {
     ).toBe(true);
   });
 
-  test(`at most ${MAX_CLIENTS} clients: registration pushes out the oldest without a live grant`, () => {
-    const kept = registerClient(
-      { redirect_uris: ["https://a.example/cb"] },
-      oauth().clients,
-      0,
+  test(`at most ${MAX_CLIENTS} clients: registration pushes out the oldest without a live grant`, async () => {
+    const kept = (
+      await registerClient({ redirect_uris: ["https://a.example/cb"] }, oauth().clients, 0)
     ).client_id;
     db().run(
       "INSERT INTO oauth_grants (id, client_id, client_name, scope, resource, created_at) VALUES ('grt_keep', ?, 'k', 'read', 'r', 0)",
       [kept],
     );
     for (let i = 1; i <= MAX_CLIENTS + 5; i++)
-      registerClient({ redirect_uris: ["https://a.example/cb"] }, oauth().clients, i);
+      await registerClient({ redirect_uris: ["https://a.example/cb"] }, oauth().clients, i);
     const { n } = db().query("SELECT count(*) AS n FROM oauth_clients").get() as { n: number };
     expect(n).toBeLessThanOrEqual(MAX_CLIENTS);
     expect(oauth().clients.get(kept)).toBeDefined();

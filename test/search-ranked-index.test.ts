@@ -1,19 +1,23 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../src/config.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { BlobStore } from "../src/store/blobs.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { migrations } from "../src/store/migrations.ts";
 import { porterStem } from "../src/store/porter.ts";
+import { parseQuery } from "../src/store/query.ts";
+import { RankedIndex } from "../src/store/ranked-index.ts";
 import { SearchIndex } from "../src/store/search.ts";
+import { planPlain } from "../src/store/search-plan.ts";
+import { TermDictionary } from "../src/store/search-terms.ts";
 import { tempDir } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
 
 // The in-memory ranked index (issue 14): it follows writes made on other connections,
 // answers from FTS5 (and says so) while it is built, and prunes common words with care.
 const dir = tempDir();
-const services = openServices(loadConfig({ data: dir, quiet: true }, {}));
+const services = openSqliteServices(loadConfig({ data: dir, quiet: true }, {}));
 const other = new SearchIndex(openDatabase(dir));
 afterAll(() => {
   other.close();
@@ -80,7 +84,7 @@ describe("a connection's ranked index follows every connection's writes", () => 
 describe("while the ranked index is built, searches are answered from FTS5 and say so", () => {
   test("a large store: the first question gets FTS5's answer, marked; once built, the ranked one", async () => {
     const big = tempDir();
-    const store = openServices(loadConfig({ data: big, quiet: true }, {}));
+    const store = openSqliteServices(loadConfig({ data: big, quiet: true }, {}));
     const sections = Array.from({ length: 2500 }, (_, i) => `## Part ${i}\n\nfiller words ${i}\n`);
     await store.files.put("big/filler.md", [new TextEncoder().encode(sections.join("\n"))]);
     await store.files.put("big/owl.md", [
@@ -116,6 +120,43 @@ describe("common words only add to what the rarer ones found", () => {
   });
 });
 
+describe("the index itself: postings folded into its arena answer as the recent ones did", () => {
+  test("scores, title exactness and proximity are the same before and after a fold", () => {
+    const dict = new TermDictionary();
+    const ix = new RankedIndex(dict, true);
+    const docs = [
+      ["Heron Nest", "A heron builds a nest of sticks by the water."],
+      ["Heron Nest Building Guide", "The heron nest, the heron nest again, and more of it."],
+      ["Shore", "A heron waits. Far away, after the reeds and the mud, a nest."],
+    ];
+    docs.forEach(([title, body], i) => {
+      const bodyIds: number[] = [];
+      const words: number[] = [];
+      const bodyLen = dict.scan(body!, (t, w) => {
+        bodyIds.push(t);
+        words.push(w);
+      });
+      const titleIds: number[] = [];
+      const titleLen = dict.scan(title!, (t) => titleIds.push(t));
+      ix.add(i + 1, i + 1, [bodyIds, [], titleIds, []], [bodyLen, 0, titleLen, 0], {
+        titleWords: title!.split(" ").length,
+        bodyWords: words,
+      });
+    });
+    const query = planPlain(parseQuery("heron nest").words!);
+    const run = () => ({
+      passages: ix.search(query.terms, query.groups, 10, 0.6).top,
+      files: [...ix.scoreFiles(query.terms, query.groups, 0.6, [1, 2, 3])],
+    });
+    const recent = run();
+    ix.fold();
+    expect(run()).toEqual(recent);
+    // Words side by side (1) above words apart (3), though both hold each once.
+    const order = recent.passages.map((p) => p.id);
+    expect(order.indexOf(1)).toBeLessThan(order.indexOf(3));
+  });
+});
+
 describe("upgrading a data directory made by the version before the ranked index", () => {
   test("its second FTS5 index gives way to the ranked index; files and search intact, no re-import", async () => {
     const old = tempDir();
@@ -142,7 +183,7 @@ describe("upgrading a data directory made by the version before the ranked index
     ).run(pid.id, "v/quokka.rst", text.trim());
     db.close();
 
-    const upgraded = openServices(loadConfig({ data: old, quiet: true }, {}));
+    const upgraded = openSqliteServices(loadConfig({ data: old, quiet: true }, {}));
     try {
       const hit = upgraded.index.search("sorted berry", { limit: 5 }).results[0];
       expect(hit).toMatchObject({ path: "v/quokka.rst", line_start: 1, line_end: 4 });

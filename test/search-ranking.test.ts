@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../src/config.ts";
 import { captureLogs } from "../src/log-sink.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { BlobStore } from "../src/store/blobs.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { migrations } from "../src/store/migrations.ts";
@@ -14,7 +14,7 @@ import { blobsOf } from "./support/store-internals.ts";
 
 // Ranking for plain-word queries (issue 14), on fixtures of this file's own.
 const dir = tempDir();
-const services = openServices(loadConfig({ data: dir, quiet: true }, {}));
+const services = openSqliteServices(loadConfig({ data: dir, quiet: true }, {}));
 afterAll(() => services.close());
 const put = (path: string, text: string) =>
   services.files.put(path, [new TextEncoder().encode(text)]);
@@ -106,6 +106,38 @@ describe("fields: path and title outweigh the body", () => {
   });
 });
 
+describe("known items: a title as words, words of one line", () => {
+  test("the file whose title is the query outranks a longer title holding the same words", async () => {
+    // The guide says the words more often, in two sections: by the words alone it would
+    // come first.
+    await put(
+      "known/guide.md",
+      "# Marmot Burrow Function Setup Guide\n\nThe marmot burrow function: set up the " +
+        "marmot burrow function.\n\n## Tuning\n\nTune the marmot burrow function for the marmot.\n",
+    );
+    await put(
+      "known/function.md",
+      "# Marmot Burrow Function\n\nWhat it does, for those who dig. Digging is its purpose, " +
+        "and the work it does is described below in detail.\n",
+    );
+    expect(paths("marmot burrow function")[0]).toBe("known/function.md");
+  });
+
+  test("a passage holding the words side by side outranks one holding them apart", async () => {
+    // The scattered one says quokka twice: by the words alone it would come first.
+    const common =
+      "Every island keeps records of weather, tides and visitors. The beaches and the " +
+      "cliffs draw crowds. Ferries run all year. A lighthouse stands on the point and a " +
+      "museum keeps old maps.";
+    await put(
+      "known/scattered.md",
+      `# Island\n\nQuokka habits vary. ${common} Selfie sticks are common, and so is the quokka.\n`,
+    );
+    await put("known/together.md", `# Island\n\n${common} A quokka selfie is common.\n`);
+    expect(paths("quokka selfie")[0]).toBe("known/together.md");
+  });
+});
+
 describe("results: per-file cap, bounded total", () => {
   test(`a page shows at most ${MAX_PASSAGES_PER_FILE} passages of one file, then other files`, async () => {
     const sections = Array.from(
@@ -186,7 +218,7 @@ describe("upgrading a data directory made by the previous version (schema 3)", (
 
     const logs: string[] = [];
     const upgraded = captureLogs(logs, () =>
-      openServices(loadConfig({ data: old, quiet: true }, {})),
+      openSqliteServices(loadConfig({ data: old, quiet: true }, {})),
     );
     try {
       // Progress was reported, and the stemmed, titled index answers.

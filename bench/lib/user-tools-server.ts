@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { Type } from "@sinclair/typebox";
 import { loadConfig } from "../../src/config.ts";
 import { startServer } from "../../src/server/serve.ts";
-import { openServices } from "../../src/services.ts";
+import { openSqliteServices } from "../../src/services.ts";
 import { defineTool } from "../../src/tools/define.ts";
 import { ToolRegistry } from "../../src/tools/registry.ts";
 import { UserToolsRuntime } from "../../src/user-tools/runtime.ts";
@@ -29,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 const config = loadConfig({ ...values, quiet: true, "rate-limit": "0" });
-const services = openServices(config, { create: true });
+const services = openSqliteServices(config, { create: true });
 await UserToolsRuntime.start(services, { dirs: config.toolDirs, configFile: config.toolsConfig });
 services.tools = new ToolRegistry([...services.tools.tools, echoInline]);
 startServer(services);

@@ -20,7 +20,7 @@ export async function mcp(argv: string[]): Promise<number> {
     ...userToolOptions,
     "skills-prefix": serverOptions["skills-prefix"],
   });
-  const services = openServices(
+  const services = await openServices(
     loadConfig({
       data: values.data,
       "import-root": values["import-root"],

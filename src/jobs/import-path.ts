@@ -21,7 +21,7 @@ export const importJob: JobKind = {
       sync: params.sync === true,
       signal: ctx.signal,
       checkpoint: async (p) => {
-        ctx.checkpoint(p.files_done, p.files_total, p.current);
+        await ctx.checkpoint(p.files_done, p.files_total, p.current);
         await holdForTests(ctx.services.config.testHoldJobsFile, ctx.signal);
       },
       // In this (low-priority) process's own thread: a background import must not take the

@@ -2,7 +2,8 @@ import { type Subprocess, spawn } from "bun";
 import type { ChangeFeed } from "../changes.ts";
 import type { Config } from "../config.ts";
 import { logError, logInfo } from "../log.ts";
-import type { JobQueue } from "../store/jobs.ts";
+import { then } from "../store/awaitable.ts";
+import type { Jobs } from "../store/interfaces/jobs.ts";
 import { emitRelayed } from "./change-relay.ts";
 
 /**
@@ -49,11 +50,15 @@ export function ownerAlive(owner: string): boolean {
 }
 
 /** `changes`: where the files the worker's jobs write are announced (see change-relay.ts). */
-export function startSupervisor(config: Config, jobs: JobQueue, changes?: ChangeFeed): Supervisor {
+export function startSupervisor(config: Config, jobs: Jobs, changes?: ChangeFeed): Supervisor {
   // Jobs whose worker process is gone (the last server was killed) go back to the queue
   // at once; a worker still alive (another quiver on this data directory) keeps its jobs.
-  const requeued = jobs.requeueOrphaned(ownerAlive);
-  if (requeued) logInfo("requeued interrupted jobs", { count: requeued });
+  const requeued = then(jobs.requeueOrphaned(ownerAlive), (count) => {
+    if (count) logInfo("requeued interrupted jobs", { count });
+  });
+  // Expired leases go back to the queue anyway: a failure here only delays that.
+  if (requeued instanceof Promise)
+    requeued.catch((err) => logError("could not requeue interrupted jobs", { error: err }));
   let child: Subprocess | undefined;
   let stopping = false;
   let restarts = 0;

@@ -1,7 +1,8 @@
 import type { Database } from "bun:sqlite";
 import { passageFields } from "./passage-fields.ts";
 import type { RankedIndex } from "./ranked-index.ts";
-import type { TermDictionary } from "./search-terms.ts";
+import { fold, type TermDictionary } from "./search-terms.ts";
+import { isStopword } from "./stopwords.ts";
 
 /**
  * Fills the ranked indexes (ranked-index.ts) from the database: each passage as
@@ -36,6 +37,17 @@ export function addFile(
     const n = to.dict.scan(text, (t) => ids.push(t));
     return [ids, n];
   };
+  // The body's terms with their word numbers (for proximity, ranked-proximity.ts).
+  const words: number[] = [];
+  const scanBody = (text: string): [number[], number] => {
+    const ids: number[] = [];
+    words.length = 0;
+    const n = to.dict.scan(text, (t, w) => {
+      ids.push(t);
+      words.push(w);
+    });
+    return [ids, n];
+  };
   const [pathIds, pathLen] = scan(path);
   const [titleIds, titleLen] = scan(title);
   const whole = { headings: [] as number[], body: [] as number[], headingsLen: 0, bodyLen: 0 };
@@ -43,7 +55,7 @@ export function addFile(
   const none: number[] = [];
   passages.forEach((p, i) => {
     const [h, hLen] = scan(headings[i]!);
-    const [body, bodyLen] = scan(p.text);
+    const [body, bodyLen] = scanBody(p.text);
     const first = i === 0;
     to.passages.add(
       p.id,
@@ -51,6 +63,7 @@ export function addFile(
       // In FIELDS order: body, headings, title, path.
       [body, h, first ? titleIds : none, first ? pathIds : none],
       [bodyLen, hLen, first ? titleLen : 0, first ? pathLen : 0],
+      { bodyWords: words },
     );
     // The file as a whole: its headings once each (every passage repeats those above it).
     if (!seenHeadings.has(headings[i]!)) {
@@ -67,6 +80,7 @@ export function addFile(
     fileId,
     [whole.body, whole.headings, titleIds, pathIds],
     [whole.bodyLen, whole.headingsLen, titleLen, pathLen],
+    { titleWords: meaningfulWords(title) },
   );
 }
 
@@ -121,4 +135,16 @@ export function storedFile(
     )
     .all(fileId);
   return { path: file.path, passages };
+}
+
+const WORDS = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/gu;
+
+/** Distinct words of `text` that are not stopwords (what a query's words can match). */
+function meaningfulWords(text: string): number {
+  const seen = new Set<string>();
+  for (const m of text.matchAll(WORDS)) {
+    const w = fold(m[0]);
+    if (!isStopword(w)) seen.add(w);
+  }
+  return seen.size;
 }

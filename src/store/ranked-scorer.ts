@@ -17,6 +17,8 @@ export class Scorer {
   hit: Int32Array;
   /** Per passage, the query groups it holds in its title or path (fields 2 and 3). */
   named: Int32Array;
+  /** Per passage, the query groups it holds in its title (field 2). */
+  titled: Int32Array;
   touched: Int32Array;
   count = 0;
   private readonly w0: number;
@@ -45,6 +47,7 @@ export class Scorer {
     this.score = big ? reuse.score : new Float64Array(size);
     this.hit = big ? reuse.hit : new Int32Array(size);
     this.named = big ? reuse.named : new Int32Array(size);
+    this.titled = big ? reuse.titled : new Int32Array(size);
     this.touched = big ? reuse.touched : new Int32Array(size);
     [this.w0, this.w1, this.w2, this.w3] = p.w as [number, number, number, number];
     const c = p.b.map((b) => 1 - b);
@@ -118,7 +121,10 @@ export class Scorer {
     if (this.hit[d] === 0) this.touched[this.count++] = d;
     this.score[d]! += (idf * tf * (this.k1 + 1)) / (tf + this.k1);
     this.hit[d]! |= bit;
-    if (packed > 0xffff) this.named[d]! |= bit;
+    if (packed > 0xffff) {
+      this.named[d]! |= bit;
+      if (packed & 0xff0000) this.titled[d]! |= bit;
+    }
   }
 
   /** Clears what this search touched, for the next one. */
@@ -128,6 +134,7 @@ export class Scorer {
       this.score[d] = 0;
       this.hit[d] = 0;
       this.named[d] = 0;
+      this.titled[d] = 0;
     }
     this.count = 0;
   }

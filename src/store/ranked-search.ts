@@ -78,7 +78,7 @@ export class RankedSearch {
   private *build(): Step {
     const seq = this.q.maxSeq.get()?.seq ?? 0;
     const dict = new TermDictionary();
-    const next = { dict, passages: new RankedIndex(dict), files: new RankedIndex(dict) };
+    const next = { dict, passages: new RankedIndex(dict, true), files: new RankedIndex(dict) };
     for (const f of storedFiles(this.db)) {
       addFile(next, f.fileId, f.path, f.passages);
       yield;

@@ -42,28 +42,6 @@ export function stem(word: string): string {
 }
 
 const SPLIT = /[^\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/u;
-const SPLIT_ASCII = /[^a-z0-9]+/;
-
-/**
- * The terms of one field, appended to `out`: each word's stem, and (as EXACT + word) the
- * word itself when its stem differs. Returns the field's length in words. (Lower-casing the whole text and splitting it is several
- * times faster than a regex match per word; text without non-ASCII takes a plain split.)
- */
-export function fieldTerms(text: string, out: string[]): number {
-  const lower = text.toLowerCase();
-  const ascii = !NON_ASCII.test(lower);
-  const parts = lower.split(ascii ? SPLIT_ASCII : SPLIT);
-  let n = 0;
-  for (const part of parts) {
-    if (part === "") continue;
-    const w = ascii && part.length <= MAX_WORD_CHARS ? part : fold(part);
-    const [s, e] = formsOf(w);
-    out.push(s);
-    if (e !== null) out.push(e);
-    n++;
-  }
-  return n;
-}
 
 interface WordEntry {
   /** A second hash of the word and its length: with the first (the table's key), ~62 bits. */
@@ -75,14 +53,14 @@ interface WordEntry {
 }
 
 /**
- * Term ids for the words of a text, as fieldTerms would make them, without making a
+ * Term ids for the words of a text (each word's stem, and its exact form), without making a
  * string per word: building the ranked index from the stored text is one pass over ~10M
  * words for the benchmark corpus, and allocating and hashing each word was most of its
  * cost (5 s, against ~2 s this way). ASCII text is scanned by char code with two hashes
  * per word (FNV-1a and a multiplicative one), looked up in a table of words seen — a
  * false match needs both 30-bit hashes and the length to collide; comparing the
  * characters instead cost more than the rest of the scan. Other text, and the first
- * sight of a word, take fieldTerms's path.
+ * sight of a word, take the plain path (formsOf).
  */
 export class TermDictionary {
   readonly ids = new Map<string, number>();
@@ -95,13 +73,21 @@ export class TermDictionary {
     return t;
   }
 
-  /** Calls `onTerm` for each term id of `text` (stems and exact forms); returns its length in words. */
-  scan(text: string, onTerm: (term: number) => void): number {
+  /**
+   * Calls `onTerm` for each term id of `text` (stems and exact forms) with the number of
+   * its word (0-based); returns the text's length in words.
+   */
+  scan(text: string, onTerm: (term: number, word: number) => void): number {
     const lower = text.toLowerCase();
     if (NON_ASCII.test(lower)) {
-      const terms: string[] = [];
-      const n = fieldTerms(lower, terms);
-      for (const t of terms) onTerm(this.id(t));
+      let n = 0;
+      for (const part of lower.split(SPLIT)) {
+        if (part === "") continue;
+        const [s, e] = formsOf(fold(part));
+        onTerm(this.id(s), n);
+        if (e !== null) onTerm(this.id(e), n);
+        n++;
+      }
       return n;
     }
     let words = 0;
@@ -123,8 +109,8 @@ export class TermDictionary {
       }
       if (start < 0) continue;
       const e = this.entry(lower, start, i, h & 0x3fffffff, h2 & 0x3fffffff);
-      onTerm(e.stem);
-      if (e.exact >= 0) onTerm(e.exact);
+      onTerm(e.stem, words);
+      if (e.exact >= 0) onTerm(e.exact, words);
       words++;
       start = -1;
     }

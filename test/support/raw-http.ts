@@ -2,11 +2,11 @@ import { type RunningServer, startServer } from "../../src/server/serve.ts";
 import { type TestServer, testServer } from "./services.ts";
 
 /** A test server listening on a port the kernel picked (port 0), on loopback, no worker. */
-export function listeningServer(
+export async function listeningServer(
   overrides: Parameters<typeof testServer>[0] = {},
-): TestServer & { running: RunningServer; port: number } {
+): Promise<TestServer & { running: RunningServer; port: number }> {
   const server = testServer({ port: 0, host: "127.0.0.1", ...overrides });
-  const running = startServer(server.services);
+  const running = await startServer(server.services);
   const close = server.close;
   return {
     ...server,
