@@ -12,6 +12,11 @@ export interface Config {
   port: number;
   /** Absolute path of the data directory (SQLite database + blob store). */
   dataDir: string;
+  /**
+   * `--database` / QUIVER_DATABASE_URL: a postgres:// URL to keep everything in PostgreSQL
+   * instead of the data directory's SQLite (issue 19); unset, SQLite as always.
+   */
+  databaseUrl?: string;
   /** Static admin token from QUIVER_TOKEN (the seed's SKILL_TOKEN pattern), if any. */
   staticToken?: string;
   /** Largest request body accepted, in bytes (JSON bodies and file uploads). */
@@ -74,6 +79,7 @@ export interface ConfigFlags {
   "tools-config"?: string;
   "public-url"?: string;
   "oauth-allow-private-client-urls"?: boolean;
+  database?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -143,6 +149,11 @@ export function loadConfig(
     throw new ConfigError(`skills prefix ${JSON.stringify(skillsText)}: ${err.message}`);
   }
   const publicUrl = parsePublicUrl(flags["public-url"] ?? env.QUIVER_PUBLIC_URL);
+  const databaseUrl = (flags.database ?? env.QUIVER_DATABASE_URL)?.trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/./i.test(databaseUrl))
+    throw new ConfigError(
+      "--database must be a PostgreSQL URL, postgres://user:password@host:5432/database (or leave it unset for SQLite in the data directory)",
+    );
   const allowPrivate =
     flags["oauth-allow-private-client-urls"] ??
     /^(1|true|yes)$/i.test(env.QUIVER_OAUTH_ALLOW_PRIVATE_CLIENT_URLS ?? "");
@@ -151,6 +162,7 @@ export function loadConfig(
     host,
     port,
     dataDir: resolve(cwd, flags.data ?? env.QUIVER_DATA ?? DEFAULT_DATA_DIR),
+    ...(databaseUrl ? { databaseUrl } : {}),
     staticToken,
     maxBodyBytes,
     allowedOrigins: list(flags["allow-origin"], env.QUIVER_ALLOWED_ORIGINS),
