@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { QuiverError } from "./errors.ts";
 import { normalizePrefix } from "./store/paths.ts";
+import { TEST_BUILD } from "./test-build.ts";
 
 /**
  * Server configuration: flags > environment > defaults, validated once at start.
@@ -47,6 +48,8 @@ export interface Config {
   publicUrl?: string;
   /** Client ID Metadata Document URLs may resolve to private/loopback addresses (testing). */
   oauthAllowPrivateClientUrls: boolean;
+  /** Test build only: see holdForTests (test-build.ts). Always undefined in a release. */
+  testHoldJobsFile?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -174,6 +177,9 @@ export function loadConfig(
     skillsPrefix,
     ...(publicUrl ? { publicUrl } : {}),
     oauthAllowPrivateClientUrls: allowPrivate,
+    ...(TEST_BUILD && env.QUIVER_TEST_HOLD_JOBS
+      ? { testHoldJobsFile: resolve(cwd, env.QUIVER_TEST_HOLD_JOBS) }
+      : {}),
   };
 }
 
