@@ -37,7 +37,15 @@ if (why) {
   process.exit(0);
 }
 
-const cluster = await startPostgres();
+// The cluster's directory belongs to the unprivileged `postgres` user when we are root: it
+// must be made where that user can reach it, not in the bench's private scratch directory
+// (bench/run.ts points TMPDIR there, 0700). The cluster removes its directory itself.
+const scratch = process.env.TMPDIR;
+process.env.TMPDIR = "/tmp";
+const cluster = await startPostgres().finally(() => {
+  if (scratch === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = scratch;
+});
 pinPostgres(cluster.url);
 const servers: Server[] = [];
 try {
