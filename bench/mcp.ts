@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 // markdown table. --smoke: one-second runs, for a test that checks the bench starts.
 import { spawn, spawnSync } from "bun";
 import { BENCH_TOKEN, type Case, GROUPS, READ_PATH } from "./lib/mcp-cases.ts";
+import { ensureBinary } from "./lib/quiver.ts";
 import { removeScratch } from "./lib/scratch.ts";
 
 const { values } = parseArgs({
@@ -29,24 +30,12 @@ const smoke = values.smoke ?? false;
 const duration = Number(values.duration ?? (smoke ? 1 : 4));
 const connections = Number(values.connections ?? (smoke ? 4 : 32));
 const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
-const ROOT = join(import.meta.dir, "..");
-const BINARY = join(ROOT, "dist", "quiver");
 const TOKEN = BENCH_TOKEN;
 
 const have = (cmd: string) => spawnSync(["sh", "-c", `command -v ${cmd}`]).exitCode === 0;
 const cores = availableParallelism();
 const pin = have("taskset") && cores >= 2;
 const useWrk = !values["no-wrk"] && have("wrk");
-
-function build() {
-  const res = spawnSync(["npm", "run", "build"], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
-  });
-  if (res.exitCode !== 0) throw new Error(res.stderr.toString());
-}
 
 const CASES = GROUPS.flatMap((g) => g.cases);
 
@@ -102,7 +91,9 @@ async function runLoop(url: string, c: Case): Promise<number> {
 }
 
 async function main() {
-  build();
+  // Rebuilt only when a source is newer (the tests' rule): a bench started beside running
+  // tests must not replace the binary under them.
+  const BINARY = ensureBinary();
   const work = mkdtempSync(join(tmpdir(), "quiver-bench-"));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const cmd = [

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import MiniSearch from "minisearch";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { chunkText } from "../src/store/chunk.ts";
 import { looksLikeText } from "../src/store/content.ts";
 import { openDatabase } from "../src/store/db.ts";
@@ -96,7 +96,7 @@ async function runQuiver(corpus: string, queries: string[], reps: number): Promi
   try {
     settle();
     const before = rssMB();
-    const services = openServices(loadConfig({ data: dataDir, quiet: true }, {}));
+    const services = openSqliteServices(loadConfig({ data: dataDir, quiet: true }, {}));
     const ctx = { ...services, caller: { id: "bench", name: "bench", scope: "read" as const } };
     const summary = await importTree(services.files, { root: corpus });
     settle();

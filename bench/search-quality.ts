@@ -15,7 +15,7 @@ import { join } from "node:path";
 import MiniSearch from "minisearch";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { chunkText } from "../src/store/chunk.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { parseQuery } from "../src/store/query.ts";
@@ -91,7 +91,7 @@ const pct = (xs: number[], p: number) =>
 try {
   const { dir, sets } = corpusDir();
   const dataDir = join(work, "data");
-  const services = openServices(loadConfig({ data: dataDir, quiet: true }, {}));
+  const services = openSqliteServices(loadConfig({ data: dataDir, quiet: true }, {}));
   progress(`search-quality: importing ${dir}`);
   await importTree(services.files, { root: dir });
   // The ranked index builds on the search thread after a start; measure it, then wait.

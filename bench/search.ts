@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
@@ -111,7 +111,9 @@ function bareInsert(path: string): { seconds: number; bytes: number } {
 }
 
 const dataDir = join(work, "data-1");
-const services = openServices(loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }));
+const services = openSqliteServices(
+  loadConfig({ data: dataDir, quiet: true }, { QUIVER_TOKEN: TOKEN }),
+);
 const quiverRounds: number[] = [];
 const bareRounds: number[] = [];
 let summary!: Awaited<ReturnType<typeof importTree>>;
@@ -120,7 +122,7 @@ for (let round = 1; round <= rounds; round++) {
   const store =
     round === 1
       ? services
-      : openServices(loadConfig({ data: join(work, `data-${round}`), quiet: true }, {}));
+      : openSqliteServices(loadConfig({ data: join(work, `data-${round}`), quiet: true }, {}));
   // The tarball holds docs/linux and docs/python: logical paths are the relative paths.
   const result = await importTree(store.files, { root: corpus });
   if (round === 1) summary = result;

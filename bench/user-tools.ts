@@ -4,12 +4,15 @@
 // postMessage each way), and as a command tool from --tools-config (a process per call).
 // wrk (client core) against the server (other core), rounds round-robin, best round each.
 // At 1 connection the p50 difference is what isolation adds to one call's latency.
+// The server's CPU time per call (all its threads, /proc) is shown too: the machine is
+// shared, and requests per second move with the neighbours far more than CPU per call does.
+// A fourth row is the floor of a worker hop: a server-thread tool answered by a bare Worker.
 // Prints markdown on stdout. `--smoke`: one 1-second round.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, progress } from "./lib/args.ts";
 import { ROOT, tempDir } from "./lib/quiver.ts";
-import { type Server, startServer } from "./lib/server.ts";
+import { cpuSecondsOf, type Server, startServer } from "./lib/server.ts";
 import { int, ms, ratio, table } from "./lib/table.ts";
 import { CLIENT_CORE, pinSelf } from "./lib/tools.ts";
 import { runWrk, type WrkResult, wrkPath } from "./lib/wrk.ts";
@@ -24,6 +27,7 @@ const KINDS = [
   { tool: "echo_inline", kind: "in the server thread (built-in style; baseline)" },
   { tool: "echo_module", kind: "module tool (--tools, worker)" },
   { tool: "echo_cmd", kind: "command tool (--tools-config, `echo`)" },
+  { tool: "echo_bare_worker", kind: "floor: server-thread tool answered by a bare Worker" },
 ];
 
 function setup(): { tools: string; config: string; data: string } {
@@ -84,6 +88,15 @@ async function main(): Promise<string> {
     env: { QUIVER_TOKEN: TOKEN, NODE_ENV: "production" },
   });
   const best = new Map<string, WrkResult>();
+  /** Server CPU µs per call at -c32, every round's. */
+  const cpu = new Map<string, number[]>();
+  const measured = async (tool: string) => {
+    const before = cpuSecondsOf(server.pid);
+    const r = await runWrk(target(server, tool), { seconds: SECONDS, connections: 32 });
+    const us = ((cpuSecondsOf(server.pid) - before) * 1e6) / r.requests;
+    cpu.set(tool, [...(cpu.get(tool) ?? []), us]);
+    return r;
+  };
   const single = new Map<string, WrkResult>();
   const keep = (into: Map<string, WrkResult>, key: string, r: WrkResult) => {
     if (r.errors) throw new Error(`${key}: ${r.errors} errors in ${r.requests} requests`);
@@ -103,8 +116,8 @@ async function main(): Promise<string> {
     for (let round = 0; round < ROUNDS; round++)
       for (const { tool } of KINDS) {
         progress(`user-tools: round ${round + 1}/${ROUNDS} ${tool}`);
-        keep(best, tool, await runWrk(target(server, tool), { seconds: SECONDS, connections: 32 }));
-        if (tool !== "echo_cmd")
+        keep(best, tool, await measured(tool));
+        if (tool === "echo_inline" || tool === "echo_module")
           keep(
             single,
             tool,
@@ -115,9 +128,18 @@ async function main(): Promise<string> {
     await server.stop();
   }
   const base = best.get("echo_inline")!;
+  const cpuOf = (tool: string) => median(cpu.get(tool)!);
   const rows = KINDS.map(({ tool, kind }) => {
     const r = best.get(tool)!;
-    return [kind, int(r.rps), ms(r.p50ms), ms(r.p99ms), ratio(r.rps, base.rps)];
+    return [
+      kind,
+      int(r.rps),
+      ms(r.p50ms),
+      ms(r.p99ms),
+      ratio(r.rps, base.rps),
+      `${cpuOf(tool).toFixed(1)} µs`,
+      ratio(cpuOf("echo_inline"), cpuOf(tool)),
+    ];
   });
   const [inline, mod] = [single.get("echo_inline")!, single.get("echo_module")!];
   const cpuUs = 1e6 / best.get("echo_module")!.rps - 1e6 / base.rps;
@@ -129,13 +151,24 @@ async function main(): Promise<string> {
   return [
     "## User tools",
     "",
-    `The same trivial tool (echo one parameter) three ways in one \`quiver serve\` process; POST /tools/<name>, bearer auth, wrk -c32 ${SECONDS} s × ${ROUNDS} rounds round-robin, best round. Target: the module tool ≥ 0.8× the baseline.`,
+    `The same trivial tool (echo one parameter) three ways, and the floor of a worker hop, in one \`quiver serve\` process; POST /tools/<name>, bearer auth, wrk -c32 ${SECONDS} s × ${ROUNDS} rounds round-robin, best round. Target: the module tool ≥ 0.8× the baseline.`,
     "",
-    table(["tool", "calls/s", "p50", "p99", "× baseline"], rows, ["l", "r", "r", "r", "r"]),
+    table(
+      ["tool", "calls/s", "p50", "p99", "× baseline", "server CPU/call", "× baseline by CPU"],
+      rows,
+      ["l", "r", "r", "r", "r", "r", "r"],
+    ),
+    "",
+    "Server CPU/call: the server process's CPU time (all threads: HTTP, the tools worker) per call at -c32, median of the rounds; the last column is the baseline's over the tool's, what calls/s would be on a core of its own.",
     "",
     `Isolation per call: at 1 connection p50 ${ms(inline.p50ms)} in the server thread vs ${ms(mod.p50ms)} in the worker; at saturation ${extra}.`,
     "",
   ].join("\n");
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
 }
 
 process.stdout.write(await main());

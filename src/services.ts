@@ -1,16 +1,22 @@
 import type { Database } from "bun:sqlite";
 import { ChangeFeed } from "./changes.ts";
 import type { Config } from "./config.ts";
+import { StartupError } from "./errors.ts";
 import { skillWriteCheck } from "./skills/write-check.ts";
+import type { Awaitable } from "./store/awaitable.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
 import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
 import { FileStore, MAX_INDEXED_TEXT_BYTES } from "./store/files.ts";
+import type { OAuthStores } from "./store/interfaces/oauth.ts";
+import type { Sessions } from "./store/interfaces/sessions.ts";
+import type { Tokens } from "./store/interfaces/tokens.ts";
 import { JobQueue } from "./store/jobs.ts";
 import { ClientStore } from "./store/oauth-clients.ts";
 import { CodeStore } from "./store/oauth-codes.ts";
 import { GrantStore } from "./store/oauth-grants.ts";
 import { ConsentPassword } from "./store/oauth-settings.ts";
+import { openPgStores, type PgStores } from "./store/pg/open.ts";
 import { SearchIndex } from "./store/search.ts";
 import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
@@ -23,24 +29,94 @@ import { builtinTools } from "./tools/registry.ts";
  * files (tests that inspect the database open their own connection).
  */
 export interface OpenServices extends Services {
-  tokens: TokenStore;
+  tokens: Tokens;
   /** Browser sessions of the web console (src/web/session.ts decides what they mean). */
-  sessions: SessionStore;
+  sessions: Sessions;
   /** OAuth clients, grants and the consent password (issue 17; used when --public-url is set). */
+  oauth: OAuthStores;
+  /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
+  readOnly: boolean;
+  close(): Awaitable<void>;
+}
+
+/**
+ * The services on SQLite, with the concrete stores' types: tests and benches that inspect
+ * them synchronously use this; everything in src/ sees only OpenServices.
+ */
+export interface SqliteServices extends OpenServices {
+  files: FileStore;
+  index: SearchIndex;
+  jobs: JobQueue;
+  tokens: TokenStore;
+  sessions: SessionStore;
   oauth: { clients: ClientStore; codes: CodeStore; grants: GrantStore; password: ConsentPassword };
   /** The database connection's settings, read back (the durability tests check them). */
   settings(): ConnectionSettings;
-  /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
-  readOnly: boolean;
   close(): void;
 }
 
 /**
- * Opens everything stateful under the data directory. One call per process.
- * `create: false` (every command but serve, mcp and index) refuses a directory that holds
- * no quiver database instead of starting an empty one there.
+ * Opens everything stateful, on the engine the configuration names. One call per process.
+ * `create: false` (every command but serve, mcp and index) refuses a data directory that
+ * holds no quiver database instead of starting an empty one there.
  */
-export function openServices(config: Config, opts: { create?: boolean } = {}): OpenServices {
+export async function openServices(
+  config: Config,
+  opts: { create?: boolean } = {},
+): Promise<OpenServices> {
+  if (config.databaseUrl) return openPostgresServices(config);
+  return openSqliteServices(config, opts);
+}
+
+/**
+ * The services on PostgreSQL (`--database postgres://…`): every replica pointed at the
+ * same database shares files, search, jobs, tokens, sessions and OAuth.
+ */
+async function openPostgresServices(config: Config): Promise<OpenServices> {
+  // The data directory still holds what is not a store: the first-run admin.token.
+  prepareDataDir(config.dataDir, { create: true });
+  let stores: PgStores;
+  try {
+    stores = await openPgStores(config.databaseUrl!, config.staticToken);
+  } catch (err) {
+    throw new StartupError(
+      `cannot open the PostgreSQL database ${redactUrl(config.databaseUrl!)}: ${(err as Error).message}`,
+    );
+  }
+  const changes = new ChangeFeed();
+  stores.files.onChange = (change) => changes.emit(change);
+  stores.files.checkWrite = skillWriteCheck(stores.files, config.skillsPrefix);
+  return {
+    config,
+    files: stores.files,
+    index: stores.index,
+    jobs: stores.jobs,
+    tokens: stores.tokens,
+    sessions: stores.sessions,
+    oauth: stores.oauth,
+    readOnly: false,
+    tools: builtinTools,
+    changes,
+    close: () => stores.close(),
+  };
+}
+
+/** A URL as it may be logged: without its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.href;
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+/** Opens the SQLite stores under the data directory (see openServices). */
+export function openSqliteServices(
+  config: Config,
+  opts: { create?: boolean } = {},
+): SqliteServices {
   const { readOnly } = prepareDataDir(config.dataDir, { create: opts.create ?? true });
   let db: Database | undefined;
   try {
@@ -63,7 +139,7 @@ function assemble(
   files: FileStore,
   index: SearchIndex,
   readOnly: boolean,
-): OpenServices {
+): SqliteServices {
   const tokens = new TokenStore(db, config.staticToken);
   const grants = new GrantStore(db);
   tokens.onGrantUse = (grantId, now) => grants.touch(grantId, now);

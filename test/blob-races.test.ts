@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { importTree } from "../src/importer/import-tree.ts";
-import { type OpenServices, openServices } from "../src/services.ts";
+import { openSqliteServices, type SqliteServices } from "../src/services.ts";
 import { BlobsGone, type FileStore } from "../src/store/files.ts";
 import { tempDir } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
@@ -13,7 +13,7 @@ import { blobsOf } from "./support/store-internals.ts";
 // process (parallel tool calls) or another one (a server and `quiver index` on one data
 // directory) — must not lose the write. Each test puts the delete exactly in that window.
 const dir = tempDir("quiver-races-");
-const open = (): OpenServices => openServices(loadConfig({ data: dir, quiet: true }, {}));
+const open = (): SqliteServices => openSqliteServices(loadConfig({ data: dir, quiet: true }, {}));
 const server = open();
 const other = open(); // a second connection and blob store on the same directory: another process, as far as SQLite and the files go
 afterAll(() => {

@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "bun";
 import { loadConfig } from "../src/config.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { ROOT } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -42,7 +42,7 @@ test("after a killed quiver index, the next open restores the search index's set
       `# Doc ${i}\n\n${"words and more words ".repeat(40)}\n`,
     );
   // The store exists first, so the check below reads settings from an open database.
-  openServices(loadConfig({ data, quiet: true }, {})).close();
+  openSqliteServices(loadConfig({ data, quiet: true }, {})).close();
   const normal = ftsSettings();
 
   const importing = index(corpus);
@@ -63,7 +63,7 @@ test("after a killed quiver index, the next open restores the search index's set
   await importing.exited;
   expect(ftsSettings()).not.toEqual(normal); // what the killed import left
 
-  openServices(loadConfig({ data, quiet: true }, {})).close();
+  openSqliteServices(loadConfig({ data, quiet: true }, {})).close();
   expect(ftsSettings()).toEqual(normal);
 
   // And a later clean run leaves them normal too.

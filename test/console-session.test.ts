@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { DEFAULT_SESSION_LIMITS, type SessionLimits, SessionStore } from "../src/store/sessions.ts";
 import { TokenStore } from "../src/store/tokens.ts";
 import { signIn } from "./support/console.ts";
@@ -298,8 +298,8 @@ test("every client module is served, and none builds HTML from strings", async (
   }
 });
 
-test("openServices on a fresh directory has an empty session table", () => {
-  const services = openServices(loadConfig({ data: tempDir(), quiet: true }));
+test("openSqliteServices on a fresh directory has an empty session table", () => {
+  const services = openSqliteServices(loadConfig({ data: tempDir(), quiet: true }));
   try {
     expect(services.sessions.count()).toBe(0);
   } finally {

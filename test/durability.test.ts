@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { connectionSettings, openDatabase } from "../src/store/db.ts";
 import { ROOT } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
@@ -179,7 +179,7 @@ describe.skipIf(!canTrace)("a write's system calls, in the real server under str
 describe("SQLite settings, read back", () => {
   test("every connection the server opens is WAL, synchronous=FULL, with the busy timeout", () => {
     const dir = join(work, "settings");
-    const services = openServices(loadConfig({ data: dir, quiet: true }, {}));
+    const services = openSqliteServices(loadConfig({ data: dir, quiet: true }, {}));
     const second = openDatabase(dir);
     try {
       for (const settings of [services.settings(), connectionSettings(second)]) {
@@ -212,7 +212,7 @@ describe("SQLite settings, read back", () => {
     expect(offenders).toEqual([]);
     // The reader side: opened read-only by a test, the file says WAL too.
     const dir = join(work, "settings-read-back");
-    openServices(loadConfig({ data: dir, quiet: true }, {})).close();
+    openSqliteServices(loadConfig({ data: dir, quiet: true }, {})).close();
     const db = new Database(join(dir, "quiver.db"), { readonly: true });
     expect((db.query("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe(
       "wal",

@@ -19,7 +19,7 @@ import { walkTree } from "../src/importer/walk.ts";
 import { jobKinds } from "../src/jobs/registry.ts";
 import { workerArgs } from "../src/jobs/supervisor.ts";
 import { runOneJob } from "../src/jobs/worker.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { ROOT } from "./support/binary.ts";
 import { request, tempDir, testServer } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
@@ -224,7 +224,7 @@ describe("quiver index /proc/self/ (item 15)", () => {
     const summary = JSON.parse(out);
     // /proc files say size 0 and then yield data (pagemap: gigabytes). None of that is
     // imported: what was stored is what the descriptors' sizes allowed — empty files only.
-    const stored = openServices(loadConfig({ data, quiet: true }, {}));
+    const stored = openSqliteServices(loadConfig({ data, quiet: true }, {}));
     try {
       const page = stored.files.list("", 1000);
       expect(page.files.length).toBe(summary.added);

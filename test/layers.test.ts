@@ -93,6 +93,21 @@ describe("layers", () => {
     expect(writes.map((f) => f.name)).toEqual(["importer/prepare-worker.ts"]);
   });
 
+  test("nothing above src/store/ names an engine's store class: it sees the interfaces", () => {
+    // Issue 19: SQLite and PostgreSQL implement the same interfaces (store/interfaces/);
+    // only services.ts, which wires them, knows which classes run. Type imports count too.
+    const classes =
+      "FileStore|SearchIndex|JobQueue|TokenStore|SessionStore|ClientStore|CodeStore|GrantStore|ConsentPassword";
+    const importsClass = new RegExp(`import[^;]*?\\{[^}]*\\b(${classes})\\b[^}]*\\}[^;]*?from`);
+    const naming = files
+      .filter((f) => !f.name.startsWith("store/") && f.name !== "services.ts")
+      .filter((f) => importsClass.test(f.text))
+      .map((f) => f.name);
+    expect(naming).toEqual([]);
+    // The check itself sees such an import.
+    expect(importsClass.test('import type { JobQueue } from "../store/jobs.ts";')).toBe(true);
+  });
+
   test("store queries bind LIMIT and OFFSET as +?, which SQLite does not re-prepare on every call", () => {
     // See the comment in store/files.ts: a bare bound LIMIT made files.list cost 3-4x
     // files.get. search.ts's FTS5 statements too (measured: a count of a rare word 0.24 ->

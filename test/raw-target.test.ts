@@ -6,7 +6,7 @@ import { STATIC_TOKEN } from "./support/services.ts";
 // Item 16 (issue 13): a path is decided on the raw request target. Bun resolves dot
 // segments before any handler runs, and fetch() does too, so these requests go over a
 // raw socket to a real listening server.
-const server = listeningServer();
+const server = await listeningServer();
 afterAll(() => server.close());
 const auth = `Authorization: Bearer ${STATIC_TOKEN}`;
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
 import { createHandler } from "../src/server/handler.ts";
-import { type OpenServices, openServices } from "../src/services.ts";
+import { openSqliteServices, type SqliteServices } from "../src/services.ts";
 import { startBinary } from "./support/binary.ts";
 import { oneLine, QUIVER, runCli } from "./support/cli.ts";
 import { STATIC_TOKEN, tempDir } from "./support/services.ts";
@@ -28,7 +28,7 @@ afterAll(() => {
 
 const config = (dir: string) =>
   loadConfig({ data: dir, quiet: true, "rate-limit": "0" }, { QUIVER_TOKEN: STATIC_TOKEN });
-const ask = (services: OpenServices) => {
+const ask = (services: SqliteServices) => {
   const handle = createHandler(services, { log: () => {} });
   return async (path: string, init: RequestInit = {}) => {
     const headers = { authorization: `Bearer ${STATIC_TOKEN}`, ...(init.headers as object) };
@@ -46,7 +46,7 @@ const json = (body: unknown): RequestInit => ({
 describe.skipIf(!mounted)("a read-only data directory", () => {
   // The store every test finds on the read-only mount, made before any test runs.
   beforeAll(async () => {
-    const writable = openServices(config(data));
+    const writable = openSqliteServices(config(data));
     await ask(writable)("/files/notes/keep.md", {
       method: "PUT",
       body: "# Keep\nprecious otter\n",
@@ -55,7 +55,7 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
   });
 
   test("opens: reads and searches work, every write answers 503 storage_unavailable", async () => {
-    const services = openServices(config(readOnly));
+    const services = openSqliteServices(config(readOnly));
     expect(services.readOnly).toBe(true);
     const call = ask(services);
     expect((await call("/files/notes/keep.md")).text).toBe("# Keep\nprecious otter\n");
@@ -80,9 +80,9 @@ describe.skipIf(!mounted)("a read-only data directory", () => {
   });
 
   test("a database another process still has open (its WAL in use) opens read-only with that WAL", async () => {
-    const writer = openServices(config(data));
+    const writer = openSqliteServices(config(data));
     await ask(writer)("/files/notes/late.md", { method: "PUT", body: "committed to the WAL" });
-    const reader = openServices(config(readOnly));
+    const reader = openSqliteServices(config(readOnly));
     expect(reader.readOnly).toBe(true);
     expect((await ask(reader)("/files/notes/late.md")).text).toBe("committed to the WAL");
     reader.close();

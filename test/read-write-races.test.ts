@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { loadConfig } from "../src/config.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { request, testServer } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
 
@@ -10,7 +10,7 @@ import { blobsOf } from "./support/store-internals.ts";
 const server = testServer();
 const { files } = server.services;
 // A second connection and blob store on the same data directory: another process.
-const other = openServices(loadConfig({ data: server.config.dataDir, quiet: true }, {}));
+const other = openSqliteServices(loadConfig({ data: server.config.dataDir, quiet: true }, {}));
 afterAll(() => {
   other.close();
   server.close();

@@ -1,7 +1,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../src/config.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { BlobStore } from "../src/store/blobs.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { migrations } from "../src/store/migrations.ts";
@@ -17,7 +17,7 @@ import { blobsOf } from "./support/store-internals.ts";
 // The in-memory ranked index (issue 14): it follows writes made on other connections,
 // answers from FTS5 (and says so) while it is built, and prunes common words with care.
 const dir = tempDir();
-const services = openServices(loadConfig({ data: dir, quiet: true }, {}));
+const services = openSqliteServices(loadConfig({ data: dir, quiet: true }, {}));
 const other = new SearchIndex(openDatabase(dir));
 afterAll(() => {
   other.close();
@@ -84,7 +84,7 @@ describe("a connection's ranked index follows every connection's writes", () => 
 describe("while the ranked index is built, searches are answered from FTS5 and say so", () => {
   test("a large store: the first question gets FTS5's answer, marked; once built, the ranked one", async () => {
     const big = tempDir();
-    const store = openServices(loadConfig({ data: big, quiet: true }, {}));
+    const store = openSqliteServices(loadConfig({ data: big, quiet: true }, {}));
     const sections = Array.from({ length: 2500 }, (_, i) => `## Part ${i}\n\nfiller words ${i}\n`);
     await store.files.put("big/filler.md", [new TextEncoder().encode(sections.join("\n"))]);
     await store.files.put("big/owl.md", [
@@ -183,7 +183,7 @@ describe("upgrading a data directory made by the version before the ranked index
     ).run(pid.id, "v/quokka.rst", text.trim());
     db.close();
 
-    const upgraded = openServices(loadConfig({ data: old, quiet: true }, {}));
+    const upgraded = openSqliteServices(loadConfig({ data: old, quiet: true }, {}));
     try {
       const hit = upgraded.index.search("sorted berry", { limit: 5 }).results[0];
       expect(hit).toMatchObject({ path: "v/quokka.rst", line_start: 1, line_end: 4 });

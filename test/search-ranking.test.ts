@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
 import { loadConfig } from "../src/config.ts";
 import { captureLogs } from "../src/log-sink.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { BlobStore } from "../src/store/blobs.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { migrations } from "../src/store/migrations.ts";
@@ -14,7 +14,7 @@ import { blobsOf } from "./support/store-internals.ts";
 
 // Ranking for plain-word queries (issue 14), on fixtures of this file's own.
 const dir = tempDir();
-const services = openServices(loadConfig({ data: dir, quiet: true }, {}));
+const services = openSqliteServices(loadConfig({ data: dir, quiet: true }, {}));
 afterAll(() => services.close());
 const put = (path: string, text: string) =>
   services.files.put(path, [new TextEncoder().encode(text)]);
@@ -235,7 +235,7 @@ describe("upgrading a data directory made by the previous version (schema 3)", (
 
     const logs: string[] = [];
     const upgraded = captureLogs(logs, () =>
-      openServices(loadConfig({ data: old, quiet: true }, {})),
+      openSqliteServices(loadConfig({ data: old, quiet: true }, {})),
     );
     try {
       // Progress was reported, and the stemmed, titled index answers.

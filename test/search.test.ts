@@ -201,7 +201,7 @@ describe("upgrading a data directory from before search", () => {
     const { Database } = await import("bun:sqlite");
     const { migrations } = await import("../src/store/migrations.ts");
     const { BlobStore } = await import("../src/store/blobs.ts");
-    const { openServices } = await import("../src/services.ts");
+    const { openSqliteServices } = await import("../src/services.ts");
     const { loadConfig } = await import("../src/config.ts");
     const { tempDir } = await import("./support/services.ts");
     const dir = tempDir();
@@ -224,13 +224,13 @@ describe("upgrading a data directory from before search", () => {
     db.close();
 
     const config = loadConfig({ data: dir, quiet: true }, {});
-    let services = openServices(config);
+    let services = openSqliteServices(config);
     expect(services.index.search("capybara").results).toMatchObject([
       { path: "old/note.md", line_start: 1, line_end: 3 },
     ]);
     expect(services.index.passageCount()).toBe(1);
     services.close();
-    services = openServices(config); // no second copy of the passages
+    services = openSqliteServices(config); // no second copy of the passages
     expect(services.index.passageCount()).toBe(1);
     services.close();
   });

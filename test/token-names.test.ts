@@ -4,7 +4,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { ensureAdminToken } from "../src/server/first-run.ts";
-import { openServices } from "../src/services.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { migrations } from "../src/store/migrations.ts";
 import { oneLine, runCli } from "./support/cli.ts";
 import { tempDir, testServer } from "./support/services.ts";
@@ -49,11 +49,11 @@ describe("token names", () => {
     );
   });
 
-  test("the first-run admin token takes another name when an active token is called admin", () => {
+  test("the first-run admin token takes another name when an active token is called admin", async () => {
     const data = join(work, "admin-name");
-    const services = openServices(loadConfig({ data, quiet: true }, {}));
+    const services = openSqliteServices(loadConfig({ data, quiet: true }, {}));
     services.tokens.create("admin", "read");
-    const secret = ensureAdminToken(services, 8080)!;
+    const secret = (await ensureAdminToken(services, 8080))!;
     expect(services.tokens.verify(secret)).toMatchObject({ name: "admin-2", scope: "admin" });
     services.close();
   });
@@ -76,7 +76,7 @@ test("a store made before names were unique opens; later duplicates get their id
   insert.run("tok_dddddddddddd", "other", "h4", 4, null);
   old.close();
 
-  const services = openServices(loadConfig({ data, quiet: true }, {}));
+  const services = openSqliteServices(loadConfig({ data, quiet: true }, {}));
   expect(services.tokens.list().map((t) => [t.id, t.name, t.revoked])).toEqual([
     ["tok_aaaaaaaaaaaa", "laptop", false],
     ["tok_bbbbbbbbbbbb", "laptop (tok_bbbbbbbbbbbb)", false],

@@ -56,6 +56,37 @@ describe("the registry the pipeline reads", () => {
   });
 });
 
+describe("results that are not objects", () => {
+  test("REST answers every result as JSON: a string, a number, null, an array", async () => {
+    const plain = writeTools(tempDir("quiver-ut-plain-"), {
+      "plain.js": `const tool = (name, value) => ({ name, description: "Returns a " + name + ".", scope: "read", input: { type: "object" }, run: () => value });
+export default [tool("a_string", "hi there"), tool("a_number", 42), tool("a_null", null), tool("an_array", [1, "two"])];
+`,
+    });
+    const own = await UserToolsRuntime.start(server.services, { dirs: [plain] });
+    try {
+      for (const [name, value] of [
+        ["a_string", "hi there"],
+        ["a_number", 42],
+        ["a_null", null],
+        ["an_array", [1, "two"]],
+      ] as const) {
+        for (const res of [
+          await request(server, `/tools/${name}`, { body: {} }),
+          await request(server, "/tools/call", { body: { name, parameters: {} } }),
+        ]) {
+          expect(res.status).toBe(200);
+          expect(res.headers.get("content-type")).toStartWith("application/json");
+          expect(res.json).toEqual(value);
+        }
+      }
+    } finally {
+      own!.close();
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("JSON Schema inputs", () => {
   const tool = (input: unknown) =>
     ({ name: "x", input: inputSchema(input, "x") }) as Parameters<typeof validateParameters>[0];

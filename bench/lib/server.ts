@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type Subprocess, spawn } from "bun";
-import { pin, SERVER_CORE } from "./tools.ts";
+import { pin, run, SERVER_CORE } from "./tools.ts";
 
 /** A server under test: started pinned to the server core, ready when GET /healthz is 200. */
 export interface Server {
@@ -95,4 +95,18 @@ export function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+const CLOCK_TICKS = Number(run(["getconf", "CLK_TCK"])) || 100;
+
+/**
+ * CPU seconds a process has used so far, all its threads (utime + stime of /proc/PID/stat).
+ * On a machine other work shares, a server's CPU time per request moves far less than its
+ * requests per second do.
+ */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }

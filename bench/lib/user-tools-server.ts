@@ -1,12 +1,13 @@
 // The bench's server for bench/user-tools.ts: `quiver serve` as src/cli/serve.ts starts
 // it, with user tools from --tools and --tools-config, plus one tool defined the way the
-// built-in ones are (in the server thread), so all three kinds are measured in one process.
+// built-in ones are (in the server thread), so all three kinds are measured in one process,
+// and one that answers through a bare Worker (the floor of any worker hop).
 // Usage: bun bench/lib/user-tools-server.ts --port P --data DIR --tools DIR --tools-config FILE
 import { parseArgs } from "node:util";
 import { Type } from "@sinclair/typebox";
 import { loadConfig } from "../../src/config.ts";
 import { startServer } from "../../src/server/serve.ts";
-import { openServices } from "../../src/services.ts";
+import { openSqliteServices } from "../../src/services.ts";
 import { defineTool } from "../../src/tools/define.ts";
 import { ToolRegistry } from "../../src/tools/registry.ts";
 import { UserToolsRuntime } from "../../src/user-tools/runtime.ts";
@@ -20,6 +21,35 @@ export const echoInline = defineTool({
   run: ({ say }) => ({ said: say }),
 });
 
+/**
+ * The floor of the worker hop: the same tool in the server thread, but its answer comes from
+ * a bare Worker that echoes each message (one postMessage each way, nothing else: no timers,
+ * no batching, no JSON text).
+ */
+const echoer = new Worker(
+  URL.createObjectURL(
+    new Blob(["self.onmessage = (e) => self.postMessage({ id: e.data.id, said: e.data.say });"]),
+  ),
+);
+const echoes = new Map<number, (said: string) => void>();
+echoer.onmessage = (e: MessageEvent<{ id: number; said: string }>) => {
+  echoes.get(e.data.id)?.(e.data.said);
+  echoes.delete(e.data.id);
+};
+let nextEcho = 0;
+export const echoBareWorker = defineTool({
+  name: "echo_bare_worker",
+  description: "Echoes through a bare Worker. Returns {said}.",
+  scope: "read",
+  input: Type.Object({ say: Type.String() }),
+  run: ({ say }) =>
+    new Promise<{ said: string }>((resolve) => {
+      const id = ++nextEcho;
+      echoes.set(id, (said) => resolve({ said }));
+      echoer.postMessage({ id, say });
+    }),
+});
+
 const { values } = parseArgs({
   options: {
     port: { type: "string" },
@@ -29,7 +59,7 @@ const { values } = parseArgs({
   },
 });
 const config = loadConfig({ ...values, quiet: true, "rate-limit": "0" });
-const services = openServices(config, { create: true });
+const services = openSqliteServices(config, { create: true });
 await UserToolsRuntime.start(services, { dirs: config.toolDirs, configFile: config.toolsConfig });
-services.tools = new ToolRegistry([...services.tools.tools, echoInline]);
+services.tools = new ToolRegistry([...services.tools.tools, echoInline, echoBareWorker]);
 startServer(services);

@@ -17,11 +17,11 @@ import { readJsonBody } from "../../src/server/body.ts";
 import { errorResponse } from "../../src/server/errors.ts";
 import { requestInfo, startRequest } from "../../src/server/request-info.ts";
 import { presetHeaders, stampHeaders } from "../../src/server/response-headers.ts";
-import { openServices } from "../../src/services.ts";
+import { openSqliteServices } from "../../src/services.ts";
 import { callTool } from "../../src/tools/pipeline.ts";
 
 const [port, dataDir, mode = "same"] = process.argv.slice(2);
-const services = openServices(
+const services = openSqliteServices(
   loadConfig(
     { data: dataDir!, quiet: true, "rate-limit": "0" },
     { QUIVER_TOKEN: process.env.QUIVER_TOKEN },
@@ -43,7 +43,7 @@ async function same(req: Request): Promise<Response> {
     if (pathOf(req.url) === "/healthz") return Response.json({ status: "ok" });
     if (req.method !== "POST" || pathOf(req.url) !== "/tools/call")
       return errorResponse(req, undefined, "NOT_FOUND");
-    const caller = authenticate(req, undefined, "read");
+    const caller = await authenticate(req, undefined, "read");
     const body = (await readJsonBody(req, config.maxBodyBytes)) as
       | { name?: unknown; parameters?: unknown }
       | undefined;

@@ -28,7 +28,7 @@ export async function check(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   let services: OpenServices;
   try {
-    services = openServices(config, { create: false });
+    services = await openServices(config, { create: false });
   } catch (err) {
     // The one thing check exists for must not end in the error it is meant to explain.
     const cause = err instanceof StartupError ? (err.cause ?? err) : err;
@@ -59,7 +59,7 @@ export async function check(argv: string[]): Promise<number> {
     else printReport(report, problems, out);
     return problems === 0 || report.repaired ? 0 : 1;
   } finally {
-    services.close();
+    await services.close();
   }
 }
 

@@ -32,7 +32,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1)
     throw new UsageError(`index needs exactly one directory\n\n${indexHelp}`);
   const config = loadConfig({ data: values.data, "max-import-file": values["max-import-file"] });
-  const services = openServices(config, { create: true });
+  const services = await openServices(config, { create: true });
   const controller = new AbortController();
   // Ctrl-C: finish the batch in flight (it commits), then stop; nothing half-written.
   const onSigint = () => controller.abort();
@@ -53,7 +53,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     return summary.aborted ? 130 : 0;
   } finally {
     process.off("SIGINT", onSigint);
-    services.close();
+    await services.close();
   }
 }
 

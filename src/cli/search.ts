@@ -28,7 +28,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError(`search needs a query\n\n${searchHelp}`);
   const limit = intFlag(values.limit, "limit", 5, 1, 50);
   const offset = intFlag(values.offset, "offset", 0, 0, 10000);
-  const services = openServices(loadConfig({ data: values.data }), { create: false });
+  const services = await openServices(loadConfig({ data: values.data }), { create: false });
   try {
     // One question, answered well: wait for the ranked index rather than FTS5 alone.
     await services.index.warmUp();
@@ -55,7 +55,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
       );
     return res.results.length ? 0 : 1;
   } finally {
-    services.close();
+    await services.close();
   }
 }
 

@@ -37,7 +37,7 @@ export async function serve(argv: string[]): Promise<void> {
     watch: { type: "boolean" },
   });
   const config = loadConfig(values);
-  const services = openServices(config, { create: true });
+  const services = await openServices(config, { create: true });
   const userTools = await UserToolsRuntime.start(services, {
     dirs: config.toolDirs,
     configFile: config.toolsConfig,
@@ -46,7 +46,7 @@ export async function serve(argv: string[]): Promise<void> {
     process.on("SIGHUP", () => void userTools.reload());
     if (values.watch) userTools.watch();
   }
-  const running = startServer(services);
+  const running = await startServer(services);
   // The ranked index builds on the search thread while the first requests are served.
   void services.index.warmUp();
   // A read-only store can run no job (each one writes); starting one answers 503.
@@ -69,7 +69,7 @@ export async function serve(argv: string[]): Promise<void> {
     hubFor(services).endAll();
     await Promise.all([running.stop(), supervisor?.stop()]);
     userTools?.close();
-    services.close();
+    await services.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

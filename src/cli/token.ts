@@ -27,12 +27,12 @@ export async function token(argv: string[]): Promise<void> {
     const scope = (values.scope ?? "read") as Scope;
     if (!SCOPES.includes(scope))
       throw new UsageError(`--scope must be one of ${SCOPES.join(", ")}`);
-    const services = openServices(loadConfig({ data: values.data }), { create: false });
-    let created: ReturnType<typeof services.tokens.create>;
+    const services = await openServices(loadConfig({ data: values.data }), { create: false });
+    let created: Awaited<ReturnType<typeof services.tokens.create>>;
     try {
-      created = services.tokens.create(name, scope);
+      created = await services.tokens.create(name, scope);
     } finally {
-      services.close();
+      await services.close();
     }
     const { info, secret } = created;
     process.stderr.write(
@@ -43,10 +43,15 @@ export async function token(argv: string[]): Promise<void> {
   }
   if (action === "list") {
     const { values } = parse(rest, { ...dataOptions, json: { type: "boolean" } });
-    const services = openServices(loadConfig({ data: values.data }), { create: false });
-    const list = services.tokens.list();
-    const grants = services.oauth.grants.list();
-    services.close();
+    const services = await openServices(loadConfig({ data: values.data }), { create: false });
+    let list: Awaited<ReturnType<typeof services.tokens.list>>;
+    let grants: Awaited<ReturnType<typeof services.oauth.grants.list>>;
+    try {
+      list = await services.tokens.list();
+      grants = await services.oauth.grants.list();
+    } finally {
+      await services.close();
+    }
     if (values.json)
       return void process.stdout.write(
         `${JSON.stringify([...list, ...grants.map((g) => ({ kind: "oauth_grant", ...g }))], null, 2)}\n`,
@@ -79,10 +84,10 @@ export async function token(argv: string[]): Promise<void> {
   }
   if (action === "password") {
     const { values } = parse(rest, { ...dataOptions, clear: { type: "boolean" } });
-    const services = openServices(loadConfig({ data: values.data }), { create: false });
+    const services = await openServices(loadConfig({ data: values.data }), { create: false });
     try {
       if (values.clear) {
-        const had = services.oauth.password.clear();
+        const had = await services.oauth.password.clear();
         process.stdout.write(had ? "consent password removed\n" : "no consent password was set\n");
         return;
       }
@@ -92,7 +97,7 @@ export async function token(argv: string[]): Promise<void> {
       await services.oauth.password.set(password);
       process.stdout.write("consent password set: sign in with it on the OAuth consent page\n");
     } finally {
-      services.close();
+      await services.close();
     }
     return;
   }
@@ -102,17 +107,17 @@ export async function token(argv: string[]): Promise<void> {
       throw new UsageError(
         "token revoke needs exactly one token id or name (see quiver token list)",
       );
-    const services = openServices(loadConfig({ data: values.data }), { create: false });
+    const services = await openServices(loadConfig({ data: values.data }), { create: false });
     try {
       if (positionals[0]!.startsWith("grt_")) {
-        const grant = services.oauth.grants.revoke(positionals[0]!);
+        const grant = await services.oauth.grants.revoke(positionals[0]!);
         process.stdout.write(`revoked OAuth grant ${grant.id} (${grant.client_name})\n`);
         return;
       }
-      const info = services.tokens.revoke(positionals[0]!);
+      const info = await services.tokens.revoke(positionals[0]!);
       process.stdout.write(`revoked ${info.id} "${info.name}"\n`);
     } finally {
-      services.close();
+      await services.close();
     }
     return;
   }

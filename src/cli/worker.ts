@@ -19,7 +19,7 @@ export async function worker(argv: string[]): Promise<void> {
   const { values } = parse(argv, serverOptions);
   const config = loadConfig(values);
   // Started by serve after it opened (or made) the store; alone, it never makes one.
-  const services = openServices(config, { create: false });
+  const services = await openServices(config, { create: false });
   if (services.readOnly)
     throw new StartupError(
       `the data directory ${config.dataDir} is not writable; jobs cannot run on it`,
@@ -53,6 +53,6 @@ export async function worker(argv: string[]): Promise<void> {
     signal: abort.signal,
   });
   stopRelay?.();
-  services.close();
+  await services.close();
   process.exit(0);
 }

@@ -2,7 +2,8 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_MAX_IMPORT_FILE_BYTES } from "../config.ts";
 import { badRequest } from "../errors.ts";
-import { BlobsGone, type CommitEntry, type FileStore, type PutResult } from "../store/files.ts";
+import { BlobsGone, type CommitEntry, type PutResult } from "../store/files.ts";
+import type { Files } from "../store/interfaces/files.ts";
 import { normalizePath, normalizePrefix } from "../store/paths.ts";
 import { type BatchPreparer, startPreparer } from "./batch-preparer.ts";
 import { type Prepared, type PrepareItem, prepareBatch } from "./prepare-file.ts";
@@ -84,7 +85,7 @@ const MAX_AHEAD_BYTES = 64 * 1024 * 1024;
 /** Files in the first batch; the next ones double up to batchFiles. */
 const FIRST_BATCH_FILES = 100;
 
-export async function importTree(files: FileStore, opts: ImportOptions): Promise<ImportSummary> {
+export async function importTree(files: Files, opts: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
   const root = resolve(opts.root);
   // The root is what the caller named, so a symlinked root is followed (once, here);
@@ -121,7 +122,7 @@ export async function importTree(files: FileStore, opts: ImportOptions): Promise
 }
 
 async function importWalked(
-  files: FileStore,
+  files: Files,
   opts: ImportOptions,
   root: string,
   prefix: string,
@@ -132,7 +133,7 @@ async function importWalked(
 ): Promise<ImportSummary> {
   const walked = walkTree(root, opts.includeHidden ?? false, opts.rootReal);
   const skippedAll: Skipped[] = [...walked.skipped];
-  const existing = files.hashesUnder(prefix);
+  const existing = await files.hashesUnder(prefix);
   const seen = new Set<string>();
   const summary: ImportSummary = {
     added: 0,
@@ -229,7 +230,7 @@ async function importWalked(
     batch: PrepareItem[],
   ): Promise<PutResult[]> => {
     try {
-      return files.commitMany(entries);
+      return await files.commitMany(entries);
     } catch (err) {
       if (!(err instanceof BlobsGone)) throw err;
       const gone = new Set(err.paths);
@@ -246,7 +247,7 @@ async function importWalked(
       const rewritten = new Map(
         again.flatMap((p) => (p.kind === "write" ? [[p.entry.path, p.entry] as const] : [])),
       );
-      return files.commitMany(entries.map((e) => rewritten.get(e.path) ?? e));
+      return await files.commitMany(entries.map((e) => rewritten.get(e.path) ?? e));
     }
   };
   const restorePragmas = files.beginBulkLoad();
@@ -309,7 +310,7 @@ async function importWalked(
   if (opts.sync && !summary.aborted) {
     const gone = [...existing.keys()].filter((path) => !seen.has(path));
     for (let k = 0; k < gone.length; k += batchFiles)
-      summary.removed += files.deleteMany(gone.slice(k, k + batchFiles)).length;
+      summary.removed += (await files.deleteMany(gone.slice(k, k + batchFiles))).length;
   }
   summary.files = progress.files_done;
   summary.bytes = progress.bytes_done;

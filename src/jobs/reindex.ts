@@ -14,11 +14,11 @@ export const reindexJob: JobKind = {
   kind: "reindex",
   async run(_params, ctx) {
     const { files, index } = ctx.services;
-    const total = files.textFileCount();
+    const total = await files.textFileCount();
     let done = 0;
     let after = 0;
     for (;;) {
-      const page = files.textFilesAfter(after, BATCH);
+      const page = await files.textFilesAfter(after, BATCH);
       if (page.length === 0) break;
       const batch = [];
       for (const f of page) {
@@ -33,12 +33,12 @@ export const reindexJob: JobKind = {
           // bytes missing: quiver check reports it; the file keeps its old passages
         }
       }
-      index.replace(batch);
+      await index.replace(batch);
       after = page[page.length - 1]!.id;
       done += page.length;
-      ctx.checkpoint(done, total);
+      await ctx.checkpoint(done, total);
     }
-    const dropped = index.dropOrphans();
-    return { files: done, passages: index.passageCount(), orphan_passages_dropped: dropped };
+    const dropped = await index.dropOrphans();
+    return { files: done, passages: await index.passageCount(), orphan_passages_dropped: dropped };
   },
 };

@@ -1,8 +1,10 @@
+import { hostname } from "node:os";
 import { type Subprocess, spawn } from "bun";
 import type { ChangeFeed } from "../changes.ts";
 import type { Config } from "../config.ts";
 import { logError, logInfo } from "../log.ts";
-import type { JobQueue } from "../store/jobs.ts";
+import { then } from "../store/awaitable.ts";
+import type { Jobs } from "../store/interfaces/jobs.ts";
 import { emitRelayed } from "./change-relay.ts";
 
 /**
@@ -36,10 +38,16 @@ export function workerArgs(config: Config): string[] {
   ];
 }
 
-/** Worker owners are `w<pid>` on this machine (worker.ts). */
+/**
+ * Worker owners are `w<pid>@<host>` (worker.ts; `w<pid>` before). A worker on another
+ * host (replicas sharing PostgreSQL) cannot be asked: it counts as alive, and only its
+ * lease running out gives its job back.
+ */
 export function ownerAlive(owner: string): boolean {
-  const pid = Number(/^w(\d+)$/.exec(owner)?.[1]);
+  const m = /^w(\d+)(?:@(.*))?$/.exec(owner);
+  const pid = Number(m?.[1]);
   if (!pid) return false;
+  if (m?.[2] !== undefined && m[2] !== hostname()) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -49,11 +57,15 @@ export function ownerAlive(owner: string): boolean {
 }
 
 /** `changes`: where the files the worker's jobs write are announced (see change-relay.ts). */
-export function startSupervisor(config: Config, jobs: JobQueue, changes?: ChangeFeed): Supervisor {
+export function startSupervisor(config: Config, jobs: Jobs, changes?: ChangeFeed): Supervisor {
   // Jobs whose worker process is gone (the last server was killed) go back to the queue
   // at once; a worker still alive (another quiver on this data directory) keeps its jobs.
-  const requeued = jobs.requeueOrphaned(ownerAlive);
-  if (requeued) logInfo("requeued interrupted jobs", { count: requeued });
+  const requeued = then(jobs.requeueOrphaned(ownerAlive), (count) => {
+    if (count) logInfo("requeued interrupted jobs", { count });
+  });
+  // Expired leases go back to the queue anyway: a failure here only delays that.
+  if (requeued instanceof Promise)
+    requeued.catch((err) => logError("could not requeue interrupted jobs", { error: err }));
   let child: Subprocess | undefined;
   let stopping = false;
   let restarts = 0;
@@ -64,7 +76,10 @@ export function startSupervisor(config: Config, jobs: JobQueue, changes?: Change
       stdin: "pipe",
       stdout: 2,
       stderr: "inherit",
-      env: process.env,
+      // The database URL may hold a password: the environment, not the command line (ps).
+      env: config.databaseUrl
+        ? { ...process.env, QUIVER_DATABASE_URL: config.databaseUrl }
+        : process.env,
       serialization: "json",
       ipc: changes ? (message) => emitRelayed(changes, message) : undefined,
     });

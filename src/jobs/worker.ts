@@ -1,5 +1,7 @@
+import { hostname } from "node:os";
 import { logError, logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
+import { type Awaitable, then } from "../store/awaitable.ts";
 import { type JobKind, JobStopped } from "./kinds.ts";
 
 /**
@@ -30,9 +32,10 @@ export async function runOneJob(
   opts: WorkerOptions,
 ): Promise<string | undefined> {
   const { jobs } = services;
-  const owner = opts.owner ?? `w${process.pid}`;
+  // Unique across replicas (pids repeat from one container to the next).
+  const owner = opts.owner ?? `w${process.pid}@${hostname()}`;
   const leaseMs = opts.leaseMs ?? 15_000;
-  const job = jobs.claim(owner, leaseMs);
+  const job = await jobs.claim(owner, leaseMs);
   if (!job) return undefined;
   const kind = opts.kinds.find((k) => k.kind === job.kind);
   const shutdown = opts.signal ?? new AbortController().signal;
@@ -47,7 +50,7 @@ export async function runOneJob(
   let done = 0;
   let total: number | null = null;
   let lastMessage: string | undefined;
-  const checkpoint = (d: number, t?: number | null, message?: string) => {
+  const checkpoint = (d: number, t?: number | null, message?: string): Awaitable<void> => {
     done = d;
     if (t !== undefined) total = t;
     if (message !== undefined) lastMessage = message;
@@ -55,33 +58,38 @@ export async function runOneJob(
     const now = Date.now();
     if (now - lastBeat < HEARTBEAT_EVERY_MS) return;
     lastBeat = now;
-    const state = jobs.heartbeat(job.id, owner, leaseMs, done, total, lastMessage);
-    if (state === "cancel") throw new JobStopped("canceled");
-    if (state === "lost") throw new JobStopped("lost");
+    return then(jobs.heartbeat(job.id, owner, leaseMs, done, total, lastMessage), (state) => {
+      if (state === "cancel") throw new JobStopped("canceled");
+      if (state === "lost") throw new JobStopped("lost");
+    });
   };
   // Between checkpoints, the lease is renewed and a cancel noticed on a timer.
   const watch = setInterval(() => {
     if (signal.aborted) return;
-    const state = jobs.heartbeat(job.id, owner, leaseMs, done, total, lastMessage);
-    if (state === "cancel") stop.abort(new JobStopped("canceled"));
-    if (state === "lost") stop.abort(new JobStopped("lost"));
+    const beat = then(jobs.heartbeat(job.id, owner, leaseMs, done, total, lastMessage), (state) => {
+      if (state === "cancel") stop.abort(new JobStopped("canceled"));
+      if (state === "lost") stop.abort(new JobStopped("lost"));
+    });
+    // The next checkpoint tries again; a store that failed once is not a reason to crash.
+    if (beat instanceof Promise)
+      beat.catch((err) => logError("job heartbeat failed", { job: job.id, error: err }));
   }, HEARTBEAT_EVERY_MS * 2);
   try {
     if (!kind) throw new Error(`unknown job kind "${job.kind}"`);
     logInfo("job started", { job: job.id, kind: job.kind, attempt: job.attempts });
-    checkpoint(0);
+    await checkpoint(0);
     const result = await kind.run(job.params, { services, jobId: job.id, signal, checkpoint });
     lastBeat = 0;
     try {
-      checkpoint(done, total); // a cancel that came in at the very end still counts
+      await checkpoint(done, total); // a cancel that came in at the very end still counts
     } catch (err) {
       if (!(err instanceof JobStopped && err.reason === "canceled")) throw err;
-      jobs.finish(job.id, owner, { status: "canceled", result });
+      await jobs.finish(job.id, owner, { status: "canceled", result });
       logInfo("job canceled", { job: job.id });
       return job.id;
     }
-    jobs.heartbeat(job.id, owner, leaseMs, done, total);
-    jobs.finish(job.id, owner, { status: "succeeded", result });
+    await jobs.heartbeat(job.id, owner, leaseMs, done, total);
+    await jobs.finish(job.id, owner, { status: "succeeded", result });
     logInfo("job succeeded", { job: job.id, kind: job.kind });
   } catch (thrown) {
     // Work interrupted through the signal ends with whatever it throws (an AbortError):
@@ -89,16 +97,16 @@ export async function runOneJob(
     const err = signal.aborted ? stoppedBy(signal) : thrown;
     if (err instanceof JobStopped) {
       if (err.reason === "canceled") {
-        jobs.finish(job.id, owner, { status: "canceled" });
+        await jobs.finish(job.id, owner, { status: "canceled" });
         logInfo("job canceled", { job: job.id });
       } else if (err.reason === "shutdown") {
         // Hand the job back at once rather than waiting for the lease to expire.
-        jobs.release(job.id, owner);
+        await jobs.release(job.id, owner);
       }
       return job.id;
     }
     const message = err instanceof Error ? err.message : String(err);
-    const status = jobs.fail(
+    const status = await jobs.fail(
       job.id,
       owner,
       message,
@@ -131,11 +139,12 @@ export async function runWorker(services: OpenServices, opts: WorkerOptions): Pr
     const now = Date.now();
     if (now - lastHousekeeping > 1000) {
       lastHousekeeping = now;
-      services.jobs.requeueExpired();
-      services.jobs.prune(opts.retentionMs ?? DEFAULT_RETENTION_MS);
+      await services.jobs.requeueExpired();
+      await services.jobs.prune(opts.retentionMs ?? DEFAULT_RETENTION_MS);
     }
     const ran = await runOneJob(services, { ...opts, signal });
-    if (!ran && !signal.aborted) await sleep(pollMs, signal);
+    if (!ran && !signal.aborted)
+      await (services.jobs.waitForWork?.(pollMs, signal) ?? sleep(pollMs, signal));
   }
 }
 

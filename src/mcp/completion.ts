@@ -15,11 +15,11 @@ export const MAX_COMPLETIONS = 100;
 /** A prefix longer than any stored path matches nothing (paths.ts: 1024 UTF-8 bytes). */
 const MAX_PREFIX_CHARS = 1024;
 
-export function complete(
+export async function complete(
   params: Record<string, unknown>,
   caller: Caller,
   services: Services,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const { ref, argument } = params;
   if (!isObject(ref) || ref.type !== "ref/resource" || ref.uri !== FILE_URI_TEMPLATE)
     throw new RpcError(
@@ -36,7 +36,7 @@ export function complete(
   if (!typed.isWellFormed() || typed.length > MAX_PREFIX_CHARS)
     return { completion: { values: [], hasMore: false } };
   // Stored paths are NFC: a prefix typed in another normal form still matches.
-  const page = services.files.list(typed.normalize("NFC"), MAX_COMPLETIONS);
+  const page = await services.files.list(typed.normalize("NFC"), MAX_COMPLETIONS);
   return {
     completion: {
       values: page.files.map((file) => file.path),

@@ -170,7 +170,9 @@ export async function dispatch(
       return done(modern ? { ...page, ttlMs: LIST_TTL_MS, cacheScope: "private" } : page);
     }
     case "resources/list":
-      return done(cached(authorized(call, () => listResources(params, call.caller, services))));
+      return done(
+        cached(await authorized(call, () => listResources(params, call.caller, services))),
+      );
     case "resources/read":
       return done(
         cached(await authorized(call, () => readResource(params, call.caller, services))),
@@ -182,13 +184,15 @@ export async function dispatch(
           : { resourceTemplates: [FILE_TEMPLATE] },
       );
     case "completion/complete":
-      return done(authorized(call, () => complete(params, call.caller, services)));
+      return done(await authorized(call, () => complete(params, call.caller, services)));
     case "skills/list":
       return done(cached(await authorized(call, () => listSkills(params, call.caller, services))));
     case "skills/get":
       return done(cached(await authorized(call, () => getSkill(params, call.caller, services))));
     case "resources/directory/read":
-      return done(cached(authorized(call, () => readDirectory(params, call.caller, services))));
+      return done(
+        cached(await authorized(call, () => readDirectory(params, call.caller, services))),
+      );
     case "tasks/get":
     case "tasks/cancel":
     case "tasks/update": {
@@ -196,7 +200,7 @@ export async function dispatch(
       const run = { "tasks/get": getTask, "tasks/cancel": cancelTask, "tasks/update": updateTask }[
         message.method
       ];
-      return done(authorized(call, () => run(params, call.caller, services)));
+      return done(await authorized(call, () => run(params, call.caller, services)));
     }
     case "subscriptions/listen":
       if (!modern) break;

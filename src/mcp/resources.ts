@@ -50,9 +50,9 @@ export const FILE_TEMPLATE = {
  * Runs a store read, turning its expected failures into invalid params (-32602); an
  * authorization failure goes on to the protocol, which answers it as for a tool call.
  */
-function storeCall<T>(run: () => T): T {
+async function storeCall<T>(run: () => T | Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (err) {
     if (err instanceof AuthError) throw err;
     if (err instanceof QuiverError && err.status < 500)
@@ -61,15 +61,15 @@ function storeCall<T>(run: () => T): T {
   }
 }
 
-export function listResources(
+export async function listResources(
   params: Record<string, unknown>,
   caller: Caller,
   services: Services,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const { cursor } = params;
   if (cursor !== undefined && typeof cursor !== "string")
     throw new RpcError(INVALID_PARAMS, "params.cursor must be the nextCursor of a previous page");
-  const page = storeCall(() => {
+  const page = await storeCall(() => {
     requireScope(caller, "read", "resources/list");
     return services.files.list("", RESOURCE_PAGE_SIZE, cursor);
   });
@@ -87,9 +87,9 @@ export async function readResource(
   // A skill's files are also skill:// resources (the skills extension): answered as asked.
   const skill = typeof params.uri === "string" && params.uri.startsWith(SKILL_URI_PREFIX);
   const path = skill
-    ? storeCall(() => pathOfSkillUri(services.config.skillsPrefix, params.uri as string))
+    ? await storeCall(() => pathOfSkillUri(services.config.skillsPrefix, params.uri as string))
     : pathOfUri(params.uri);
-  const { info, blob } = storeCall(() => {
+  const { info, blob } = await storeCall(() => {
     requireScope(caller, "read", "resources/read");
     return services.files.openRead(path);
   });

@@ -90,11 +90,11 @@ export function storedPath(uri: string, services: Pick<Services, "config">): str
 }
 
 /** `resources/directory/read`: the direct children of a directory within a skill. */
-export function readDirectory(
+export async function readDirectory(
   params: Record<string, unknown>,
   caller: Caller,
   services: Services,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   requireScope(caller, "read", "resources/directory/read");
   const { uri } = params;
   if (typeof uri !== "string" || !uri.startsWith(SKILL_URI_PREFIX))
@@ -111,10 +111,10 @@ export function readDirectory(
     return invalid(err);
   }
   const dir = `${path}/`;
-  if (files.get(path) || !withinSkill(services, dir))
+  if ((await files.get(path)) || !(await withinSkill(services, dir)))
     throw new RpcError(INVALID_PARAMS, `${uri} is not a directory resource within a skill`);
   // A skill holds at most SKILL_LIMITS.files files; a directory in one holds no more.
-  const listed = files.list(dir, SKILL_LIMITS.files);
+  const listed = await files.list(dir, SKILL_LIMITS.files);
   // A directory exists in the store only as the prefix of its files.
   if (listed.files.length === 0)
     throw new RpcError(INVALID_PARAMS, `${uri} is not a directory resource within a skill`);
@@ -141,9 +141,12 @@ export function readDirectory(
 }
 
 /** Whether `dir` (ending in "/") is a skill's directory or lies inside one. */
-function withinSkill(services: Pick<Services, "files" | "config">, dir: string): boolean {
+async function withinSkill(
+  services: Pick<Services, "files" | "config">,
+  dir: string,
+): Promise<boolean> {
   const prefix = services.config.skillsPrefix;
   for (let d = dir; d.length > prefix.length; d = d.slice(0, d.lastIndexOf("/", d.length - 2) + 1))
-    if (services.files.get(d + SKILL_FILE)) return true;
+    if (await services.files.get(d + SKILL_FILE)) return true;
   return false;
 }

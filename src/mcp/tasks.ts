@@ -76,31 +76,39 @@ function statusMessage(job: JobView): string | undefined {
   return `${done}${total === null ? "" : ` of ${total}`} done${message ? `: ${message}` : ""}`;
 }
 
-function jobOf(params: Record<string, unknown>, services: Services, method: string): JobView {
+async function jobOf(
+  params: Record<string, unknown>,
+  services: Services,
+  method: string,
+): Promise<JobView> {
   const { taskId } = params;
   if (typeof taskId !== "string")
     throw new RpcError(
       INVALID_PARAMS,
       `${method} needs params.taskId, the taskId a tools/call answered`,
     );
-  const job = services.jobs.get(taskId);
+  const job = await services.jobs.get(taskId);
   if (!job)
     throw new RpcError(INVALID_PARAMS, `no task with id ${JSON.stringify(taskId.slice(0, 100))}`);
   return job;
 }
 
-export function getTask(params: Record<string, unknown>, caller: Caller, services: Services) {
+export async function getTask(params: Record<string, unknown>, caller: Caller, services: Services) {
   requireScope(caller, "read", "tasks/get");
-  return taskOf(jobOf(params, services, "tasks/get"), services.config.jobRetentionMs);
+  return taskOf(await jobOf(params, services, "tasks/get"), services.config.jobRetentionMs);
 }
 
 /** Acknowledged with {} (the job stops at its next checkpoint); a finished one stays as it ended. */
-export function cancelTask(params: Record<string, unknown>, caller: Caller, services: Services) {
+export async function cancelTask(
+  params: Record<string, unknown>,
+  caller: Caller,
+  services: Services,
+) {
   requireScope(caller, "write", "tasks/cancel");
-  const job = jobOf(params, services, "tasks/cancel");
+  const job = await jobOf(params, services, "tasks/cancel");
   if (job.status === "enqueued" || job.status === "running") {
     try {
-      services.jobs.cancel(job.job_id);
+      await services.jobs.cancel(job.job_id);
     } catch (err) {
       // It finished meanwhile (409): cancellation is eventually consistent (SEP-2663).
       if (!(err instanceof QuiverError && err.status === 409)) throw err;
@@ -110,8 +118,12 @@ export function cancelTask(params: Record<string, unknown>, caller: Caller, serv
 }
 
 /** quiver's tasks never ask for input: an update of a known task is acknowledged and ignored. */
-export function updateTask(params: Record<string, unknown>, caller: Caller, services: Services) {
+export async function updateTask(
+  params: Record<string, unknown>,
+  caller: Caller,
+  services: Services,
+) {
   requireScope(caller, "read", "tasks/update");
-  jobOf(params, services, "tasks/update");
+  await jobOf(params, services, "tasks/update");
   return {};
 }

@@ -47,7 +47,7 @@ export async function runTool(
     const jobId = isObject(value) ? value.job_id : undefined;
     if (modern && TASK_TOOLS.has(tool!.name) && typeof jobId === "string" && declaresTasks(params))
       return {
-        ...taskOf(services.jobs.view(jobId), services.config.jobRetentionMs),
+        ...taskOf(await services.jobs.view(jobId), services.config.jobRetentionMs),
         resultType: "task",
       };
     return successResult(tool!, value);

@@ -1,4 +1,5 @@
-import type { ClientStore, OAuthClient } from "../store/oauth-clients.ts";
+import type { OAuthClients } from "../store/interfaces/oauth.ts";
+import type { OAuthClient } from "../store/oauth-clients.ts";
 import { SCOPES, type Scope } from "../store/tokens.ts";
 import { isUrlClientId, resolveCimdClient } from "./cimd.ts";
 import { OAuthError } from "./errors.ts";
@@ -40,7 +41,7 @@ const MAX_STATE = 1_024;
 
 export async function checkAuthorizationRequest(
   params: URLSearchParams,
-  ctx: { clients: ClientStore; resource: string; allowPrivate: boolean },
+  ctx: { clients: OAuthClients; resource: string; allowPrivate: boolean },
 ): Promise<AuthorizationRequest> {
   const page = (why: string) => new PageError(400, "invalid_request", why);
   for (const key of new Set(params.keys()))
@@ -51,7 +52,7 @@ export async function checkAuthorizationRequest(
   try {
     client = isUrlClientId(clientId)
       ? await resolveCimdClient(clientId, ctx.clients, { allowPrivate: ctx.allowPrivate })
-      : ctx.clients.get(clientId);
+      : await ctx.clients.get(clientId);
   } catch (err) {
     if (err instanceof OAuthError) throw new PageError(400, err.code, err.message);
     throw err;

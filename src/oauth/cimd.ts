@@ -1,5 +1,6 @@
 import { isLoopback } from "../config.ts";
-import type { ClientStore, OAuthClient } from "../store/oauth-clients.ts";
+import type { OAuthClients } from "../store/interfaces/oauth.ts";
+import type { OAuthClient } from "../store/oauth-clients.ts";
 import { checkClientMetadata, MAX_URI_LENGTH } from "./client-metadata.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 import { FetchRefused, safeGet } from "./safe-fetch.ts";
@@ -47,11 +48,11 @@ export function checkClientIdUrl(clientId: string, allowPrivate: boolean): URL {
 
 export async function resolveCimdClient(
   clientId: string,
-  clients: ClientStore,
+  clients: OAuthClients,
   opts: { allowPrivate: boolean },
   now = Date.now(),
 ): Promise<OAuthClient> {
-  const cached = clients.get(clientId);
+  const cached = await clients.get(clientId);
   if (cached?.kind === "cimd" && (cached.fresh_until ?? 0) > now) return cached;
   const url = checkClientIdUrl(clientId, opts.allowPrivate);
   let answer: Awaited<ReturnType<typeof safeGet>>;
@@ -103,7 +104,7 @@ export async function resolveCimdClient(
     created_at: cached?.created_at ?? now,
     fresh_until: now + freshFor(String(answer.headers["cache-control"] ?? "")),
   };
-  clients.put(client);
+  await clients.put(client);
   return client;
 }
 

@@ -1,6 +1,6 @@
-import type { CodeStore } from "../store/oauth-codes.ts";
-import type { ConsentPassword } from "../store/oauth-settings.ts";
-import { SCOPES, type Scope, type TokenStore } from "../store/tokens.ts";
+import type { ConsentSecret, OAuthCodes } from "../store/interfaces/oauth.ts";
+import type { Tokens } from "../store/interfaces/tokens.ts";
+import { SCOPES, type Scope } from "../store/tokens.ts";
 import type { Pending, PendingRequests } from "./pending.ts";
 
 /*
@@ -36,9 +36,9 @@ export async function decide(
   input: DecisionInput,
   ctx: {
     pending: PendingRequests;
-    codes: CodeStore;
-    tokens: TokenStore;
-    password: ConsentPassword;
+    codes: OAuthCodes;
+    tokens: Tokens;
+    password: ConsentSecret;
     issuer: string;
   },
 ): Promise<Decision> {
@@ -94,7 +94,7 @@ export async function decide(
   if (SCOPES.indexOf(scope) > SCOPES.indexOf(ceiling))
     return { kind: "retry", pending, message: `The client asked for at most ${ceiling}.` };
   ctx.pending.remove(pending.id);
-  const code = ctx.codes.issue({
+  const code = await ctx.codes.issue({
     clientId: req.client.id,
     clientName: req.client.name,
     redirectUri: req.redirectUri,
@@ -108,10 +108,10 @@ export async function decide(
 /** An admin token made by the operator (not one minted by OAuth), or the consent password. */
 async function signedIn(
   credential: string,
-  ctx: { tokens: TokenStore; password: ConsentPassword },
+  ctx: { tokens: Tokens; password: ConsentSecret },
 ): Promise<boolean> {
   if (credential.length === 0 || credential.length > 1_024) return false;
-  const checked = ctx.tokens.check(credential);
+  const checked = await ctx.tokens.check(credential);
   if ("caller" in checked)
     return checked.caller.scope === "admin" && checked.caller.grantId === undefined;
   return await ctx.password.verify(credential);

@@ -1,4 +1,5 @@
-import type { ClientStore, OAuthClient } from "../store/oauth-clients.ts";
+import type { OAuthClients } from "../store/interfaces/oauth.ts";
+import type { OAuthClient } from "../store/oauth-clients.ts";
 import { checkClientMetadata } from "./client-metadata.ts";
 
 /**
@@ -8,7 +9,7 @@ import { checkClientMetadata } from "./client-metadata.ts";
  * requested values) — no client secret is ever issued, so none can leak; PKCE protects
  * the code instead.
  */
-export function registerClient(body: unknown, clients: ClientStore, now = Date.now()) {
+export async function registerClient(body: unknown, clients: OAuthClients, now = Date.now()) {
   const checked = checkClientMetadata(body);
   const id = `qvc_${Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url")}`;
   const client: OAuthClient = {
@@ -19,7 +20,7 @@ export function registerClient(body: unknown, clients: ClientStore, now = Date.n
     metadata: { client_name: checked.name, redirect_uris: checked.redirect_uris },
     created_at: now,
   };
-  clients.put(client);
+  await clients.put(client);
   return {
     client_id: id,
     client_id_issued_at: Math.floor(now / 1000),

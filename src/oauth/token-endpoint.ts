@@ -1,5 +1,5 @@
-import type { CodeStore } from "../store/oauth-codes.ts";
-import type { GrantRefusal, GrantStore, IssuedTokens } from "../store/oauth-grants.ts";
+import type { OAuthCodes, OAuthGrants } from "../store/interfaces/oauth.ts";
+import type { GrantRefusal, IssuedTokens } from "../store/oauth-grants.ts";
 import { sameResource } from "./authorize-request.ts";
 import { invalidRequest, OAuthError } from "./errors.ts";
 import { pkceMatches } from "./pkce.ts";
@@ -35,9 +35,9 @@ export function tokenResponse(issued: IssuedTokens) {
   };
 }
 
-export function exchange(
+export async function exchange(
   form: URLSearchParams,
-  ctx: { codes: CodeStore; grants: GrantStore; resource: string; basicAuth: boolean },
+  ctx: { codes: OAuthCodes; grants: OAuthGrants; resource: string; basicAuth: boolean },
 ) {
   for (const key of new Set(form.keys()))
     if (form.getAll(key).length > 1)
@@ -54,7 +54,7 @@ export function exchange(
   if (resource !== undefined && !sameResource(resource, ctx.resource))
     throw new OAuthError(400, "invalid_target", `resource must be ${ctx.resource}`);
   const grantType = form.get("grant_type");
-  let result: ReturnType<GrantStore["refresh"]>;
+  let result: Awaited<ReturnType<OAuthGrants["refresh"]>>;
   if (grantType === "authorization_code") {
     const code = form.get("code");
     const redirectUri = form.get("redirect_uri");
@@ -64,7 +64,7 @@ export function exchange(
     if (!verifier) throw invalidRequest("code_verifier is missing (PKCE is required)");
     if (!VERIFIER.test(verifier))
       throw invalidRequest("code_verifier must be 43-128 characters of A-Z a-z 0-9 - . _ ~");
-    result = ctx.codes.redeem(code, (issued) => {
+    result = await ctx.codes.redeem(code, (issued) => {
       if (issued.clientId !== clientId) return "the code was issued to another client";
       if (issued.redirectUri !== redirectUri)
         return "redirect_uri differs from the authorization request's";
@@ -75,7 +75,7 @@ export function exchange(
   } else if (grantType === "refresh_token") {
     const refresh = form.get("refresh_token");
     if (!refresh) throw invalidRequest("refresh_token is missing");
-    result = ctx.grants.refresh(
+    result = await ctx.grants.refresh(
       refresh,
       clientId,
       resource === undefined ? undefined : ctx.resource,

@@ -3,13 +3,9 @@ import { Elysia } from "elysia";
 import type { Config } from "../config.ts";
 import { AuthError } from "../errors.ts";
 import { resourceFor } from "../oauth/metadata.ts";
-import {
-  type Caller,
-  type Scope,
-  scopeAllows,
-  type TokenProblem,
-  type TokenStore,
-} from "../store/tokens.ts";
+import { type Awaitable, then } from "../store/awaitable.ts";
+import type { Tokens } from "../store/interfaces/tokens.ts";
+import { type Caller, type Scope, scopeAllows, type TokenProblem } from "../store/tokens.ts";
 import { hasSessionCookie, type WebSessions } from "../web/session.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { requestInfo } from "./request-info.ts";
@@ -33,12 +29,15 @@ const PROBLEMS: Record<TokenProblem | "malformed", string> = {
   expired: "the bearer token has expired; refresh it or get a new one",
 };
 
-/** Authenticates a request for a route needing `needed` (the plugin's work, callable alone). */
+/**
+ * Authenticates a request for a route needing `needed` (the plugin's work, callable
+ * alone). Synchronous when the token store answers synchronously (SQLite).
+ */
 export type Authenticate = (
   request: Request,
   extracted: string | undefined,
   needed: Scope,
-) => Caller;
+) => Awaitable<Caller>;
 
 /**
  * `sessions`: a browser signed in to the console may send its session cookie instead of
@@ -46,7 +45,7 @@ export type Authenticate = (
  * It then is the caller of the token it signed in with: same scope, same rate limit.
  */
 export function createAuthenticator(
-  tokens: TokenStore,
+  tokens: Tokens,
   config: Config,
   sessions?: WebSessions,
 ): Authenticate {
@@ -74,10 +73,10 @@ export function createAuthenticator(
       );
     return caller;
   };
-  const bySession = (request: Request, web: WebSessions, needed: Scope): Caller => {
+  const bySession = async (request: Request, web: WebSessions, needed: Scope): Promise<Caller> => {
     const address = requestInfo(request).address?.() ?? "unknown";
     failures.check(address);
-    const session = web.current(request);
+    const session = await web.current(request);
     if (!session) {
       failures.spend(address);
       throw new AuthError(
@@ -114,15 +113,17 @@ export function createAuthenticator(
     const match = BEARER.exec(header);
     const secret =
       match && header.startsWith("Bearer ") && extracted === match[1] ? extracted : match?.[1];
-    const checked = secret ? tokens.check(secret) : { problem: "malformed" as const };
-    if (!("caller" in checked)) throw refuse(address, PROBLEMS[checked.problem]);
-    const caller = checked.caller;
-    if (caller.resource !== undefined && (caller.resource !== ownResource || !isMcpPath(url)))
-      throw refuse(
-        address,
-        `this OAuth access token was issued for ${caller.resource}; it is accepted only there`,
-      );
-    return admit(request, caller, needed);
+    if (!secret) throw refuse(address, PROBLEMS.malformed);
+    return then(tokens.check(secret), (checked) => {
+      if (!("caller" in checked)) throw refuse(address, PROBLEMS[checked.problem]);
+      const caller = checked.caller;
+      if (caller.resource !== undefined && (caller.resource !== ownResource || !isMcpPath(url)))
+        throw refuse(
+          address,
+          `this OAuth access token was issued for ${caller.resource}; it is accepted only there`,
+        );
+      return admit(request, caller, needed);
+    });
   };
 }
 
@@ -147,7 +148,9 @@ export function authPlugin(authenticate: Authenticate) {
     .macro({
       /** The scope a route needs; its handler gets the authenticated `caller`. */
       auth: (scope: Scope) => ({
-        resolve: ({ request, bearer }) => ({ caller: authenticate(request, bearer, scope) }),
+        resolve: async ({ request, bearer }) => ({
+          caller: await authenticate(request, bearer, scope),
+        }),
       }),
     });
 }

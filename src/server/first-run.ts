@@ -14,19 +14,19 @@ function reachableHost(host: string): string {
  * hash, print it once, and leave it in `<data>/admin.token` (mode 0600) for whoever can
  * read the data directory (e.g. `docker exec … cat /data/admin.token`).
  */
-export function ensureAdminToken(
+export async function ensureAdminToken(
   services: OpenServices,
   port = services.config.port,
-): string | undefined {
+): Promise<string | undefined> {
   const { config, tokens } = services;
-  if (config.staticToken || tokens.hasActiveAdmin()) return undefined;
+  if (config.staticToken || (await tokens.hasActiveAdmin())) return undefined;
   if (services.readOnly) {
     stderrSink.write(
       "quiver: no admin token exists and a read-only data directory cannot store one; set QUIVER_TOKEN to administer this server\n",
     );
     return undefined;
   }
-  const { secret } = tokens.create(freeName(tokens), "admin");
+  const { secret } = await tokens.create(await freeName(tokens), "admin");
   const file = join(config.dataDir, "admin.token");
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   stderrSink.write(
@@ -38,13 +38,8 @@ export function ensureAdminToken(
 }
 
 /** "admin", unless an active token already has that name (token names are unique). */
-function freeName(tokens: OpenServices["tokens"]): string {
-  const taken = new Set(
-    tokens
-      .list()
-      .filter((t) => !t.revoked)
-      .map((t) => t.name),
-  );
+async function freeName(tokens: OpenServices["tokens"]): Promise<string> {
+  const taken = new Set((await tokens.list()).filter((t) => !t.revoked).map((t) => t.name));
   let name = "admin";
   for (let n = 2; taken.has(name); n++) name = `admin-${n}`;
   return name;

@@ -30,11 +30,11 @@ export function fileRoutes(services: OpenServices, auth: AuthPlugin) {
     .use(auth)
     .get(
       "/files",
-      ({ query }) => {
+      async ({ query }) => {
         const limit = query.limit === undefined ? 100 : Number(query.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
           throw badRequest("invalid_parameters", "limit must be an integer 1-1000");
-        return files.list(normalizePrefix(query.prefix), limit, query.cursor);
+        return await files.list(normalizePrefix(query.prefix), limit, query.cursor);
       },
       { auth: "read" },
     )
@@ -42,7 +42,7 @@ export function fileRoutes(services: OpenServices, auth: AuthPlugin) {
       "/files/*",
       async ({ request }) => {
         // Opened at once: a delete from here on cannot fail this read (see openRead).
-        const { info, blob } = files.openRead(logicalPath(request));
+        const { info, blob } = await files.openRead(logicalPath(request));
         const etag = `"${info.sha256}"`;
         const headers: Record<string, string> = {
           etag,
@@ -80,8 +80,8 @@ export function fileRoutes(services: OpenServices, auth: AuthPlugin) {
     )
     .delete(
       "/files/*",
-      ({ request }) => {
-        const gone = files.delete(logicalPath(request));
+      async ({ request }) => {
+        const gone = await files.delete(logicalPath(request));
         return { path: gone.path, sha256: gone.sha256 };
       },
       { auth: "write" },

@@ -165,7 +165,7 @@ export function oauthRoutes(services: OpenServices, sessions?: WebSessions) {
             decision: form.get("decision") ?? undefined,
             scope: form.get("scope") ?? undefined,
             credential: form.get("credential") ?? undefined,
-            consoleAdmin: sessions?.current(request)?.caller.scope === "admin",
+            consoleAdmin: (await sessions?.current(request))?.caller.scope === "admin",
           },
           {
             pending,
@@ -216,7 +216,7 @@ export function oauthRoutes(services: OpenServices, sessions?: WebSessions) {
           const clientId = form.get("client_id");
           if (!clientId) throw invalidRequest("client_id is missing");
           // RFC 7009 §2.2: an unknown or foreign token is answered 200 like a revoked one.
-          oauth.grants.revokeByToken(token, clientId);
+          await oauth.grants.revokeByToken(token, clientId);
           return {};
         });
       },

@@ -22,7 +22,7 @@ export function tokenRoutes(services: OpenServices, auth: AuthPlugin) {
   const { grants } = services.oauth;
   return new Elysia({ name: "quiver/tokens" })
     .use(auth)
-    .get("/tokens", () => ({ tokens: tokens.list() }), { auth: "admin" })
+    .get("/tokens", async () => ({ tokens: await tokens.list() }), { auth: "admin" })
     .post(
       "/tokens",
       async ({ request }) => {
@@ -35,24 +35,24 @@ export function tokenRoutes(services: OpenServices, auth: AuthPlugin) {
           );
         if (!SCOPES.includes(scope as Scope))
           throw badRequest("invalid_parameters", `body.scope must be one of ${SCOPES.join(", ")}`);
-        const { info, secret } = tokens.create(name.trim(), scope as Scope);
+        const { info, secret } = await tokens.create(name.trim(), scope as Scope);
         return json(201, { token: info, secret });
       },
       { auth: "admin", parse: "none" },
     )
     .delete(
       "/tokens/:id",
-      ({ params }) => {
-        const info = tokens.revoke(decodeURIComponent(params.id));
-        sessions.endAllFor(info.id);
+      async ({ params }) => {
+        const info = await tokens.revoke(decodeURIComponent(params.id));
+        await sessions.endAllFor(info.id);
         return { token: info };
       },
       { auth: "admin" },
     )
-    .get("/grants", () => ({ grants: grants.list() }), { auth: "admin" })
+    .get("/grants", async () => ({ grants: await grants.list() }), { auth: "admin" })
     .delete(
       "/grants/:id",
-      ({ params }) => ({ grant: grants.revoke(decodeURIComponent(params.id)) }),
+      async ({ params }) => ({ grant: await grants.revoke(decodeURIComponent(params.id)) }),
       { auth: "admin" },
     );
 }

@@ -34,6 +34,7 @@ export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
 
   const run = (
     request: Request,
+    headers: ResponseHeaders,
     caller: Caller,
     call: Pick<ToolCall, "name" | "params" | "readParams">,
   ) =>
@@ -46,7 +47,7 @@ export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
       onTool: (tool) => {
         requestInfo(request).tool = tool.name;
       },
-    });
+    }).then((value) => asJson(value, headers));
 
   return new Elysia({ name: "quiver/tools" })
     .use(auth)
@@ -81,7 +82,7 @@ export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
             "invalid_request",
             'body.name must be the tool name, e.g. {"name": "read_file", "parameters": {"path": "notes.md"}}',
           );
-        return run(request, caller, { name, params: parameters });
+        return run(request, set.headers, caller, { name, params: parameters });
       },
       { auth: "read", parse: "none" },
     )
@@ -90,11 +91,24 @@ export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
       ({ request, caller, params, set }) => {
         presetHeaders(request, set.headers);
         // The body is read only once the tool exists and the caller may call it.
-        return run(request, caller, {
+        return run(request, set.headers, caller, {
           name: params.name,
           readParams: () => readJsonBody(request, config.maxBodyBytes),
         });
       },
       { auth: "read", parse: "none" },
     );
+}
+
+type ResponseHeaders = Record<string, string | number>;
+
+/**
+ * The result as a JSON body whatever its type. Built-in tools return objects, which Elysia
+ * sends as JSON; a user tool may return a string, a number or null (an HTTP tool passes on
+ * what its API answered), which Elysia would send as text/plain or as an empty body.
+ */
+function asJson(value: unknown, headers: ResponseHeaders): unknown {
+  if (typeof value === "object" && value !== null) return value;
+  headers["content-type"] = "application/json";
+  return JSON.stringify(value ?? null);
 }

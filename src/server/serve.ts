@@ -21,7 +21,7 @@ export interface RunningServer {
  * that starts it (src/cli/serve.ts) owns the rest of the process's lifecycle (the job
  * worker, signals, closing the store).
  */
-export function startServer(services: OpenServices): RunningServer {
+export async function startServer(services: OpenServices): Promise<RunningServer> {
   const { config } = services;
   const idleTimeout = Math.min(255, Math.ceil(config.toolTimeoutMs / 1000) + 10);
   const guard = createConnectionGuard({
@@ -51,7 +51,7 @@ export function startServer(services: OpenServices): RunningServer {
   });
   // Only once bound: a start that fails (port in use) must not leave a token nobody was
   // shown, and the banner's curl line names the port actually bound (--port 0).
-  ensureAdminToken(services, Number(server.port));
+  await ensureAdminToken(services, Number(server.port));
   const url = `http://${hostForUrl(config.host)}:${server.port}`;
   logInfo("listening", { url, data: config.dataDir, ...(services.readOnly && { readOnly: true }) });
   if (services.readOnly)

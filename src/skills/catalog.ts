@@ -10,7 +10,7 @@
  */
 
 import { QuiverError } from "../errors.ts";
-import type { FileStore } from "../store/files.ts";
+import type { Files } from "../store/interfaces/files.ts";
 import {
   FRONTMATTER_MAX_BYTES,
   type Frontmatter,
@@ -47,7 +47,7 @@ export class SkillCatalog {
   readonly #parsed = new Map<string, Frontmatter | FrontmatterError>();
 
   constructor(
-    readonly files: FileStore,
+    readonly files: Files,
     /** Normalised, ending in "/" (or "" for the whole store). */
     readonly prefix: string,
   ) {}
@@ -55,7 +55,7 @@ export class SkillCatalog {
   /** One page of skills, in path order; the cursor is opaque. */
   async list(cursor?: string): Promise<{ skills: SkillEntry[]; nextCursor?: string }> {
     const after = cursor === undefined ? "" : decodeCursor(cursor, this.prefix);
-    const paths = this.files.pathsNamed(this.prefix, SKILL_FILE, SKILLS_PAGE_SIZE + 1, after);
+    const paths = await this.files.pathsNamed(this.prefix, SKILL_FILE, SKILLS_PAGE_SIZE + 1, after);
     const page = paths.slice(0, SKILLS_PAGE_SIZE);
     const skills: SkillEntry[] = [];
     for (const path of page) {
@@ -77,9 +77,9 @@ export class SkillCatalog {
     const { dir, name } = skillDirOf(path);
     if (dir.length <= this.prefix.length)
       throw new NotASkill(`a skill is a directory: ${path} has none below ${this.prefix}`);
-    const info = this.files.require(path);
+    const info = await this.files.require(path);
     const frontmatter = await this.frontmatterOf(path, info.sha256, name);
-    const listed = this.files.list(dir, SKILL_LIMITS.files);
+    const listed = await this.files.list(dir, SKILL_LIMITS.files);
     if (listed.next_cursor)
       throw new NotASkill(
         `the skill at ${dir} has more than ${SKILL_LIMITS.files} files, the skills extension's limit`,
@@ -126,8 +126,8 @@ function parseOrError(text: string, dirName: string): Frontmatter | FrontmatterE
 }
 
 /** The first FRONTMATTER_MAX_BYTES of a stored file, as text. */
-async function readHead(files: FileStore, path: string): Promise<string> {
-  const { blob } = files.openRead(path);
+async function readHead(files: Files, path: string): Promise<string> {
+  const { blob } = await files.openRead(path);
   try {
     const parts: Uint8Array[] = [];
     let size = 0;
@@ -157,10 +157,10 @@ function decodeCursor(cursor: string, prefix: string): string {
   );
 }
 
-const catalogs = new WeakMap<FileStore, SkillCatalog>();
+const catalogs = new WeakMap<Files, SkillCatalog>();
 
 /** The catalog of a store and prefix (kept per store: it caches parsed frontmatter). */
-export function catalogFor(files: FileStore, prefix: string): SkillCatalog {
+export function catalogFor(files: Files, prefix: string): SkillCatalog {
   let catalog = catalogs.get(files);
   if (!catalog || catalog.prefix !== prefix) {
     catalog = new SkillCatalog(files, prefix);

@@ -7,22 +7,22 @@
  */
 
 import { QuiverError } from "../errors.ts";
-import type { FileStore } from "../store/files.ts";
+import type { Files } from "../store/interfaces/files.ts";
 import { SKILL_LIMITS } from "./catalog.ts";
 import { FRONTMATTER_MAX_BYTES, FrontmatterError, parseFrontmatter } from "./frontmatter.ts";
 import { SKILL_FILE, skillDirOf } from "./skill-uri.ts";
 
-export function skillWriteCheck(files: FileStore, prefix: string) {
-  return (path: string, text: string | undefined, size: number): void => {
+export function skillWriteCheck(files: Files, prefix: string) {
+  return async (path: string, text: string | undefined, size: number): Promise<void> => {
     if (!path.startsWith(prefix)) return;
     const isSkillMd = path.endsWith(`/${SKILL_FILE}`) || path === prefix + SKILL_FILE;
     if (isSkillMd) checkSkillMd(prefix, path, text);
     // Every directory from the file's up to the prefix may be a skill holding it.
-    const before = files.get(path)?.size;
+    const before = (await files.get(path))?.size;
     let dir = path.slice(0, path.lastIndexOf("/") + 1);
     while (dir.length > prefix.length) {
-      if (dir + SKILL_FILE === path || files.get(dir + SKILL_FILE))
-        checkLimits(files, dir, size, before);
+      if (dir + SKILL_FILE === path || (await files.get(dir + SKILL_FILE)))
+        await checkLimits(files, dir, size, before);
       dir = dir.slice(0, dir.lastIndexOf("/", dir.length - 2) + 1);
     }
   };
@@ -44,13 +44,13 @@ function checkSkillMd(prefix: string, path: string, text: string | undefined): v
   }
 }
 
-function checkLimits(
-  files: FileStore,
+async function checkLimits(
+  files: Files,
   dir: string,
   size: number,
   before: number | undefined,
-): void {
-  const listed = files.list(dir, SKILL_LIMITS.files + 1);
+): Promise<void> {
+  const listed = await files.list(dir, SKILL_LIMITS.files + 1);
   const count = listed.files.length + (before === undefined ? 1 : 0);
   const bytes = listed.files.reduce((sum, f) => sum + f.size, 0) - (before ?? 0) + size;
   if (count > SKILL_LIMITS.files || listed.next_cursor)

@@ -1,6 +1,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { badRequest, notFound, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
+import type { Awaitable } from "./awaitable.ts";
 import type { OpenBlob } from "./blob-reader.ts";
 import type { BlobStore, BlobWriter, ByteSource, PlacedBlob } from "./blobs.ts";
 import { beginBulkLoad } from "./bulk-load.ts";
@@ -101,7 +102,7 @@ export class FileStore {
    * Asked before a single write commits (not bulk imports), with the decoded text when
    * the file is text; throws a QuiverError to refuse it (skills check SKILL.md here).
    */
-  checkWrite?: (path: string, text: string | undefined, size: number) => void;
+  checkWrite?: (path: string, text: string | undefined, size: number) => Awaitable<void>;
 
   constructor(
     private readonly db: Database,
@@ -180,16 +181,16 @@ export class FileStore {
     try {
       const isText = looksLikeText(blob.head);
       const text = blob.bytes ? decodeText(blob.bytes) : undefined;
+      try {
+        await this.checkWrite?.(path, isText ? text : undefined, blob.size);
+      } catch (err) {
+        this.collect([blob.hash]);
+        throw err;
+      }
       // commit() is synchronous: once past this check, no timer fires before the commit.
       if (signal?.aborted) {
         this.collect([blob.hash]);
         throw signal.reason;
-      }
-      try {
-        this.checkWrite?.(path, isText ? text : undefined, blob.size);
-      } catch (err) {
-        this.collect([blob.hash]);
-        throw err;
       }
       return this.commit(path, blob, isText, text);
     } finally {

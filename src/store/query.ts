@@ -29,7 +29,18 @@ export interface ParsedQuery {
   words?: QueryWord[];
   /** Path prefixes from `path:` terms; a result must start with every one. */
   paths: string[];
+  /**
+   * The same expression as a tree, for engines other than FTS5 (PostgreSQL builds its
+   * tsquery from it): `match` is this tree rendered.
+   */
+  tree: QueryNode;
 }
+
+/** A parsed query: terms as typed (NFC, control characters blanked), operators as nodes. */
+export type QueryNode =
+  | { k: "term"; text: string; prefix: boolean; quoted: boolean }
+  | { k: "and" | "or"; parts: QueryNode[] }
+  | { k: "not"; left: QueryNode; right: QueryNode };
 
 export interface QueryWord {
   /** The term as typed (a phrase's inner text). */
@@ -73,9 +84,9 @@ export function parseQuery(query: string): ParsedQuery {
   if (terms > MAX_QUERY_TERMS)
     throw badRequest("invalid_query", `query has ${terms} terms; the limit is ${MAX_QUERY_TERMS}`);
   checkPrefixes(toks);
-  const parser = new Parser(toks);
-  const match = parser.expr();
-  if (!toks.every((t) => t.k === "term")) return { match, paths };
+  const tree = new Parser(toks).expr();
+  const match = render(tree);
+  if (!toks.every((t) => t.k === "term")) return { match, paths, tree };
   const words = toks.map((t) => {
     const term = t as Extract<Tok, { k: "term" }>;
     return {
@@ -85,7 +96,15 @@ export function parseQuery(query: string): ParsedQuery {
       quoted: term.quoted,
     };
   });
-  return { match, paths, words };
+  return { match, paths, words, tree };
+}
+
+/** The FTS5 MATCH expression of a tree: every node parenthesised, every term quoted. */
+function render(node: QueryNode): string {
+  if (node.k === "term") return quote(node.text) + (node.prefix ? "*" : "");
+  if (node.k === "not") return `(${render(node.left)} NOT ${render(node.right)})`;
+  const parts = node.parts.map(render);
+  return `(${parts.join(node.k === "and" ? " AND " : " OR ")})`;
 }
 
 function checkPrefixes(toks: Tok[]): void {
@@ -208,44 +227,44 @@ function dropEmptyGroups(toks: Tok[]): Tok[] {
 
 /**
  * or := and (OR and)* ; and := not (AND? not)* ; not := primary (NOT primary)* ;
- * primary := term | "(" or ")". Every node is emitted parenthesised, so FTS5's own
+ * primary := term | "(" or ")". Every node is rendered parenthesised, so FTS5's own
  * precedence never matters.
  */
 class Parser {
   private i = 0;
   constructor(private readonly toks: Tok[]) {}
 
-  expr(): string {
+  expr(): QueryNode {
     const parts = [this.and()];
     while (this.isOp("OR")) {
       this.i++;
       parts.push(this.and());
     }
-    return parts.length === 1 ? parts[0]! : `(${parts.join(" OR ")})`;
+    return parts.length === 1 ? parts[0]! : { k: "or", parts };
   }
 
-  private and(): string {
+  private and(): QueryNode {
     const parts = [this.not()];
     for (;;) {
       if (this.isOp("AND")) this.i++;
       else if (!this.startsOperand()) break;
       parts.push(this.not());
     }
-    return parts.length === 1 ? parts[0]! : `(${parts.join(" AND ")})`;
+    return parts.length === 1 ? parts[0]! : { k: "and", parts };
   }
 
-  private not(): string {
+  private not(): QueryNode {
     let left = this.primary();
     while (this.isOp("NOT")) {
       this.i++;
-      left = `(${left} NOT ${this.primary()})`;
+      left = { k: "not", left, right: this.primary() };
     }
     return left;
   }
 
-  private primary(): string {
+  private primary(): QueryNode {
     const t = this.toks[this.i++];
-    if (t?.k === "term") return quote(t.text) + (t.prefix ? "*" : "");
+    if (t?.k === "term") return { k: "term", text: t.text, prefix: t.prefix, quoted: t.quoted };
     if (t?.k === "(") {
       const inner = this.expr();
       this.i++; // the matching ")", guaranteed by balanceParens

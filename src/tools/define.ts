@@ -1,9 +1,9 @@
 import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import type { ChangeFeed } from "../changes.ts";
 import type { Config } from "../config.ts";
-import type { FileStore } from "../store/files.ts";
-import type { JobQueue } from "../store/jobs.ts";
-import type { SearchIndex } from "../store/search.ts";
+import type { Files } from "../store/interfaces/files.ts";
+import type { Jobs } from "../store/interfaces/jobs.ts";
+import type { Index } from "../store/interfaces/search.ts";
 import type { Caller, Scope } from "../store/tokens.ts";
 import type { ToolRegistry } from "./registry.ts";
 
@@ -13,9 +13,9 @@ import type { ToolRegistry } from "./registry.ts";
  */
 export interface Services {
   config: Config;
-  files: FileStore;
-  index: SearchIndex;
-  jobs: JobQueue;
+  files: Files;
+  index: Index;
+  jobs: Jobs;
   /** The tools the pipeline may run. */
   tools: ToolRegistry;
   /** Files written or deleted and tools reloaded, for MCP change notifications. */

@@ -1,3 +1,4 @@
+import { then } from "../store/awaitable.ts";
 import { normalizePath } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
 import { t } from "./schema.ts";
@@ -24,8 +25,7 @@ export const deleteFile = defineTool({
     openWorldHint: false,
   },
   scope: "write",
-  run({ path }, { files }) {
-    const gone = files.delete(normalizePath(path));
-    return { path: gone.path, sha256: gone.sha256 };
-  },
+  // `then`: a synchronous store (SQLite) keeps this a synchronous tool (pipeline.ts).
+  run: ({ path }, { files }) =>
+    then(files.delete(normalizePath(path)), (gone) => ({ path: gone.path, sha256: gone.sha256 })),
 });

@@ -1,4 +1,5 @@
 import { resolveImportPath } from "../importer/roots.ts";
+import { then } from "../store/awaitable.ts";
 import { normalizePrefix } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
 import { t } from "./schema.ts";
@@ -45,7 +46,7 @@ export const importPath = defineTool({
     const logicalPrefix = prefix
       ? normalizePrefix(prefix.endsWith("/") ? prefix : `${prefix}/`, "prefix")
       : undefined;
-    const job = jobs.enqueue(
+    const enqueued = jobs.enqueue(
       "import",
       {
         path: root,
@@ -54,6 +55,6 @@ export const importPath = defineTool({
       },
       { createdBy: caller.name },
     );
-    return { job_id: job.job_id, status: job.status };
+    return then(enqueued, (job) => ({ job_id: job.job_id, status: job.status }));
   },
 });

@@ -1,3 +1,4 @@
+import { then } from "../store/awaitable.ts";
 import { normalizePrefix } from "../store/paths.ts";
 import { defineTool } from "./define.ts";
 import { filesListedUnder } from "./named-files.ts";
@@ -25,9 +26,9 @@ export const listFiles = defineTool({
   annotations: { title: "List files", readOnlyHint: true, openWorldHint: false },
   scope: "read",
   filesNamed: (result) => filesListedUnder(result, "files"),
-  run({ prefix, limit = 100, cursor }, { files }) {
-    const page = files.list(normalizePrefix(prefix), limit, cursor);
-    return {
+  // `then`: a synchronous store (SQLite) keeps this a synchronous tool (pipeline.ts).
+  run: ({ prefix, limit = 100, cursor }, { files }) =>
+    then(files.list(normalizePrefix(prefix), limit, cursor), (page) => ({
       files: page.files.map(({ path, size, sha256, content_type, is_text, updated_at }) => ({
         path,
         size,
@@ -37,6 +38,5 @@ export const listFiles = defineTool({
         updated_at,
       })),
       ...(page.next_cursor ? { next_cursor: page.next_cursor } : {}),
-    };
-  },
+    })),
 });

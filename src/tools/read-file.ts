@@ -38,7 +38,7 @@ export const readFile = defineTool({
   scope: "read",
   async run({ path, offset = 1, limit = 2000 }, { files }) {
     // Opened once: the row and the bytes read are the same version (see openRead).
-    const { info, blob, lines } = files.openRead(normalizePath(path));
+    const { info, blob, lines } = await files.openRead(normalizePath(path));
     try {
       if (!info.is_text)
         throw new QuiverError(

@@ -1,3 +1,4 @@
+import { then } from "../store/awaitable.ts";
 import { defineTool } from "./define.ts";
 import { t } from "./schema.ts";
 
@@ -15,8 +16,9 @@ export const reindex = defineTool({
     openWorldHint: false,
   },
   scope: "admin",
-  run(_args, { jobs, caller }) {
-    const job = jobs.enqueue("reindex", {}, { createdBy: caller.name });
-    return { job_id: job.job_id, status: job.status };
-  },
+  run: (_args, { jobs, caller }) =>
+    then(jobs.enqueue("reindex", {}, { createdBy: caller.name }), (job) => ({
+      job_id: job.job_id,
+      status: job.status,
+    })),
 });

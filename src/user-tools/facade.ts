@@ -56,7 +56,7 @@ async function readText(ctx: ToolContext, path: unknown): Promise<string> {
       "invalid_parameters",
       "ctx.files.readText(path): path must be a string",
     );
-  const info = ctx.files.require(normalizePath(path));
+  const info = await ctx.files.require(normalizePath(path));
   if (!info.is_text)
     throw new QuiverError(415, "binary_file", `"${info.path}" is binary (${info.content_type})`);
   if (info.size > MAX_READ_TEXT_BYTES)

@@ -12,6 +12,7 @@ import { logError, logLine } from "../log.ts";
 import type { AnyTool, ToolContext } from "../tools/define.ts";
 import { runFacadeOp } from "./facade.ts";
 import { fromJsonSchema, inputSchema, SchemaError } from "./json-schema.ts";
+import { Outbox } from "./outbox.ts";
 import { compileOutputCheck, toolFailure } from "./outcome.ts";
 import type { DeclaredTool, ThrownError, ToHost, ToWorker } from "./protocol.ts";
 
@@ -30,7 +31,8 @@ interface Pending {
   reject: (err: Error) => void;
   ctx: ToolContext;
   tool: DeclaredTool;
-  timer: Timer;
+  /** When the worker is told to give up on the call (performance.now() time). */
+  freeAt: number;
   checkOutput?: (value: unknown) => void;
 }
 
@@ -43,11 +45,19 @@ export class ToolHost {
   private closed = false;
   private retiring = false;
   private pongs = new Map<number, () => void>();
-  /** Messages for a worker still loading its files (a restart's); sent once it has. */
-  private queue?: ToWorker[];
+  /** Messages (JSON text) for a worker still loading its files (a restart's); sent once it has. */
+  private queue?: string[];
   /** Why calls cannot run (a restart failed to load the files). */
   private broken?: string;
   private readonly stopped = new WeakSet<Worker>();
+  private readonly outbox = new Outbox((text) => this.worker.postMessage(text), setImmediate);
+  /**
+   * One timer for every call's deadline, not one per call (setting and clearing a timer is
+   * a measurable part of a call's cost): armed for the earliest deadline, and when it fires
+   * it frees what is overdue and re-arms for the next. Unref'd while nothing is in flight.
+   */
+  private deadlineTimer?: Timer;
+  private timerAt = Number.POSITIVE_INFINITY;
 
   private constructor(
     readonly dir: string,
@@ -75,6 +85,9 @@ export class ToolHost {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.deadlineTimer);
+    this.timerAt = Number.POSITIVE_INFINITY;
+    this.outbox.drop();
     this.stop(this.worker);
     this.failAll(new QuiverError(503, "shutting_down", "the user tools were unloaded; retry"));
   }
@@ -93,20 +106,28 @@ export class ToolHost {
           ),
         );
       }, LOAD_TIMEOUT_MS);
-      worker.onmessage = (ev: MessageEvent<ToHost>) => {
-        const m = ev.data;
-        if ("ready" in m) worker.postMessage({ load: this.files } satisfies ToWorker);
+      const loading = (m: ToHost) => {
+        if ("ready" in m)
+          worker.postMessage(JSON.stringify([{ load: this.files } satisfies ToWorker]));
         else if ("loaded" in m) {
           clearTimeout(timer);
-          worker.onmessage = (e: MessageEvent<ToHost>) => this.receive(e.data);
           const queued = this.queue ?? [];
           this.queue = undefined;
-          for (const q of queued) worker.postMessage(q);
+          if (queued.length > 0) worker.postMessage(`[${queued.join(",")}]`);
           resolve(m.loaded);
+          return true;
         } else if ("loadError" in m) {
           clearTimeout(timer);
           this.stop(worker);
           reject(new StartupError(`cannot load a user tool: ${m.loadError}`));
+        }
+        return false;
+      };
+      let loaded = false;
+      worker.onmessage = (ev: MessageEvent<string>) => {
+        for (const m of JSON.parse(ev.data) as ToHost[]) {
+          if (loaded) this.receive(m);
+          else loaded = loading(m);
         }
       };
       worker.onerror = (ev) => {
@@ -168,14 +189,34 @@ export class ToolHost {
       );
     const id = ++this.nextId;
     const timeoutMs = Math.max(1, ctx.deadline - performance.now());
+    // The pipeline answers 504 at the deadline; a moment later the worker is freed.
+    const freeAt = ctx.deadline + TIMEOUT_GRACE_MS;
     return new Promise((resolve, reject) => {
-      // The pipeline answers 504 at the deadline; this timer, a moment later, frees the worker.
-      const timer = setTimeout(() => this.timedOut(id), timeoutMs + TIMEOUT_GRACE_MS);
-      this.pending.set(id, { resolve, reject, ctx, tool, timer, checkOutput });
+      if (this.pending.size === 0) this.deadlineTimer?.ref();
+      this.pending.set(id, { resolve, reject, ctx, tool, freeAt, checkOutput });
+      if (freeAt < this.timerAt) this.armDeadline(freeAt);
       const { name, scope } = ctx.caller;
       this.post({ id, call: tool.name, args, caller: { name, scope }, timeoutMs });
     });
   }
+
+  private armDeadline(at: number): void {
+    clearTimeout(this.deadlineTimer);
+    this.timerAt = at;
+    this.deadlineTimer = setTimeout(this.expireOverdue, Math.max(1, at - performance.now()));
+    if (this.pending.size === 0) this.deadlineTimer.unref();
+  }
+
+  private readonly expireOverdue = (): void => {
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, p] of [...this.pending]) {
+      if (p.freeAt <= now) this.timedOut(id);
+      else if (p.freeAt < next) next = p.freeAt;
+    }
+    if (next < Number.POSITIVE_INFINITY && !this.closed) this.armDeadline(next);
+  };
 
   private receive(m: ToHost): void {
     if ("pong" in m) {
@@ -186,21 +227,24 @@ export class ToolHost {
     const p = this.pending.get(m.id);
     if (!p) return; // answered already (timed out)
     if ("ok" in m) {
+      this.settle(m.id);
       try {
-        const value = JSON.parse(m.ok);
-        p.checkOutput?.(value);
-        this.settle(m.id, () => p.resolve(value));
+        p.checkOutput?.(m.ok);
+        p.resolve(m.ok);
       } catch (err) {
-        this.settle(m.id, () => p.reject(err as Error));
+        p.reject(err as Error);
       }
-    } else if ("error" in m) this.settle(m.id, () => p.reject(toolFailure(m.error, p.tool)));
-    else if ("rpc" in m)
-      runFacadeOp(m.op, m.args, p.ctx).then(
-        (ok) => this.post({ rpc: m.rpc, ok }),
-        (err) => this.post({ rpc: m.rpc, error: plainError(err) }),
-      );
-    else if ("progress" in m) p.ctx.progress?.(...m.progress);
-    else if ("wantsSignal" in m)
+    } else if ("error" in m) {
+      this.settle(m.id);
+      p.reject(toolFailure(m.error, p.tool));
+    } else if ("rpc" in m)
+      runFacadeOp(m.op, m.args.map(absentIfNull), p.ctx)
+        .then((ok) => this.post({ rpc: m.rpc, ok }))
+        .catch((err) => this.post({ rpc: m.rpc, error: plainError(err) }));
+    else if ("progress" in m) {
+      const [done, total, message] = m.progress;
+      p.ctx.progress?.(done, absentIfNull(total), absentIfNull(message));
+    } else if ("wantsSignal" in m)
       p.ctx.signal.addEventListener(
         "abort",
         () => {
@@ -222,13 +266,11 @@ export class ToolHost {
       });
   }
 
-  private settle(id: number, f: () => void): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    f();
-    if (this.retiring && this.pending.size === 0) this.close();
+  /** The call is answered: forgets it (its Pending is the caller's to settle). */
+  private settle(id: number): void {
+    if (!this.pending.delete(id) || this.pending.size > 0) return;
+    this.deadlineTimer?.unref();
+    if (this.retiring) this.close();
   }
 
   /** Past the deadline: abort the call in the worker; restart it unless it answers a ping. */
@@ -239,14 +281,13 @@ export class ToolHost {
       id,
       cancel: { status: 504, message: "the tool timeout passed", code: "tool_timeout" },
     });
-    this.settle(id, () =>
-      // The pipeline has answered 504 already (its timer is the earlier one).
-      p.reject(
-        new QuiverError(
-          504,
-          "tool_timeout",
-          `tool "${p.tool.name}" took longer than ${p.ctx.config.toolTimeoutMs / 1000}s`,
-        ),
+    this.settle(id);
+    // The pipeline has answered 504 already (its timer is the earlier one).
+    p.reject(
+      new QuiverError(
+        504,
+        "tool_timeout",
+        `tool "${p.tool.name}" took longer than ${p.ctx.config.toolTimeoutMs / 1000}s`,
       ),
     );
     const worker = this.worker;
@@ -273,6 +314,7 @@ export class ToolHost {
     logError("restarting the user tools worker", { dir: this.dir, why });
     const old = this.worker;
     old.onmessage = null;
+    this.outbox.drop(); // for the old worker's calls, which fail below
     this.stop(old);
     this.failAll(
       new QuiverError(status, code, `the user tools of this server restarted (${why}); retry`, {
@@ -296,21 +338,27 @@ export class ToolHost {
   }
 
   private failAll(err: QuiverError): void {
-    for (const id of [...this.pending.keys()]) {
-      const p = this.pending.get(id)!;
-      this.settle(id, () => p.reject(err));
+    for (const [id, p] of [...this.pending]) {
+      this.settle(id);
+      p.reject(err);
     }
   }
 
   private post(m: ToWorker): void {
-    if (this.queue) this.queue.push(m);
-    else this.worker.postMessage(m);
+    const json = JSON.stringify(m);
+    if (this.queue) this.queue.push(json);
+    else this.outbox.push(json);
   }
 
   private stop(worker: Worker): void {
     this.stopped.add(worker);
     worker.terminate();
   }
+}
+
+/** An argument the tool left out: JSON carries an `undefined` in an array as null. */
+function absentIfNull<T>(value: T | null): T | undefined {
+  return value === null ? undefined : value;
 }
 
 function plainError(err: unknown): ThrownError {

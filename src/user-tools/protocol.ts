@@ -1,7 +1,7 @@
 /*
- * The messages between the server thread (host.ts) and a tools worker (worker.ts). Results
- * cross as JSON text: what a tool returns must be JSON anyway, and a string is the cheapest
- * thing to post.
+ * The messages between the server thread (host.ts) and a tools worker (worker.ts), posted
+ * as JSON text of arrays of these (outbox.ts batches them). What a tool returns must be
+ * JSON anyway, and its size is bounded as JSON.
  */
 
 import type { Scope } from "./api.ts";
@@ -40,7 +40,8 @@ export type ToHost =
   | { ready: true }
   | { loaded: DeclaredTool[] }
   | { loadError: string }
-  | { id: number; ok: string }
+  /** `ok` is the result, sent as the JSON text it was bounded as (see worker.ts). */
+  | { id: number; ok: unknown }
   | { id: number; error: ThrownError }
   /** The tool read ctx.signal: from now on a client going away is forwarded. */
   | { id: number; wantsSignal: true }

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { createHandler } from "../server/handler.ts";
-import { openServices } from "../services.ts";
+import { openSqliteServices } from "../services.ts";
 import type { Scope } from "../store/tokens.ts";
 import { UserToolsRuntime } from "./runtime.ts";
 
@@ -61,7 +61,7 @@ export async function testServer(opts: TestServerOptions = {}): Promise<TestServ
     },
     {},
   );
-  const services = openServices(config);
+  const services = openSqliteServices(config);
   let runtime: UserToolsRuntime | undefined;
   try {
     runtime = await UserToolsRuntime.start(

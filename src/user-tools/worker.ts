@@ -8,6 +8,8 @@
 
 import { plugin } from "bun";
 import * as api from "./api.ts";
+import { CallContext, type Running, type ServerLink } from "./call-context.ts";
+import { Outbox } from "./outbox.ts";
 import type {
   CallerInfo,
   DeclaredTool,
@@ -29,25 +31,34 @@ plugin({
 });
 
 const tools = new Map<string, api.UserToolDefinition>();
-const running = new Map<number, AbortController>();
+const running = new Map<number, Running>();
 const rpcs = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextRpc = 0;
 
-const post = (m: ToHost) => self.postMessage(m);
+const outbox = new Outbox((text) => self.postMessage(text));
+const post = (m: ToHost) => outbox.push(JSON.stringify(m));
+const link: ServerLink = { post, ask };
 
-self.onmessage = (ev: MessageEvent<ToWorker>) => {
-  const m = ev.data;
+self.onmessage = (ev: MessageEvent<string>) => {
+  for (const m of JSON.parse(ev.data) as ToWorker[]) receive(m);
+};
+
+function receive(m: ToWorker): void {
   if ("load" in m) void load(m.load);
-  else if ("call" in m) void call(m.id, m.call, m.args, m.caller, m.timeoutMs);
-  else if ("cancel" in m)
-    running.get(m.id)?.abort(Object.assign(new Error(m.cancel.message), m.cancel));
-  else if ("rpc" in m) {
+  else if ("call" in m) call(m.id, m.call, m.args, m.caller, m.timeoutMs);
+  else if ("cancel" in m) {
+    const call = running.get(m.id);
+    if (!call) return;
+    const reason = Object.assign(new Error(m.cancel.message), m.cancel);
+    if (call.controller) call.controller.abort(reason);
+    else call.reason ??= reason;
+  } else if ("rpc" in m) {
     const waiting = rpcs.get(m.rpc);
     rpcs.delete(m.rpc);
     if (m.error) waiting?.reject(Object.assign(new Error(m.error.message), m.error));
     else waiting?.resolve(m.ok);
   } else if ("ping" in m) post({ pong: m.ping });
-};
+}
 
 async function load(files: string[]): Promise<void> {
   const declared: DeclaredTool[] = [];
@@ -72,66 +83,73 @@ async function load(files: string[]): Promise<void> {
   post({ loaded: declared });
 }
 
-async function call(
-  id: number,
-  name: string,
-  args: unknown,
-  caller: CallerInfo,
-  timeoutMs: number,
-) {
+/** Runs a call; a synchronous tool answers at once, without a trip through the microtasks. */
+function call(id: number, name: string, args: unknown, caller: CallerInfo, timeoutMs: number) {
   const tool = tools.get(name);
-  const controller = new AbortController();
-  running.set(id, controller);
-  // The server thread aborts us on timeout too; this timer covers a busy server thread.
-  const timer = setTimeout(() => controller.abort(new Error("tool timeout")), timeoutMs);
+  const state: Running = { id, caller, timeoutAt: performance.now() + timeoutMs };
+  running.set(id, state);
+  let value: unknown;
   try {
     if (!tool) throw new Error(`no tool named ${name} in this worker`);
-    const value = await tool.run(args as never, context(id, caller, controller.signal));
-    const text = JSON.stringify(value ?? null);
+    value = tool.run(args as never, new CallContext(state, link));
+    if (isThenable(value)) {
+      Promise.resolve(value).then(
+        (result) => answer(state, result),
+        (err) => fail(state, err),
+      );
+      return;
+    }
+  } catch (err) {
+    fail(state, err);
+    return;
+  }
+  answer(state, value);
+}
+
+function answer(state: Running, value: unknown): void {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value ?? null);
     if (text === undefined) throw new Error("the result is not JSON");
     if (text.length > MAX_RESULT_CHARS)
       throw new api.ToolError(
         "result_too_large",
         `the result is ${text.length} characters of JSON, over the ${MAX_RESULT_CHARS} limit`,
       );
-    post({ id, ok: text });
   } catch (err) {
-    post({ id, error: thrown(err) });
-  } finally {
-    clearTimeout(timer);
-    running.delete(id);
+    fail(state, err);
+    return;
   }
+  // The result's JSON text goes in as it is: the server thread parses it with the message.
+  outbox.push(`{"id":${state.id},"ok":${text}}`);
+  done(state);
 }
 
-function context(id: number, caller: CallerInfo, signal: AbortSignal): api.UserToolContext {
-  let watched = false;
-  const ask = (op: FacadeOp, ...args: unknown[]) =>
-    new Promise<never>((resolve, reject) => {
-      const rpc = ++nextRpc;
-      rpcs.set(rpc, { resolve: resolve as (v: unknown) => void, reject });
-      post({ id, rpc, op, args });
-    });
-  const log =
-    (level: "info" | "warn" | "error") => (msg: string, fields?: Record<string, unknown>) =>
-      post({ id, log: { level, msg: String(msg), fields: jsonCopy(fields) } });
-  return {
-    caller,
-    get signal() {
-      if (!watched) {
-        watched = true;
-        post({ id, wantsSignal: true });
-      }
-      return signal;
-    },
-    files: {
-      readText: (path) => ask("readText", path),
-      list: (prefix, opts) => ask("list", prefix, opts),
-      writeText: (path, content) => ask("writeText", path, content),
-    },
-    search: (query, opts) => ask("search", query, opts),
-    progress: (done, total, message) => post({ id, progress: [done, total, message] }),
-    log: { info: log("info"), warn: log("warn"), error: log("error") },
-  };
+function fail(state: Running, err: unknown): void {
+  post({ id: state.id, error: thrown(err) });
+  done(state);
+}
+
+function done(state: Running): void {
+  if (state.timer) clearTimeout(state.timer);
+  running.delete(state.id);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
+}
+
+/** A facade operation, run by the server thread as the caller. */
+function ask(id: number, op: FacadeOp, args: unknown[]): Promise<never> {
+  return new Promise<never>((resolve, reject) => {
+    const rpc = ++nextRpc;
+    post({ id, rpc, op, args }); // throws first if the arguments are not JSON
+    rpcs.set(rpc, { resolve: resolve as (v: unknown) => void, reject });
+  });
 }
 
 function thrown(err: unknown): ThrownError {
@@ -146,14 +164,6 @@ function thrown(err: unknown): ThrownError {
     };
   }
   return { name: "Error", message: String(err) };
-}
-
-function jsonCopy(value: unknown): unknown {
-  try {
-    return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-  } catch {
-    return String(value);
-  }
 }
 
 post({ ready: true });

@@ -34,14 +34,14 @@ export function consoleRoutes(services: OpenServices, auth: AuthPlugin, sessions
     })
     .post(
       "/console/session",
-      ({ request, caller }) => {
+      async ({ request, caller }) => {
         // The token itself, once: a session cannot make another session.
         if (!request.headers.get("authorization"))
           throw badRequest(
             "invalid_request",
             "sign in with your token in the Authorization header: Authorization: Bearer <token>",
           );
-        const opened = sessions.open(caller, request);
+        const opened = await sessions.open(caller, request);
         return json(
           201,
           {
@@ -56,8 +56,8 @@ export function consoleRoutes(services: OpenServices, auth: AuthPlugin, sessions
     )
     .get(
       "/console/session",
-      ({ request, caller }) => {
-        const session = sessions.current(request);
+      async ({ request, caller }) => {
+        const session = await sessions.current(request);
         return {
           caller: { name: caller.name, scope: caller.scope },
           ...(session
@@ -79,7 +79,8 @@ export function consoleRoutes(services: OpenServices, auth: AuthPlugin, sessions
     )
     .delete(
       "/console/session",
-      ({ request }) => json(200, { signed_out: true }, { "set-cookie": sessions.close(request) }),
+      async ({ request }) =>
+        json(200, { signed_out: true }, { "set-cookie": await sessions.close(request) }),
       { auth: "read", parse: "none" },
     );
 }

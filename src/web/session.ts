@@ -22,8 +22,9 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { AuthError } from "../errors.ts";
-import type { SessionStore } from "../store/sessions.ts";
-import { type Caller, sha256Hex, type TokenStore } from "../store/tokens.ts";
+import type { Sessions } from "../store/interfaces/sessions.ts";
+import type { Tokens } from "../store/interfaces/tokens.ts";
+import { type Caller, sha256Hex } from "../store/tokens.ts";
 
 export const SESSION_COOKIE = "quiver_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -40,14 +41,17 @@ export interface WebSession {
 
 export class WebSessions {
   constructor(
-    private readonly store: SessionStore,
-    private readonly tokens: TokenStore,
+    private readonly store: Sessions,
+    private readonly tokens: Tokens,
   ) {}
 
   /** Opens a session for a caller who just authenticated with a bearer token. */
-  open(caller: Caller, request: Request): { cookie: string; csrf: string; expiresAt: number } {
+  async open(
+    caller: Caller,
+    request: Request,
+  ): Promise<{ cookie: string; csrf: string; expiresAt: number }> {
     const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-    const row = this.store.create(sha256Hex(secret), this.tokens.refOf(caller));
+    const row = await this.store.create(sha256Hex(secret), this.tokens.refOf(caller));
     const maxAge = Math.round((row.expires_at - Date.now()) / 1000);
     return {
       cookie: serializeCookie(SESSION_COOKIE, secret, maxAge, isHttps(request)),
@@ -57,24 +61,24 @@ export class WebSessions {
   }
 
   /** The request's live session, or undefined (no cookie, expired, signed out, token revoked). */
-  current(request: Request): WebSession | undefined {
+  async current(request: Request): Promise<WebSession | undefined> {
     const secret = sessionSecret(request);
     if (!secret) return undefined;
     const idHash = sha256Hex(secret);
-    const row = this.store.find(idHash);
+    const row = await this.store.find(idHash);
     if (!row) return undefined;
-    const caller = this.tokens.callerByRef(row.token_ref);
+    const caller = await this.tokens.callerByRef(row.token_ref);
     if (!caller) {
-      this.store.endAllFor(row.token_ref);
+      await this.store.endAllFor(row.token_ref);
       return undefined;
     }
     return { caller, csrf: csrfOf(secret), expiresAt: row.expires_at, idHash };
   }
 
   /** Ends the request's session (if any); returns the Set-Cookie value that clears it. */
-  close(request: Request): string {
+  async close(request: Request): Promise<string> {
     const secret = sessionSecret(request);
-    if (secret) this.store.end(sha256Hex(secret));
+    if (secret) await this.store.end(sha256Hex(secret));
     return serializeCookie(SESSION_COOKIE, "", 0, isHttps(request));
   }
 

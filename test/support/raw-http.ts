@@ -2,11 +2,11 @@ import { type RunningServer, startServer } from "../../src/server/serve.ts";
 import { type TestServer, testServer } from "./services.ts";
 
 /** A test server listening on a port the kernel picked (port 0), on loopback, no worker. */
-export function listeningServer(
+export async function listeningServer(
   overrides: Parameters<typeof testServer>[0] = {},
-): TestServer & { running: RunningServer; port: number } {
+): Promise<TestServer & { running: RunningServer; port: number }> {
   const server = testServer({ port: 0, host: "127.0.0.1", ...overrides });
-  const running = startServer(server.services);
+  const running = await startServer(server.services);
   const close = server.close;
   return {
     ...server,
@@ -110,14 +110,15 @@ export async function rawRequest(
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    return parse(await Promise.race([connection.until(complete), timeout]));
+    return parse(await Promise.race([connection.until(answerComplete), timeout]));
   } finally {
     clearTimeout(timer);
     connection.end();
   }
 }
 
-function complete(text: string): boolean {
+/** Whether `text` holds a response's head and the body its Content-Length declares. */
+export function answerComplete(text: string): boolean {
   const end = text.indexOf("\r\n\r\n");
   if (end === -1) return false;
   const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createHandler, type Handler } from "../../src/server/handler.ts";
-import { type OpenServices, openServices } from "../../src/services.ts";
+import { openSqliteServices, type SqliteServices } from "../../src/services.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import type { Caller, Scope } from "../../src/store/tokens.ts";
 import type { AnyTool, Services } from "../../src/tools/define.ts";
@@ -35,7 +35,7 @@ export function rawDatabase(server: TestServer): Database {
 }
 
 export interface TestServer {
-  services: OpenServices;
+  services: SqliteServices;
   handle: Handler;
   config: Config;
   logs: Record<string, unknown>[];
@@ -55,7 +55,7 @@ export function testServer(overrides: Partial<Config> = {}): TestServer {
     ),
     ...overrides,
   };
-  const services = openServices(config);
+  const services = openSqliteServices(config);
   const logs: Record<string, unknown>[] = [];
   const handle = createHandler(services, { log: (f) => logs.push(f) });
   const tokens = {

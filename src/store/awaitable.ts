@@ -1,0 +1,12 @@
+/**
+ * What a store method returns: the SQLite stores answer synchronously (a value), the
+ * PostgreSQL ones asynchronously (a promise). Callers above src/store/ `await` either;
+ * `then` keeps a synchronous answer synchronous where a hot path (the auth check, for
+ * every request) should not pay for a microtask it does not need.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/** `f(value)`, synchronously when `value` is not a promise. */
+export function then<T, R>(value: Awaitable<T>, f: (v: T) => R): Awaitable<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
