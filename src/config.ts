@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { QuiverError } from "./errors.ts";
 import { normalizePrefix } from "./store/paths.ts";
+import { TEST_BUILD } from "./test-build.ts";
 
 /**
  * Server configuration: flags > environment > defaults, validated once at start.
@@ -11,6 +12,11 @@ export interface Config {
   port: number;
   /** Absolute path of the data directory (SQLite database + blob store). */
   dataDir: string;
+  /**
+   * `--database` / QUIVER_DATABASE_URL: a postgres:// URL to keep everything in PostgreSQL
+   * instead of the data directory's SQLite (issue 19); unset, SQLite as always.
+   */
+  databaseUrl?: string;
   /** Static admin token from QUIVER_TOKEN (the seed's SKILL_TOKEN pattern), if any. */
   staticToken?: string;
   /** Largest request body accepted, in bytes (JSON bodies and file uploads). */
@@ -42,6 +48,8 @@ export interface Config {
   publicUrl?: string;
   /** Client ID Metadata Document URLs may resolve to private/loopback addresses (testing). */
   oauthAllowPrivateClientUrls: boolean;
+  /** Test build only: see holdForTests (test-build.ts). Always undefined in a release. */
+  testHoldJobsFile?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -71,6 +79,7 @@ export interface ConfigFlags {
   "tools-config"?: string;
   "public-url"?: string;
   "oauth-allow-private-client-urls"?: boolean;
+  database?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -140,6 +149,11 @@ export function loadConfig(
     throw new ConfigError(`skills prefix ${JSON.stringify(skillsText)}: ${err.message}`);
   }
   const publicUrl = parsePublicUrl(flags["public-url"] ?? env.QUIVER_PUBLIC_URL);
+  const databaseUrl = (flags.database ?? env.QUIVER_DATABASE_URL)?.trim() || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\/./i.test(databaseUrl))
+    throw new ConfigError(
+      "--database must be a PostgreSQL URL, postgres://user:password@host:5432/database (or leave it unset for SQLite in the data directory)",
+    );
   const allowPrivate =
     flags["oauth-allow-private-client-urls"] ??
     /^(1|true|yes)$/i.test(env.QUIVER_OAUTH_ALLOW_PRIVATE_CLIENT_URLS ?? "");
@@ -148,6 +162,7 @@ export function loadConfig(
     host,
     port,
     dataDir: resolve(cwd, flags.data ?? env.QUIVER_DATA ?? DEFAULT_DATA_DIR),
+    ...(databaseUrl ? { databaseUrl } : {}),
     staticToken,
     maxBodyBytes,
     allowedOrigins: list(flags["allow-origin"], env.QUIVER_ALLOWED_ORIGINS),
@@ -162,6 +177,9 @@ export function loadConfig(
     skillsPrefix,
     ...(publicUrl ? { publicUrl } : {}),
     oauthAllowPrivateClientUrls: allowPrivate,
+    ...(TEST_BUILD && env.QUIVER_TEST_HOLD_JOBS
+      ? { testHoldJobsFile: resolve(cwd, env.QUIVER_TEST_HOLD_JOBS) }
+      : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 import type { Database } from "bun:sqlite";
 import { ChangeFeed } from "./changes.ts";
 import type { Config } from "./config.ts";
+import { StartupError } from "./errors.ts";
 import { skillWriteCheck } from "./skills/write-check.ts";
+import type { Awaitable } from "./store/awaitable.ts";
 import { BlobStore } from "./store/blobs.ts";
 import { databaseOpenError, prepareDataDir } from "./store/data-dir.ts";
 import { type ConnectionSettings, connectionSettings, openDatabase } from "./store/db.ts";
@@ -14,6 +16,8 @@ import { ClientStore } from "./store/oauth-clients.ts";
 import { CodeStore } from "./store/oauth-codes.ts";
 import { GrantStore } from "./store/oauth-grants.ts";
 import { ConsentPassword } from "./store/oauth-settings.ts";
+import { noOAuth } from "./store/pg/no-oauth.ts";
+import { openPgStores, PG_MISSING, type PgStores } from "./store/pg/open.ts";
 import { SearchIndex } from "./store/search.ts";
 import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
@@ -31,11 +35,9 @@ export interface OpenServices extends Services {
   sessions: Sessions;
   /** OAuth clients, grants and the consent password (issue 17; used when --public-url is set). */
   oauth: OAuthStores;
-  /** The database connection's settings, read back (the durability tests check them). */
-  settings(): ConnectionSettings;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
   readOnly: boolean;
-  close(): void;
+  close(): Awaitable<void>;
 }
 
 /**
@@ -49,6 +51,9 @@ export interface SqliteServices extends OpenServices {
   tokens: TokenStore;
   sessions: SessionStore;
   oauth: { clients: ClientStore; codes: CodeStore; grants: GrantStore; password: ConsentPassword };
+  /** The database connection's settings, read back (the durability tests check them). */
+  settings(): ConnectionSettings;
+  close(): void;
 }
 
 /**
@@ -60,7 +65,58 @@ export async function openServices(
   config: Config,
   opts: { create?: boolean } = {},
 ): Promise<OpenServices> {
+  if (config.databaseUrl) return openPostgresServices(config);
   return openSqliteServices(config, opts);
+}
+
+/**
+ * The services on PostgreSQL (`--database postgres://…`): every replica pointed at the
+ * same database shares files, search, jobs, tokens and sessions. A configuration that
+ * needs a concern not yet kept there is refused at start, in one line that names it.
+ */
+async function openPostgresServices(config: Config): Promise<OpenServices> {
+  const missing = config.publicUrl ? [PG_MISSING.oauth] : [];
+  if (missing.length)
+    throw new StartupError(
+      `--database postgres://: ${missing.join(", ")} is not available on PostgreSQL yet; run without it, or on SQLite (no --database)`,
+    );
+  // The data directory still holds what is not a store: the first-run admin.token.
+  prepareDataDir(config.dataDir, { create: true });
+  let stores: PgStores;
+  try {
+    stores = await openPgStores(config.databaseUrl!, config.staticToken);
+  } catch (err) {
+    throw new StartupError(
+      `cannot open the PostgreSQL database ${redactUrl(config.databaseUrl!)}: ${(err as Error).message}`,
+    );
+  }
+  const changes = new ChangeFeed();
+  stores.files.onChange = (change) => changes.emit(change);
+  stores.files.checkWrite = skillWriteCheck(stores.files, config.skillsPrefix);
+  return {
+    config,
+    files: stores.files,
+    index: stores.index,
+    jobs: stores.jobs,
+    tokens: stores.tokens,
+    sessions: stores.sessions,
+    oauth: noOAuth,
+    readOnly: false,
+    tools: builtinTools,
+    changes,
+    close: () => stores.close(),
+  };
+}
+
+/** A URL as it may be logged: without its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.href;
+  } catch {
+    return "(unparsable URL)";
+  }
 }
 
 /** Opens the SQLite stores under the data directory (see openServices). */

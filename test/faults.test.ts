@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary, startBinary } from "./support/binary.ts";
+import { rawConnection } from "./support/raw-http.ts";
 import { tempDir } from "./support/services.ts";
 
 const TOKEN = "fault-test-token-0123456789";
@@ -86,28 +87,30 @@ describe("faults with the real binary", () => {
   test("SIGTERM lets an in-flight upload finish, then exits 0", async () => {
     const data = join(work, "drain");
     const server = await startBinary(binary, ["--data", data, "--quiet"], { QUIVER_TOKEN: TOKEN });
-    let sendRest!: () => void;
-    const gate = new Promise<void>((r) => (sendRest = r));
-    const body = new ReadableStream<Uint8Array>({
-      async start(c) {
-        c.enqueue(new TextEncoder().encode("first half, "));
-        await gate;
-        c.enqueue(new TextEncoder().encode("second half"));
-        c.close();
-      },
-    });
-    const upload = fetch(`${server.url}/files/slow.txt`, {
-      method: "PUT",
-      headers: auth,
-      body,
-      duplex: "half",
-    } as RequestInit);
-    await Bun.sleep(200);
+    // A raw connection, so the test knows where the upload is: `Expect: 100-continue` makes
+    // the server say "100 Continue" once it has taken the request in hand.
+    const upload = await rawConnection(Number(new URL(server.url).port));
+    const body = ["first half, ", "second half"];
+    upload.write(
+      `PUT /files/slow.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        `Content-Length: ${body.join("").length}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    await upload.until((text) => text.includes("100 Continue"));
+    upload.write(body[0]!);
     server.proc.kill("SIGTERM");
-    await Bun.sleep(200);
-    sendRest();
-    const res = await upload;
-    expect(res.status).toBe(201);
+    // The SIGTERM has taken effect once the server takes no new connection.
+    for (;;) {
+      const refused = await fetch(`${server.url}/healthz`).then(
+        () => false,
+        () => true,
+      );
+      if (refused) break;
+      await Bun.sleep(10);
+    }
+    upload.write(body[1]!);
+    // "100 Continue", then the answer's head (or the connection closes).
+    const answer = await upload.until((text) => text.split("\r\n\r\n").length > 2);
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
     expect(await server.proc.exited).toBe(0);
 
     const again = await startBinary(binary, ["--data", data, "--quiet"], { QUIVER_TOKEN: TOKEN });

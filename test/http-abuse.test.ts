@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { buildBinary, type Running, startBinary } from "./support/binary.ts";
-import { rawConnection } from "./support/raw-http.ts";
+import { answerComplete, rawConnection } from "./support/raw-http.ts";
 import { tempDir } from "./support/services.ts";
 
 // Raw HTTP abuse against the real binary: every case ends in a clear 4xx or a closed
@@ -24,10 +24,14 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Sends raw bytes, returns what came back before the server answered or closed (or the timeout). */
+/**
+ * Sends raw bytes (`gapMs` apart: a slow client), returns what came back once the server
+ * answered (a whole response) or closed the connection. Never "nothing yet": a server
+ * that does neither within 30 s fails the test.
+ */
 async function raw(
   chunks: (string | Uint8Array)[],
-  opts: { gapMs?: number; waitMs?: number } = {},
+  opts: { gapMs?: number } = {},
 ): Promise<string> {
   const connection = await rawConnection(port);
   for (const chunk of chunks) {
@@ -35,9 +39,16 @@ async function raw(
     connection.write(chunk);
     if (opts.gapMs) await Bun.sleep(opts.gapMs);
   }
-  await Promise.race([connection.closed, Bun.sleep(opts.waitMs ?? 2000)]);
-  connection.end();
-  return connection.received();
+  let timer: Timer | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("neither an answer nor a close in 30 s")), 30_000);
+  });
+  try {
+    return await Promise.race([connection.until(answerComplete), silent]);
+  } finally {
+    clearTimeout(timer);
+    connection.end();
+  }
 }
 
 const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
@@ -123,15 +134,20 @@ describe("raw HTTP abuse", () => {
   });
 
   test("slow clients dribbling headers do not block other clients", async () => {
-    const slow = Array.from({ length: 20 }, () =>
-      raw(["GET /healthz HTTP/1.1\r\n", "Host: 127.0.0.1\r\n", "X-Slow: 1\r\n", "X-Slow: 2\r\n"], {
-        gapMs: 300,
-        waitMs: 200,
-      }),
-    );
-    await Bun.sleep(100);
+    // 20 connections, each in the middle of its headers before the first check…
+    const slow = await Promise.all(Array.from({ length: 20 }, () => rawConnection(port)));
+    for (const connection of slow) connection.write("GET /healthz HTTP/1.1\r\n");
+    // …and dribbling the rest, a line every 300 ms, while the others are served.
+    const dribbling = slow.map(async (connection) => {
+      for (const line of ["Host: 127.0.0.1\r\n", "X-Slow: 1\r\n", "X-Slow: 2\r\n"]) {
+        await Bun.sleep(300);
+        connection.write(line);
+      }
+    });
     for (let i = 0; i < 10; i++) expect(await healthy()).toBe(true);
-    await Promise.all(slow);
+    expect(slow.filter((c) => c.received() !== "")).toEqual([]); // none answered half a head
+    await Promise.all(dribbling);
+    for (const connection of slow) connection.terminate();
   });
 
   test("a chunked JSON body is read and answered; a chunked one over --max-body is a 413", async () => {

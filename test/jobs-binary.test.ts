@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
 import { openSqliteServices } from "../src/services.ts";
-import { buildBinary, type Running, startBinary } from "./support/binary.ts";
+import { buildBinary, buildTestBinary, type Running, startBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
 // Background jobs through the real binary: the server, its worker process, and the tools.
@@ -13,8 +13,10 @@ const TOKEN = "jobs-test-token-0123456789";
 const work = tempDir("quiver-jobs-");
 const roots = join(work, "roots");
 let binary: string;
+let testBinary: string;
 beforeAll(() => {
   binary = buildBinary();
+  testBinary = buildTestBinary();
   mkdirSync(roots, { recursive: true });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -72,6 +74,37 @@ const serve = (data: string, extra: string[] = []) =>
     QUIVER_TOKEN: TOKEN,
   });
 
+/**
+ * The test build (dist/quiver-test), whose imports wait after each committed batch while
+ * `<data>.hold` exists (src/test-build.ts). Resolves once the import `jobId` is held there:
+ * running, its first batch committed, and no further commit possible until the file goes,
+ * however fast the machine.
+ */
+async function serveHeld(data: string, dir: string, params: Record<string, unknown> = {}) {
+  const hold = `${data}.hold`;
+  writeFileSync(hold, "");
+  const server = await startBinary(
+    testBinary,
+    ["--data", data, "--quiet", "--import-root", roots],
+    {
+      QUIVER_TOKEN: TOKEN,
+      QUIVER_TEST_HOLD_JOBS: hold,
+    },
+  );
+  const { json } = await tool(server, "import_path", { path: dir, ...params });
+  const held = await waitFor(
+    server,
+    json.job_id,
+    (j) => j.status === "running" && j.progress.done > 0,
+  );
+  return {
+    server,
+    jobId: json.job_id as string,
+    held,
+    release: () => rmSync(hold, { force: true }),
+  };
+}
+
 describe("import_path and the job tools, with the real binary", () => {
   test("an import of 2,000 files runs in the background to succeeded; files are stored and searchable", async () => {
     const dir = join(roots, "two-thousand");
@@ -102,9 +135,7 @@ describe("import_path and the job tools, with the real binary", () => {
     const dir = join(roots, "crash");
     generate(dir, 6000, 2000);
     const data = join(work, "d-crash");
-    const server = await serve(data);
-    const { json } = await tool(server, "import_path", { path: dir, prefix: "c" });
-    await waitFor(server, json.job_id, (j) => j.status === "running" && j.progress.done > 0);
+    const { server, jobId, held, release } = await serveHeld(data, dir, { prefix: "c" });
     const worker = spawnSync(["pgrep", "-P", String(server.proc.pid)])
       .stdout.toString()
       .trim()
@@ -115,11 +146,14 @@ describe("import_path and the job tools, with the real binary", () => {
     for (const pid of worker) process.kill(pid, "SIGKILL");
     server.proc.kill("SIGKILL");
     await server.proc.exited;
+    // Killed mid-way: what the job reported done is stored, the rest is not.
     const midway = endState(data).length;
+    expect(midway).toBe(held.progress.done);
     expect(midway).toBeLessThan(6000);
 
-    const again = await serve(data);
-    const job = await waitFor(again, json.job_id, finished);
+    release();
+    const again = await serve(data); // the release build takes over the test build's job
+    const job = await waitFor(again, jobId, finished);
     expect(job.status).toBe("succeeded");
     expect(job.attempts).toBe(2);
     await again.stop();
@@ -149,12 +183,12 @@ describe("import_path and the job tools, with the real binary", () => {
     const dir = join(roots, "sigterm");
     generate(dir, 6000, 2000);
     const data = join(work, "d-sigterm");
-    const server = await serve(data);
-    const { json } = await tool(server, "import_path", { path: dir });
-    await waitFor(server, json.job_id, (j) => j.status === "running" && j.progress.done > 0);
+    const { server, jobId, held, release } = await serveHeld(data, dir);
+    expect(held.progress.done).toBeLessThan(6000);
     expect(await server.stop("SIGTERM")).toBe(0);
+    release();
     const again = await serve(data);
-    const job = await waitFor(again, json.job_id, finished);
+    const job = await waitFor(again, jobId, finished);
     expect(job).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(job.result.added + job.result.unchanged).toBe(6000);
     await again.stop();
@@ -163,18 +197,33 @@ describe("import_path and the job tools, with the real binary", () => {
   test("cancel_job stops a running import at a checkpoint and keeps what it committed", async () => {
     const dir = join(roots, "cancel");
     generate(dir, 6000, 2000);
-    const server = await serve(join(work, "d-cancel"));
-    const { json } = await tool(server, "import_path", { path: dir });
-    await waitFor(server, json.job_id, (j) => j.status === "running" && j.progress.done > 0);
-    const canceled = await tool(server, "cancel_job", { job_id: json.job_id });
+    const { server, jobId, held } = await serveHeld(join(work, "d-cancel"), dir);
+    const canceled = await tool(server, "cancel_job", { job_id: jobId });
     expect(canceled.json.cancel_requested).toBe(true);
-    const job = await waitFor(server, json.job_id, finished);
+    // Still held: only the cancel can end this job now.
+    const job = await waitFor(server, jobId, finished);
     expect(job.status).toBe("canceled");
-    const stored = await tool(server, "list_files", { limit: 1000 });
-    expect(stored.json.files.length).toBeGreaterThan(0);
+    expect(job.progress.done).toBe(held.progress.done);
     expect(job.progress.done).toBeLessThan(6000);
+    const stored = await tool(server, "list_files", { limit: 1000 });
+    expect(stored.json.files).toHaveLength(held.progress.done);
     await server.stop();
   }, 120_000);
+
+  test("the release build ignores the test-only hold: its import runs to the end", async () => {
+    const dir = join(roots, "not-held");
+    generate(dir, 5);
+    const data = join(work, "d-not-held");
+    writeFileSync(`${data}.hold`, "");
+    const server = await startBinary(binary, ["--data", data, "--quiet", "--import-root", roots], {
+      QUIVER_TOKEN: TOKEN,
+      QUIVER_TEST_HOLD_JOBS: `${data}.hold`,
+    });
+    const started = await tool(server, "import_path", { path: dir });
+    const job = await waitFor(server, started.json.job_id, finished, 30_000);
+    expect(job).toMatchObject({ status: "succeeded", result: { added: 5 } });
+    await server.stop();
+  }, 60_000);
 
   test("a job that keeps failing is retried with backoff, then failed with its error", async () => {
     const data = join(work, "d-fail");

@@ -1,12 +1,19 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { JobKind } from "../src/jobs/kinds.ts";
 import { ownerAlive } from "../src/jobs/supervisor.ts";
 import { drainJobs, runOneJob } from "../src/jobs/worker.ts";
-import { rawDatabase, request, testServer } from "./support/services.ts";
+import type { JobQueue } from "../src/store/jobs.ts";
+import { rawDatabase, request, type TestServer, testServer } from "./support/services.ts";
 
-const server = testServer();
-const { jobs } = server.services;
-afterAll(() => server.close());
+// A fresh store for every test: runOneJob takes whichever job is due, so a job one test
+// left behind must not be what another test's worker picks up.
+let server: TestServer;
+let jobs: JobQueue;
+beforeEach(() => {
+  server = testServer();
+  jobs = server.services.jobs;
+});
+afterEach(() => server.close());
 
 const counting: JobKind = {
   kind: "count",
@@ -14,11 +21,51 @@ const counting: JobKind = {
     const n = Number(params.n);
     for (let i = 1; i <= n; i++) {
       await ctx.checkpoint(i, n, `item ${i}`);
-      if (params.slow) await Bun.sleep(5);
     }
     return { counted: n };
   },
 };
+/**
+ * A job that records progress 1, then waits until the test opens its gate, then goes on
+ * to checkpoint 2…n. While it waits the test can cancel it or shut the worker down; what
+ * the job does next is then certain, not a matter of how fast the machine is.
+ */
+function gatedJob() {
+  const gate = Promise.withResolvers<void>();
+  const seen = { signal: undefined as AbortSignal | undefined, reached: 0 };
+  const kind: JobKind = {
+    kind: "gated",
+    async run(params, ctx) {
+      const n = Number(params.n);
+      seen.signal = ctx.signal;
+      await ctx.checkpoint(1, n);
+      seen.reached = 1;
+      await gate.promise;
+      for (let i = 2; i <= n; i++) {
+        await ctx.checkpoint(i, n);
+        seen.reached = i;
+      }
+      return { counted: n };
+    },
+  };
+  return { kind, seen, open: () => gate.resolve() };
+}
+
+/** Resolves once `signal` has fired (the worker has seen the cancel or the shutdown). */
+const fired = (signal: AbortSignal) =>
+  new Promise<void>((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
+  );
+
+/** Waits (bounded) until the job's recorded progress reaches `done`. */
+async function progressReaches(jobId: string, done: number) {
+  const deadline = Date.now() + 30_000;
+  while (jobs.view(jobId).progress.done < done) {
+    if (Date.now() > deadline) throw new Error(`job ${jobId} never reached ${done}`);
+    await Bun.sleep(10);
+  }
+}
+
 let flakyCalls = 0;
 const flaky: JobKind = {
   kind: "flaky",
@@ -76,23 +123,27 @@ describe("the job queue", () => {
   });
 
   test("a running job stops at its next checkpoint when canceled", async () => {
-    const job = jobs.enqueue("count", { n: 1000, slow: true });
-    const running = runOneJob(server.services, { kinds });
-    // Canceled once it has made progress (a condition, not a guess at how long that takes).
-    for (let tries = 0; tries < 400 && jobs.view(job.job_id).progress.done === 0; tries++)
-      await Bun.sleep(10);
+    const gated = gatedJob();
+    const job = jobs.enqueue("gated", { n: 1000 });
+    const running = runOneJob(server.services, { kinds: [gated.kind] });
+    await progressReaches(job.job_id, 1);
     jobs.cancel(job.job_id);
+    await fired(gated.seen.signal!); // the worker noticed the cancel
+    gated.open();
     await running;
     const view = jobs.view(job.job_id);
     expect(view.status).toBe("canceled");
-    expect(view.progress.done).toBeLessThan(1000);
+    expect(view.progress.done).toBe(1);
+    expect(gated.seen.reached).toBe(1); // checkpoint 2 threw: nothing past it ran
   });
 
   test("a worker that dies leaves a lease that expires; the job runs again and succeeds", async () => {
     const job = jobs.enqueue("count", { n: 2 });
     const claimed = jobs.claim("dead-worker", 1)!;
     expect(claimed.id).toBe(job.job_id);
-    await Bun.sleep(5);
+    // The lease is 1 ms: once the clock has moved past it, it counts as expired.
+    const claimedAt = Date.now();
+    while (Date.now() <= claimedAt + 1) await Bun.sleep(1);
     expect(jobs.requeueExpired()).toBeGreaterThanOrEqual(1);
     await drainJobs(server.services, { kinds });
     expect(jobs.view(job.job_id)).toMatchObject({ status: "succeeded", attempts: 2 });
@@ -112,17 +163,20 @@ describe("the job queue", () => {
   });
 
   test("a worker shutting down hands its job back without spending an attempt", async () => {
-    const job = jobs.enqueue("count", { n: 100, slow: true });
+    const gated = gatedJob();
+    const job = jobs.enqueue("gated", { n: 100 });
     const abort = new AbortController();
-    const running = runOneJob(server.services, { kinds, signal: abort.signal });
-    // Shut down once it is under way (a condition, not a guess at how long that takes).
-    for (let tries = 0; tries < 400 && jobs.view(job.job_id).progress.done === 0; tries++)
-      await Bun.sleep(10);
+    const running = runOneJob(server.services, { kinds: [gated.kind], signal: abort.signal });
+    await progressReaches(job.job_id, 1);
     expect(jobs.view(job.job_id).status).toBe("running");
     abort.abort();
+    gated.open();
     await running;
+    expect(gated.seen.reached).toBe(1);
     expect(jobs.view(job.job_id)).toMatchObject({ status: "enqueued", attempts: 0 });
-    await drainJobs(server.services, { kinds });
+    const again = gatedJob();
+    again.open();
+    await drainJobs(server.services, { kinds: [again.kind] });
     expect(jobs.view(job.job_id).status).toBe("succeeded");
   });
 

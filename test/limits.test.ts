@@ -61,18 +61,21 @@ describe("tool timeout", () => {
   afterAll(() => server.close());
 
   test("a tool that runs past the timeout answers 504 tool_timeout", async () => {
+    // It ignores its signal and finishes only when the test lets it: after the answer.
+    const finish = Promise.withResolvers<void>();
     const sleepy = defineTool({
       name: "sleepy",
       description: "Sleeps. Returns nothing useful.",
       input: t.Object({}),
       scope: "read",
       run: async () => {
-        await Bun.sleep(500);
+        await finish.promise;
         return { woke: true };
       },
     });
     const call = toolCaller({ ...server.services, tools: new ToolRegistry([sleepy]) });
     const err = await call("sleepy", {}).catch((e: unknown) => e);
+    finish.resolve();
     expect(err.status).toBe(504);
     expect(err.code).toBe("tool_timeout");
   });

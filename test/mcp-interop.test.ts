@@ -202,7 +202,9 @@ describe("stdio: quiver mcp", () => {
   });
 
   test("stdout carries only protocol; exits promptly on EOF and on SIGTERM", async () => {
-    const proc = spawn([binary, "mcp", "--data", dataDir], {
+    // An empty store of its own: the list below is [] whichever tests ran before.
+    const empty = tempDir();
+    const proc = spawn([binary, "mcp", "--data", empty], {
       stdin: "pipe",
       stdout: "pipe",
       stderr: "pipe",
@@ -241,6 +243,7 @@ describe("stdio: quiver mcp", () => {
     expect(byId.get(1).result.protocolVersion).toBe("2025-06-18");
     expect(JSON.parse(byId.get(2).result.content[0].text)).toEqual({ files: [] });
     expect(byId.get(null).error.code).toBe(-32700);
+    rmSync(empty, { recursive: true, force: true });
 
     const idle = spawn([binary, "mcp", "--data", dataDir], {
       stdin: "pipe",

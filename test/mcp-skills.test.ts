@@ -48,6 +48,21 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** Every skill skills/list names, page by page. */
+async function listSkills(): Promise<{ names: string[]; pages: number }> {
+  const names: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const res = await call(modern(pages, "skills/list", cursor ? { cursor } : {}));
+    expect(res.result.cacheScope).toBe("private");
+    names.push(...res.result.skills.map((s: any) => s.frontmatter.name));
+    cursor = res.result.nextCursor;
+    pages++;
+  } while (cursor);
+  return { names, pages };
+}
+
 describe("SKILL.md is checked when written", () => {
   const attempt = (path: string, content: string) =>
     request(server, `/files/${path}`, { method: "PUT", body: content, token: server.tokens.write });
@@ -121,6 +136,7 @@ describe("the extension's limits hold on write", () => {
     );
     await files.put("skills/many/f/001", [new Uint8Array([9, 9])]); // replacing is not adding
     expect(files.get("skills/many/one-more")).toBeUndefined();
+    expect((await listSkills()).names).toContain("many"); // exactly at the limit: valid
   });
 
   test("at most 16 MiB per skill, counting an enclosing skill too", async () => {
@@ -208,22 +224,12 @@ describe("skills/list and skills/get", () => {
     writeFileSync(join(dir, "broken", "SKILL.md"), "---\nname: wrong\ndescription: d\n---\n");
     // What `quiver index DIR --prefix skills/` does: the import does not check SKILL.md.
     await importTree(server.services.files, { root: dir, prefix: "skills/" });
-    const names: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const res = await call(modern(pages, "skills/list", cursor ? { cursor } : {}));
-      expect(res.result.cacheScope).toBe("private");
-      names.push(...res.result.skills.map((s: any) => s.frontmatter.name));
-      cursor = res.result.nextCursor;
-      pages++;
-    } while (cursor);
+    const { names, pages } = await listSkills();
     expect(pages).toBeGreaterThan(1);
     expect(names).toContain("gen-54");
     expect(names).toContain("pdf-tools");
     expect(names).toContain("refunds");
     expect(names).not.toContain("wrong");
-    expect(names).toContain("many"); // exactly at the file limit
     const broken = await call(modern(9, "skills/get", { uri: "skill://broken/SKILL.md" }));
     expect(broken.error.message).toContain('the skill\'s directory is "broken"');
     expect((await call(modern(10, "skills/list", { cursor: "bogus" }))).error.code).toBe(-32602);

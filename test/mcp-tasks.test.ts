@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobKinds } from "../src/jobs/registry.ts";
@@ -44,10 +44,14 @@ beforeAll(() => {
   root = tempDir("quiver-tasks-");
   mkdirSync(join(root, "d"));
   writeFileSync(join(root, "d", "a.md"), "# A\n");
+});
+// A fresh store for every test: runOneJob takes whichever job is due, and other tests
+// leave jobs enqueued.
+beforeEach(() => {
   server = testServer({ importRoots: [root] });
 });
+afterEach(() => server.close());
 afterAll(() => {
-  server.close();
   rmSync(root, { recursive: true, force: true });
 });
 

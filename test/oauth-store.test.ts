@@ -1,20 +1,24 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { registerClient } from "../src/oauth/registration.ts";
 import { MAX_CLIENTS } from "../src/store/oauth-clients.ts";
 import { CODE_TTL_MS } from "../src/store/oauth-codes.ts";
 import { MAX_GRANTS } from "../src/store/oauth-grants.ts";
-import { rawDatabase, testServer } from "./support/services.ts";
+import { rawDatabase, type TestServer, testServer } from "./support/services.ts";
 
 // The OAuth store on its own: secrets at rest, and the bounds that keep open endpoints
 // (registration is unauthenticated) from growing the database without end.
 
-const server = testServer({ publicUrl: "https://q.example.com" });
-const { codes, grants, clients } = server.services.oauth;
-afterAll(() => server.close());
+// A fresh store for every test: each counts and reads rows the others would add to.
+let server: TestServer;
+beforeEach(() => {
+  server = testServer({ publicUrl: "https://q.example.com" });
+});
+afterEach(() => server.close());
 const db = () => rawDatabase(server);
+const oauth = () => server.services.oauth;
 
 const codeFor = (clientId: string, now = Date.now()) =>
-  codes.issue(
+  oauth().codes.issue(
     {
       clientId,
       clientName: "c",
@@ -30,7 +34,7 @@ describe("the OAuth store", () => {
   test("codes, refresh and access tokens are stored as digests only; a code lives 60 s", () => {
     const now = Date.now();
     const code = codeFor("client-a", now);
-    const issued = codes.redeem(code, () => undefined, now);
+    const issued = oauth().codes.redeem(code, () => undefined, now);
     if ("refused" in issued) throw new Error(issued.refused);
     const dump = JSON.stringify([
       db().query("SELECT * FROM oauth_codes").all(),
@@ -42,7 +46,9 @@ describe("the OAuth store", () => {
     const row = db().query("SELECT expires_at FROM oauth_codes").get() as { expires_at: number };
     expect(row.expires_at - now).toBe(CODE_TTL_MS);
     expect(CODE_TTL_MS).toBeLessThanOrEqual(60_000);
-    expect(codes.redeem(codeFor("client-a", now - CODE_TTL_MS - 1), () => undefined)).toEqual({
+    expect(
+      oauth().codes.redeem(codeFor("client-a", now - CODE_TTL_MS - 1), () => undefined),
+    ).toEqual({
       refused: "expired",
     });
   });
@@ -54,26 +60,33 @@ describe("the OAuth store", () => {
     db().transaction(() => {
       for (let i = 0; i < MAX_GRANTS; i++) insert.run(`grt_old${i}`, i);
     })();
-    const issued = codes.redeem(codeFor("client-b"), () => undefined);
+    const issued = oauth().codes.redeem(codeFor("client-b"), () => undefined);
     expect("refused" in issued).toBe(false);
-    const ids = grants.list().map((g) => g.id);
+    const ids = oauth()
+      .grants.list()
+      .map((g) => g.id);
     expect(ids.length).toBe(MAX_GRANTS);
     expect(ids).not.toContain("grt_old0");
     expect(ids).toContain(`grt_old${MAX_GRANTS - 1}`);
-    expect(grants.list().some((g) => g.client_id === "client-b")).toBe(true);
+    expect(
+      oauth()
+        .grants.list()
+        .some((g) => g.client_id === "client-b"),
+    ).toBe(true);
   });
 
   test(`at most ${MAX_CLIENTS} clients: registration pushes out the oldest without a live grant`, async () => {
-    const kept = (await registerClient({ redirect_uris: ["https://a.example/cb"] }, clients, 0))
-      .client_id;
+    const kept = (
+      await registerClient({ redirect_uris: ["https://a.example/cb"] }, oauth().clients, 0)
+    ).client_id;
     db().run(
       "INSERT INTO oauth_grants (id, client_id, client_name, scope, resource, created_at) VALUES ('grt_keep', ?, 'k', 'read', 'r', 0)",
       [kept],
     );
     for (let i = 1; i <= MAX_CLIENTS + 5; i++)
-      await registerClient({ redirect_uris: ["https://a.example/cb"] }, clients, i);
+      await registerClient({ redirect_uris: ["https://a.example/cb"] }, oauth().clients, i);
     const { n } = db().query("SELECT count(*) AS n FROM oauth_clients").get() as { n: number };
     expect(n).toBeLessThanOrEqual(MAX_CLIENTS);
-    expect(clients.get(kept)).toBeDefined();
+    expect(oauth().clients.get(kept)).toBeDefined();
   });
 });

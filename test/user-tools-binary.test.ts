@@ -25,18 +25,22 @@ const run = (args: string[]) => {
   return { code: res.exitCode, out: res.stdout.toString(), err: res.stderr.toString() };
 };
 
-async function post(path: string, body: unknown, token = STATIC_TOKEN) {
-  const res = await fetch(`${server.url}${path}`, {
+const post = (path: string, body: unknown, token = STATIC_TOKEN) =>
+  postTo(server, path, body, token);
+async function postTo(target: Running, path: string, body: unknown, token = STATIC_TOKEN) {
+  const res = await fetch(`${target.url}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
   return { status: res.status, headers: res.headers, json: (await res.json()) as any };
 }
-const toolNames = async (token = STATIC_TOKEN) => {
-  const res = await fetch(`${server.url}/tools`, { headers: { authorization: `Bearer ${token}` } });
+const toolNames = async (token = STATIC_TOKEN, target = server) => {
+  const res = await fetch(`${target.url}/tools`, { headers: { authorization: `Bearer ${token}` } });
   return ((await res.json()) as any).tools.map((t: { name: string }) => t.name) as string[];
 };
+
+const A_TXT = "one two  three\nfour";
 
 beforeAll(async () => {
   binary = buildBinary();
@@ -59,6 +63,8 @@ beforeAll(async () => {
   ]);
   expect(created.code).toBe(0);
   readToken = created.out.trim().split("\n").at(-1)!;
+  // The file several tests count the words of (4), there whichever test runs first.
+  await post("/tools/write_file", { path: "a.txt", content: A_TXT });
 });
 afterAll(async () => {
   await server?.stop();
@@ -78,7 +84,7 @@ describe("module tools in the binary", () => {
   });
 
   test("typed route and /tools/call run a tool that reads the store through ctx", async () => {
-    await post("/tools/write_file", { path: "a.txt", content: "one two  three\nfour" });
+    expect((await post("/tools/write_file", { path: "a.txt", content: A_TXT })).status).toBe(200);
     const typed = await post("/tools/word_count", { path: "a.txt" }, readToken);
     expect(typed).toMatchObject({ status: 200, json: { words: 4 } });
     const viaCall = await post("/tools/call", {
@@ -304,28 +310,43 @@ describe("start-up errors and quiver tools", () => {
 
 describe("reload", () => {
   test("SIGHUP loads a new file and keeps serving; a broken file leaves the old tools", async () => {
-    writeFileSync(
-      join(toolsDir, "later.ts"),
-      `export default { name: "added_later", description: "Added later.", scope: "read", input: { type: "object" }, run: () => ({ v: "new" }) };\n`,
+    // A server of its own: the files this test adds and breaks are not the other tests'.
+    const dir = writeTools(tempDir("quiver-reload-"), GOOD_TOOLS);
+    const own = await startBinary(
+      binary,
+      ["--data", join(dir, "data"), "--tools", dir],
+      { QUIVER_TOKEN: STATIC_TOKEN, NODE_ENV: "production" },
+      work,
     );
-    server.proc.kill("SIGHUP");
-    const deadline = Date.now() + 10_000;
-    while (!(await toolNames()).includes("added_later") && Date.now() < deadline)
-      await Bun.sleep(50);
-    expect((await post("/tools/added_later", {})).json).toEqual({ v: "new" });
-    expect((await post("/tools/word_count", { path: "a.txt" })).json).toEqual({ words: 4 });
+    try {
+      await postTo(own, "/tools/write_file", { path: "a.txt", content: A_TXT });
+      writeFileSync(
+        join(dir, "later.ts"),
+        `export default { name: "added_later", description: "Added later.", scope: "read", input: { type: "object" }, run: () => ({ v: "new" }) };\n`,
+      );
+      own.proc.kill("SIGHUP");
+      const deadline = Date.now() + 10_000;
+      while (!(await toolNames(STATIC_TOKEN, own)).includes("added_later") && Date.now() < deadline)
+        await Bun.sleep(50);
+      expect((await postTo(own, "/tools/added_later", {})).json).toEqual({ v: "new" });
+      expect((await postTo(own, "/tools/word_count", { path: "a.txt" })).json).toEqual({
+        words: 4,
+      });
 
-    writeFileSync(join(toolsDir, "later.ts"), "export default {\n");
-    const before = server.stderr().length;
-    server.proc.kill("SIGHUP");
-    while (
-      !server.stderr().slice(before).includes("user tools not reloaded") &&
-      Date.now() < deadline
-    )
-      await Bun.sleep(50);
-    expect(server.stderr().slice(before)).toContain(join(toolsDir, "later.ts"));
-    expect((await post("/tools/added_later", {})).json).toEqual({ v: "new" });
-    rmSync(join(toolsDir, "later.ts"));
+      writeFileSync(join(dir, "later.ts"), "export default {\n");
+      const before = own.stderr().length;
+      own.proc.kill("SIGHUP");
+      while (
+        !own.stderr().slice(before).includes("user tools not reloaded") &&
+        Date.now() < deadline
+      )
+        await Bun.sleep(50);
+      expect(own.stderr().slice(before)).toContain(join(dir, "later.ts"));
+      expect((await postTo(own, "/tools/added_later", {})).json).toEqual({ v: "new" });
+    } finally {
+      await own.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -35,6 +35,7 @@ export const serverOptions = {
   quiet: { type: "boolean", short: "q" },
   "public-url": { type: "string" },
   "oauth-allow-private-client-urls": { type: "boolean" },
+  database: { type: "string" },
 } as const;
 
 /** User tools (src/user-tools/): serve, mcp and tools take these. */

@@ -59,7 +59,7 @@ export async function check(argv: string[]): Promise<number> {
     else printReport(report, problems, out);
     return problems === 0 || report.repaired ? 0 : 1;
   } finally {
-    services.close();
+    await services.close();
   }
 }
 

@@ -53,7 +53,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     return summary.aborted ? 130 : 0;
   } finally {
     process.off("SIGINT", onSigint);
-    services.close();
+    await services.close();
   }
 }
 

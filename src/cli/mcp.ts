@@ -48,7 +48,7 @@ export async function mcp(argv: string[]): Promise<number> {
   const stop = async () => {
     await supervisor?.stop();
     userTools?.close();
-    services.close();
+    await services.close();
     process.exit(0);
   };
   process.on("SIGTERM", stop);
@@ -62,6 +62,6 @@ export async function mcp(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   await supervisor?.stop();
   userTools?.close();
-  services.close();
+  await services.close();
   return 0;
 }

@@ -55,7 +55,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
       );
     return res.results.length ? 0 : 1;
   } finally {
-    services.close();
+    await services.close();
   }
 }
 

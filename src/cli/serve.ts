@@ -69,7 +69,7 @@ export async function serve(argv: string[]): Promise<void> {
     hubFor(services).endAll();
     await Promise.all([running.stop(), supervisor?.stop()]);
     userTools?.close();
-    services.close();
+    await services.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

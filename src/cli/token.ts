@@ -32,7 +32,7 @@ export async function token(argv: string[]): Promise<void> {
     try {
       created = await services.tokens.create(name, scope);
     } finally {
-      services.close();
+      await services.close();
     }
     const { info, secret } = created;
     process.stderr.write(
@@ -50,7 +50,7 @@ export async function token(argv: string[]): Promise<void> {
       list = await services.tokens.list();
       grants = await services.oauth.grants.list();
     } finally {
-      services.close();
+      await services.close();
     }
     if (values.json)
       return void process.stdout.write(
@@ -97,7 +97,7 @@ export async function token(argv: string[]): Promise<void> {
       await services.oauth.password.set(password);
       process.stdout.write("consent password set: sign in with it on the OAuth consent page\n");
     } finally {
-      services.close();
+      await services.close();
     }
     return;
   }
@@ -117,7 +117,7 @@ export async function token(argv: string[]): Promise<void> {
       const info = await services.tokens.revoke(positionals[0]!);
       process.stdout.write(`revoked ${info.id} "${info.name}"\n`);
     } finally {
-      services.close();
+      await services.close();
     }
     return;
   }

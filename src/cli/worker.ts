@@ -53,6 +53,6 @@ export async function worker(argv: string[]): Promise<void> {
     signal: abort.signal,
   });
   stopRelay?.();
-  services.close();
+  await services.close();
   process.exit(0);
 }

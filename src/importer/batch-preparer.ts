@@ -38,7 +38,9 @@ export async function startPreparer(
   blobs: BlobWriter,
   opts: PrepareOptions & { worker?: boolean; workerUrl?: URL | string },
 ): Promise<BatchPreparer> {
-  if (opts.worker !== false) {
+  // A worker thread opens its own blob store on the data directory; a store whose blobs
+  // are not files there (PostgreSQL) has none to give it.
+  if (opts.worker !== false && blobs.dataDir) {
     try {
       return await startWorker(blobs, opts, opts.workerUrl ?? WORKER_URL);
     } catch (err) {

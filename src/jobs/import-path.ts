@@ -1,5 +1,6 @@
 import { importTree } from "../importer/import-tree.ts";
 import { resolveImportPath } from "../importer/roots.ts";
+import { holdForTests } from "../test-build.ts";
 import type { JobKind } from "./kinds.ts";
 
 /**
@@ -19,7 +20,10 @@ export const importJob: JobKind = {
       prefix: typeof params.prefix === "string" ? params.prefix : undefined,
       sync: params.sync === true,
       signal: ctx.signal,
-      checkpoint: (p) => ctx.checkpoint(p.files_done, p.files_total, p.current),
+      checkpoint: async (p) => {
+        await ctx.checkpoint(p.files_done, p.files_total, p.current);
+        await holdForTests(ctx.services.config.testHoldJobsFile, ctx.signal);
+      },
       // In this (low-priority) process's own thread: a background import must not take the
       // core the HTTP server answers on, and the second thread would double its peak memory
       // (~450 vs ~230 MiB importing the 55 MB benchmark corpus). `quiver index`, run when

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { type Subprocess, spawn } from "bun";
 import type { ChangeFeed } from "../changes.ts";
 import type { Config } from "../config.ts";
@@ -37,10 +38,16 @@ export function workerArgs(config: Config): string[] {
   ];
 }
 
-/** Worker owners are `w<pid>` on this machine (worker.ts). */
+/**
+ * Worker owners are `w<pid>@<host>` (worker.ts; `w<pid>` before). A worker on another
+ * host (replicas sharing PostgreSQL) cannot be asked: it counts as alive, and only its
+ * lease running out gives its job back.
+ */
 export function ownerAlive(owner: string): boolean {
-  const pid = Number(/^w(\d+)$/.exec(owner)?.[1]);
+  const m = /^w(\d+)(?:@(.*))?$/.exec(owner);
+  const pid = Number(m?.[1]);
   if (!pid) return false;
+  if (m?.[2] !== undefined && m[2] !== hostname()) return true;
   try {
     process.kill(pid, 0);
     return true;
@@ -69,7 +76,10 @@ export function startSupervisor(config: Config, jobs: Jobs, changes?: ChangeFeed
       stdin: "pipe",
       stdout: 2,
       stderr: "inherit",
-      env: process.env,
+      // The database URL may hold a password: the environment, not the command line (ps).
+      env: config.databaseUrl
+        ? { ...process.env, QUIVER_DATABASE_URL: config.databaseUrl }
+        : process.env,
       serialization: "json",
       ipc: changes ? (message) => emitRelayed(changes, message) : undefined,
     });

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { logError, logInfo } from "../log.ts";
 import type { OpenServices } from "../services.ts";
 import { type Awaitable, then } from "../store/awaitable.ts";
@@ -31,7 +32,8 @@ export async function runOneJob(
   opts: WorkerOptions,
 ): Promise<string | undefined> {
   const { jobs } = services;
-  const owner = opts.owner ?? `w${process.pid}`;
+  // Unique across replicas (pids repeat from one container to the next).
+  const owner = opts.owner ?? `w${process.pid}@${hostname()}`;
   const leaseMs = opts.leaseMs ?? 15_000;
   const job = await jobs.claim(owner, leaseMs);
   if (!job) return undefined;
@@ -141,7 +143,8 @@ export async function runWorker(services: OpenServices, opts: WorkerOptions): Pr
       await services.jobs.prune(opts.retentionMs ?? DEFAULT_RETENTION_MS);
     }
     const ran = await runOneJob(services, { ...opts, signal });
-    if (!ran && !signal.aborted) await sleep(pollMs, signal);
+    if (!ran && !signal.aborted)
+      await (services.jobs.waitForWork?.(pollMs, signal) ?? sleep(pollMs, signal));
   }
 }
 

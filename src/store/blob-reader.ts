@@ -21,13 +21,33 @@ export interface StreamEnd {
   error?: unknown;
 }
 
+/**
+ * Where a blob's bytes come from: positional reads, and a close. A descriptor here; rows
+ * of chunks for the PostgreSQL store (pg/files.ts).
+ */
+export interface BlobSource {
+  read(buf: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  close(): void;
+}
+
+function fdSource(fd: number): BlobSource {
+  return {
+    read: async (buf, offset, length, position) =>
+      (await read(fd, buf, offset, length, position)).bytesRead,
+    close: () => closeSync(fd),
+  };
+}
+
 export class OpenBlob {
   private closed = false;
+  private readonly source: BlobSource;
 
   constructor(
-    private readonly fd: number,
+    fdOrSource: number | BlobSource,
     readonly size: number,
-  ) {}
+  ) {
+    this.source = typeof fdOrSource === "number" ? fdSource(fdOrSource) : fdOrSource;
+  }
 
   /**
    * Bytes from `position` on, in chunks of at most `chunkSize`, until the end or a break.
@@ -40,7 +60,7 @@ export class OpenBlob {
     while (pos < this.size && !this.closed) {
       const want = Math.min(chunkSize, this.size - pos);
       const buf = reuse ? (shared ??= Buffer.allocUnsafe(want)) : Buffer.allocUnsafe(want);
-      const { bytesRead } = await read(this.fd, buf, 0, want, pos);
+      const bytesRead = await this.source.read(buf, 0, want, pos);
       if (bytesRead === 0) return; // shorter than its row says: check reports it
       pos += bytesRead;
       yield buf.subarray(0, bytesRead);
@@ -53,7 +73,7 @@ export class OpenBlob {
       const out = new Uint8Array(this.size);
       let n = 0;
       while (n < this.size) {
-        const { bytesRead } = await read(this.fd, out, n, this.size - n, n);
+        const bytesRead = await this.source.read(out, n, this.size - n, n);
         if (bytesRead === 0) break; // shorter than its row says: check reports it
         n += bytesRead;
       }
@@ -104,6 +124,6 @@ export class OpenBlob {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    this.source.close();
   }
 }

@@ -285,7 +285,7 @@ export class JobQueue {
 
 let sequence = 0;
 /** Sortable by creation: 48-bit ms timestamp, a per-process sequence, then randomness. */
-function newJobId(): string {
+export function newJobId(): string {
   sequence = (sequence + 1) % 0x1000000;
   const random = Buffer.from(crypto.getRandomValues(new Uint8Array(3))).toString("hex");
   return `job_${Date.now().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${random}`;
@@ -315,11 +315,11 @@ function toView(row: JobRow): JobView {
   };
 }
 
-function encodeCursor(id: string): string {
+export function encodeCursor(id: string): string {
   return Buffer.from(id).toString("base64url");
 }
 
-function decodeCursor(cursor: string): string {
+export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, "base64url").toString("utf8");
   if (!/^job_[0-9a-f]{24}$/.test(id))
     throw badRequest(

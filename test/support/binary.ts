@@ -16,19 +16,33 @@ function newestSource(dir: string): number {
 
 /** dist/quiver, rebuilt with `npm run build` unless it is newer than every source file. */
 export function buildBinary(): string {
+  return buildFresh("build", BINARY);
+}
+
+/**
+ * dist/quiver-test (`npm run build:test`): the same program compiled with its test-only
+ * hooks live (src/test-build.ts), by the same freshness rule. Only tests that need a hook
+ * (a job held mid-way) use it; everything else tests the release build.
+ */
+export const TEST_BINARY = join(ROOT, "dist", "quiver-test");
+export function buildTestBinary(): string {
+  return buildFresh("build:test", TEST_BINARY);
+}
+
+function buildFresh(script: string, output: string): string {
   const fresh =
-    existsSync(BINARY) &&
-    statSync(BINARY).mtimeMs >
+    existsSync(output) &&
+    statSync(output).mtimeMs >
       Math.max(newestSource(join(ROOT, "src")), statSync(join(ROOT, "package.json")).mtimeMs);
-  if (fresh) return BINARY;
-  const res = spawnSync(["npm", "run", "build"], {
+  if (fresh) return output;
+  const res = spawnSync(["npm", "run", script], {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH}` },
   });
-  if (res.exitCode !== 0) throw new Error(`npm run build failed:\n${res.stderr.toString()}`);
-  return BINARY;
+  if (res.exitCode !== 0) throw new Error(`npm run ${script} failed:\n${res.stderr.toString()}`);
+  return output;
 }
 
 export interface Running {

@@ -110,14 +110,15 @@ export async function rawRequest(
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    return parse(await Promise.race([connection.until(complete), timeout]));
+    return parse(await Promise.race([connection.until(answerComplete), timeout]));
   } finally {
     clearTimeout(timer);
     connection.end();
   }
 }
 
-function complete(text: string): boolean {
+/** Whether `text` holds a response's head and the body its Content-Length declares. */
+export function answerComplete(text: string): boolean {
   const end = text.indexOf("\r\n\r\n");
   if (end === -1) return false;
   const length = /\r\ncontent-length: *(\d+)/i.exec(text.slice(0, end));

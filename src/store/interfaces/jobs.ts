@@ -41,4 +41,9 @@ export interface Jobs {
   requeueExpired(now?: number): Awaitable<number>;
   requeueOrphaned(isAlive: (owner: string) => boolean): Awaitable<number>;
   prune(retentionMs: number, now?: number): Awaitable<number>;
+  /**
+   * Resolves after `ms`, or sooner when a job may have become due (the worker's idle
+   * wait). Optional: without it the worker sleeps `ms`.
+   */
+  waitForWork?(ms: number, signal: AbortSignal): Promise<void>;
 }
