@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildBinary, type Running, startBinary } from "./support/binary.ts";
+import { buildBinary, buildTestBinary, type Running, startBinary } from "./support/binary.ts";
 import { type PgCluster, requirePostgres, startPostgres } from "./support/postgres.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -14,24 +14,35 @@ const work = tempDir("quiver-pg-bin-");
 const roots = join(work, "roots");
 let cluster: PgCluster;
 let binary: string;
+let testBinary: string;
 let url: string;
 beforeAll(async () => {
   if (!run) return;
   binary = buildBinary();
+  testBinary = buildTestBinary();
   mkdirSync(roots, { recursive: true });
   cluster = await startPostgres();
-  url = await cluster.createDatabase();
 });
 afterAll(async () => {
   await cluster?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
-const replica = (name: string) =>
+let replicas = 0;
+/** A replica on this test's database, with a data directory of its own. */
+const replica = (name: string, on = binary, env: Record<string, string> = {}) =>
   startBinary(
-    binary,
-    ["--data", join(work, name), "--quiet", "--import-root", roots, "--rate-limit", "0"],
-    { QUIVER_DATABASE_URL: url, QUIVER_TOKEN: TOKEN },
+    on,
+    [
+      "--data",
+      join(work, `${name}-${++replicas}`),
+      "--quiet",
+      "--import-root",
+      roots,
+      "--rate-limit",
+      "0",
+    ],
+    { QUIVER_DATABASE_URL: url, QUIVER_TOKEN: TOKEN, ...env },
   );
 
 async function call(server: Running, path: string, init: RequestInit & { token?: string } = {}) {
@@ -61,13 +72,16 @@ function childrenOf(pid: number): number[] {
 }
 
 describe.if(run)("two quiver binaries on one PostgreSQL database", () => {
+  // Two replicas on a database of their own for every test: each passes alone and in any
+  // order (the kill test below ends its replicas).
   let a: Running;
   let b: Running;
-  beforeAll(async () => {
+  beforeEach(async () => {
+    url = await cluster.createDatabase();
     // Started at once on an empty database: the migrations run once, under their lock.
     [a, b] = await Promise.all([replica("a"), replica("b")]);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await a?.stop().catch(() => {});
     await b?.stop().catch(() => {});
   });
@@ -111,13 +125,19 @@ describe.if(run)("two quiver binaries on one PostgreSQL database", () => {
       writeFileSync(join(dir, `doc-${i}.md`), `# Doc ${i}\n\nmarker zq${i}x and some words.\n`);
     }
     // Only a's worker may take the job: any replica's worker runs any job, and this test
-    // needs to know whose to kill. b comes back once the job is under way.
+    // needs to know whose to kill. b comes back once the job is under way. a is the test
+    // build, whose import waits after its first committed batch while the hold file exists
+    // (src/test-build.ts): killed there, it is provably mid-way, however fast the machine.
     await b.stop();
+    await a.stop();
+    const hold = join(work, `hold-${replicas}`);
+    writeFileSync(hold, "");
+    a = await replica("a", testBinary, { QUIVER_TEST_HOLD_JOBS: hold });
     const started = await tool(a, "import_path", { path: tree, prefix: "big/" });
     expect(started.status).toBe(200);
     const id = started.json.job_id;
-    // Wait until a worker is inside the import (some files committed), then kill the
-    // replica that started it, its worker with it, without a chance to clean up.
+    // Wait until a's worker is held inside the import (its first batch committed), then
+    // kill the replica that started it, its worker with it, without a chance to clean up.
     for (;;) {
       const job = (await tool(a, "job_status", { job_id: id })).json;
       if (job.status === "running" && job.progress.done > 0) break;

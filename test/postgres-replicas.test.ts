@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { loadConfig } from "../src/config.ts";
 import { type OpenServices, openServices } from "../src/services.ts";
@@ -28,14 +28,16 @@ const read = async (s: OpenServices, path: string) =>
   new TextDecoder().decode(await s.files.readBytes(await s.files.require(path)));
 
 describe.if(run)("replicas on one PostgreSQL database", () => {
+  // Two replicas on a database of their own for every test: each passes alone and in any
+  // order (a job or file another test left behind would be claimed or counted).
   let a: OpenServices;
   let b: OpenServices;
-  beforeAll(async () => {
+  beforeEach(async () => {
     const url = await cluster.createDatabase();
     // Both start at once on an empty database: the migrations run once, under the lock.
     [a, b] = await Promise.all([replica(url), replica(url)]);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await a?.close();
     await b?.close();
   });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
@@ -35,11 +35,13 @@ const text = (s: string) => [new TextEncoder().encode(s)];
 const engines = withPostgres ? ["sqlite", "postgres"] : ["sqlite"];
 
 describe.each(engines)("the %s store", (engine) => {
+  // A fresh store (a new PostgreSQL database) for every test: each counts and lists
+  // what it wrote, and must pass alone and in any order.
   let s: OpenServices;
-  beforeAll(async () => {
+  beforeEach(async () => {
     s = await open(engine);
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await s?.close();
   });
 
