@@ -16,8 +16,7 @@ import { ClientStore } from "./store/oauth-clients.ts";
 import { CodeStore } from "./store/oauth-codes.ts";
 import { GrantStore } from "./store/oauth-grants.ts";
 import { ConsentPassword } from "./store/oauth-settings.ts";
-import { noOAuth } from "./store/pg/no-oauth.ts";
-import { openPgStores, PG_MISSING, type PgStores } from "./store/pg/open.ts";
+import { openPgStores, type PgStores } from "./store/pg/open.ts";
 import { SearchIndex } from "./store/search.ts";
 import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
@@ -71,15 +70,9 @@ export async function openServices(
 
 /**
  * The services on PostgreSQL (`--database postgres://…`): every replica pointed at the
- * same database shares files, search, jobs, tokens and sessions. A configuration that
- * needs a concern not yet kept there is refused at start, in one line that names it.
+ * same database shares files, search, jobs, tokens, sessions and OAuth.
  */
 async function openPostgresServices(config: Config): Promise<OpenServices> {
-  const missing = config.publicUrl ? [PG_MISSING.oauth] : [];
-  if (missing.length)
-    throw new StartupError(
-      `--database postgres://: ${missing.join(", ")} is not available on PostgreSQL yet; run without it, or on SQLite (no --database)`,
-    );
   // The data directory still holds what is not a store: the first-run admin.token.
   prepareDataDir(config.dataDir, { create: true });
   let stores: PgStores;
@@ -100,7 +93,7 @@ async function openPostgresServices(config: Config): Promise<OpenServices> {
     jobs: stores.jobs,
     tokens: stores.tokens,
     sessions: stores.sessions,
-    oauth: noOAuth,
+    oauth: stores.oauth,
     readOnly: false,
     tools: builtinTools,
     changes,

@@ -112,12 +112,32 @@ describe.if(run)("replicas on one PostgreSQL database", () => {
     expect(enqueued.status).toBe("enqueued");
   });
 
-  test("a configuration needing what PostgreSQL does not keep yet is refused in one line", async () => {
-    const url = await cluster.createDatabase();
-    const err = await replica(url, { "public-url": "http://127.0.0.1:9999" }).catch((e) => e);
-    expect(String(err.message)).toMatch(
-      /^--database postgres:\/\/: --public-url \(OAuth\) is not available on PostgreSQL yet/,
-    );
-    expect(String(err.message)).not.toContain("\n");
+  test("an OAuth grant revoked on one replica ends its access token on the other", async () => {
+    const code = await a.oauth.codes.issue({
+      clientId: "qvc_r",
+      clientName: "R",
+      redirectUri: "https://r.example/cb",
+      codeChallenge: "c",
+      scope: "write",
+      resource: "https://q.example/mcp",
+    });
+    const issued = await b.oauth.codes.redeem(code, () => undefined);
+    if ("refused" in issued) throw new Error(issued.refused);
+    // The code was spent on b: a sees it as used (and that ends the grant it made).
+    expect(await a.oauth.codes.redeem(code, () => undefined)).toEqual({ refused: "code_reused" });
+    expect(await b.tokens.check(issued.access_token)).toEqual({ problem: "revoked" });
+    const again = await a.oauth.codes.issue({
+      clientId: "qvc_r",
+      clientName: "R",
+      redirectUri: "https://r.example/cb",
+      codeChallenge: "c",
+      scope: "write",
+      resource: "https://q.example/mcp",
+    });
+    const second = await a.oauth.codes.redeem(again, () => undefined);
+    if ("refused" in second) throw new Error(second.refused);
+    expect("caller" in (await b.tokens.check(second.access_token))).toBe(true);
+    await b.oauth.grants.revoke(second.grantId);
+    expect(await a.tokens.check(second.access_token)).toEqual({ problem: "revoked" });
   });
 });

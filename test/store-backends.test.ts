@@ -180,6 +180,24 @@ describe.each(engines)("the %s store", (engine) => {
     expect((await s.index.searchAsync("quarterly figures", {}, 5000)).results).toEqual([]);
   });
 
+  test("search: a question mixing a very common word and a rare one pages and counts", async () => {
+    // 3,200 passages hold "widget": past the PostgreSQL plan's common-word line (3,000).
+    const sections = Array.from({ length: 3200 }, (_, i) => `# Part ${i}\n\nwidget notes\n`).join(
+      "\n",
+    );
+    await s.files.put("common/many.md", text(sections));
+    await s.files.put("common/rare.md", text("# Zanzibar\n\nthe widget from zanzibar\n"));
+    const found = await s.index.searchAsync("which widget comes from zanzibar", { limit: 1 }, 5000);
+    expect(found.results.map((r) => r.path)).toEqual(["common/rare.md"]);
+    expect(found.total).toBeGreaterThanOrEqual(1);
+    const next = await s.index.searchAsync(
+      "which widget comes from zanzibar",
+      { limit: 1, offset: 1 },
+      5000,
+    );
+    expect(next.results.length).toBeLessThanOrEqual(1);
+  });
+
   test("jobs: enqueue, claim with a lease, progress, cancel at the next heartbeat", async () => {
     const job = await s.jobs.enqueue("count", { n: 3 }, { createdBy: "test" });
     expect(job).toMatchObject({ kind: "count", status: "enqueued", params: { n: 3 }, attempts: 0 });
@@ -215,6 +233,57 @@ describe.each(engines)("the %s store", (engine) => {
     });
   });
 
+  test("oauth: a code is redeemed once for tokens that work; refresh rotates; a reuse ends the grant", async () => {
+    const { clients, codes, grants, password } = s.oauth;
+    await clients.put({
+      id: "qvc_test",
+      kind: "dcr",
+      name: "Test client",
+      redirect_uris: ["https://app.example/cb"],
+      metadata: { client_name: "Test client" },
+      created_at: 1,
+    });
+    expect(await clients.get("qvc_test")).toMatchObject({
+      name: "Test client",
+      redirect_uris: ["https://app.example/cb"],
+    });
+    const request = {
+      clientId: "qvc_test",
+      clientName: "Test client",
+      redirectUri: "https://app.example/cb",
+      codeChallenge: "challenge",
+      scope: "read" as const,
+      resource: "https://quiver.example/mcp",
+    };
+    const code = await codes.issue(request);
+    const checks: unknown[] = [];
+    const issued = await codes.redeem(code, (r) => void checks.push(r));
+    expect(checks).toEqual([request]);
+    if ("refused" in issued) throw new Error(`refused: ${issued.refused}`);
+    expect(await s.tokens.check(issued.access_token)).toEqual({
+      caller: expect.objectContaining({
+        scope: "read",
+        resource: "https://quiver.example/mcp",
+        grantId: issued.grantId,
+      }),
+    });
+    const rotated = await grants.refresh(issued.refresh_token, "qvc_test", undefined);
+    if ("refused" in rotated) throw new Error(`refused: ${rotated.refused}`);
+    expect(await grants.refresh(issued.refresh_token, "qvc_test", undefined)).toEqual({
+      refused: "refresh_reused",
+    });
+    // A reused refresh token ends the grant: every token of it stops working.
+    expect(await s.tokens.check(rotated.access_token)).toEqual({ problem: "revoked" });
+    expect(await codes.redeem(code, () => undefined)).toEqual({ refused: "code_reused" });
+    const listed = await grants.list();
+    expect(listed.map((g) => [g.id, g.revoked])).toEqual([[issued.grantId, true]]);
+    expect(await password.isSet()).toBe(false);
+    await password.set("a long enough password");
+    expect(await password.verify("a long enough password")).toBe(true);
+    expect(await password.verify("wrong")).toBe(false);
+    expect(await password.clear()).toBe(true);
+  });
+
   test("sessions: found while live, ended with their token", async () => {
     const row = await s.sessions.create("h1", "tok_x");
     expect(await s.sessions.find("h1")).toMatchObject({
@@ -225,5 +294,33 @@ describe.each(engines)("the %s store", (engine) => {
     await s.sessions.create("h2", "tok_y");
     expect(await s.sessions.endAllFor("tok_y")).toBe(1);
     expect(await s.sessions.find("h2")).toBeUndefined();
+  });
+});
+
+describe("--database", () => {
+  test("takes only a PostgreSQL URL", () => {
+    expect(() => loadConfig({ database: "mysql://db/quiver" }, {})).toThrow(
+      /--database must be a PostgreSQL URL/,
+    );
+    expect(loadConfig({}, { QUIVER_DATABASE_URL: "postgres://db/quiver" }).databaseUrl).toBe(
+      "postgres://db/quiver",
+    );
+    expect(loadConfig({}, {}).databaseUrl).toBeUndefined();
+  });
+
+  test("a database that cannot be reached is one line, without the password", async () => {
+    const data = tempDir();
+    dirs.push(data);
+    const err = await openServices(
+      loadConfig(
+        { data, quiet: true, database: "postgres://quiver:s3cret@127.0.0.1:1/quiver" },
+        {},
+      ),
+    ).catch((e) => e);
+    expect(err.message).toStartWith(
+      "cannot open the PostgreSQL database postgres://quiver:***@127.0.0.1:1/quiver: ",
+    );
+    expect(err.message).not.toContain("s3cret");
+    expect(err.message).not.toContain("\n");
   });
 });

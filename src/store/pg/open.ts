@@ -2,17 +2,12 @@ import { SQL } from "bun";
 import { PgFileStore } from "./files.ts";
 import { PgJobQueue } from "./jobs.ts";
 import { migrate } from "./migrate.ts";
+import { PgClientStore, PgConsentPassword } from "./oauth-clients.ts";
+import { PgCodeStore } from "./oauth-codes.ts";
+import { PgGrantStore } from "./oauth-grants.ts";
 import { PgSearchIndex } from "./search.ts";
 import { PgSessionStore } from "./sessions.ts";
 import { PgTokenStore } from "./tokens.ts";
-
-/**
- * What quiver keeps on PostgreSQL, by concern; services.ts refuses to start a server whose
- * configuration needs a concern missing here (never a half-working server).
- */
-export const PG_CONCERNS = ["files", "search", "jobs", "tokens", "sessions"] as const;
-/** Concerns not on PostgreSQL yet, and the setting that needs each. */
-export const PG_MISSING = { oauth: "--public-url (OAuth)" } as const;
 
 export interface PgStores {
   files: PgFileStore;
@@ -20,6 +15,12 @@ export interface PgStores {
   jobs: PgJobQueue;
   tokens: PgTokenStore;
   sessions: PgSessionStore;
+  oauth: {
+    clients: PgClientStore;
+    codes: PgCodeStore;
+    grants: PgGrantStore;
+    password: PgConsentPassword;
+  };
   close(): Promise<void>;
 }
 
@@ -39,13 +40,21 @@ export async function openPgStores(url: string, staticToken?: string): Promise<P
     await sql.close().catch(() => {});
     throw err;
   }
-  const files = new PgFileStore(sql);
+  const tokens = new PgTokenStore(sql, staticToken);
+  const grants = new PgGrantStore(sql);
+  tokens.onGrantUse = (grantId, now) => grants.touch(grantId, now);
   return {
-    files,
+    files: new PgFileStore(sql),
     index: new PgSearchIndex(sql),
     jobs: new PgJobQueue(sql),
-    tokens: new PgTokenStore(sql, staticToken),
+    tokens,
     sessions: new PgSessionStore(sql),
+    oauth: {
+      clients: new PgClientStore(sql),
+      codes: new PgCodeStore(sql, grants),
+      grants,
+      password: new PgConsentPassword(sql),
+    },
     async close() {
       await sql.close({ timeout: 5 });
     },

@@ -17,10 +17,9 @@ import {
 import { MAX_SEARCH_MS } from "../search-runner.ts";
 import { unsegment } from "../search-text.ts";
 import { num } from "./rows.ts";
-import { pathWords, TS_CONFIG, tsquerySql } from "./tsquery.ts";
+import { planQuery } from "./search-plan.ts";
+import { pathWords, TS_CONFIG } from "./tsquery.ts";
 
-/** ts_rank weights for {D, C, B, A}: body, (unused), headings, path and title. */
-const WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'";
 const HEADLINE = `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=…`;
 
 /** PostgreSQL text values cannot hold NUL; the index has no use for control characters. */
@@ -83,46 +82,44 @@ export class PgSearchIndex implements Index {
     // Integers (the tool's schema says so); written into the SQL, so made sure of here.
     const limit = Math.max(1, Math.trunc(Number(opts.limit ?? 5)));
     const offset = Math.max(0, Math.trunc(Number(opts.offset ?? 0)));
-    const params: unknown[] = [prefix];
-    // Plain words: any of them may match, more of them matched first (agents ask
-    // questions, not keyword lists). Anything else must match as written.
-    const plain = parsed.words && parsed.words.length > 1 ? parsed.words : undefined;
-    const words = plain?.map((w) => tsquerySql({ k: "term", ...w }, params));
-    const q = words ? `(${words.join(" || ")})` : tsquerySql(parsed.tree, params);
-    const matched = words ? words.map((w) => `(p.doc @@ ${w})::int`).join(" + ") : "0";
     const where = `p.doc @@ q.q AND starts_with(f.path, $1)`;
     const ms = Math.max(1, Math.min(timeoutMs, MAX_SEARCH_MS));
     try {
       return await this.sql.begin(async (tx) => {
         await tx.unsafe(`SET LOCAL statement_timeout = ${Math.round(ms)}`);
+        const plan = await planQuery(tx, parsed, prefix);
+        if (!plan) return { results: [], total: 0 };
+        const { q, score, params } = plan;
         const rows = await tx.unsafe(
           `WITH q AS (SELECT ${q} AS q),
            page AS (
-             SELECT p.id, f.path, p.line_start, p.line_end, p.body,
-               ${matched} AS matched, ts_rank(${WEIGHTS}, p.doc, q.q) AS rank
+             SELECT p.id, f.path, p.line_start, p.line_end, p.body, ${score} AS score
              FROM passages p JOIN files f ON f.id = p.file_id, q
              WHERE ${where}
-             ORDER BY matched DESC, rank DESC, p.id
+             ORDER BY score DESC, p.id
              LIMIT ${limit} OFFSET ${offset})
            SELECT page.*, ts_headline('${TS_CONFIG}', page.body, q.q, '${HEADLINE}') AS snippet
-           FROM page, q ORDER BY matched DESC, rank DESC, id`,
+           FROM page, q ORDER BY score DESC, id`,
           params,
         );
         const results: SearchHit[] = rows.map((r: Record<string, unknown>) => ({
           path: String(r.path),
           line_start: num(r.line_start),
           line_end: num(r.line_end),
-          score: Number((num(r.matched) + num(r.rank)).toPrecision(4)),
+          score: Number(num(r.score).toPrecision(4)),
           snippet: unsegment(String(r.snippet)),
         }));
         if (offset === 0 && results.length < limit) return { results, total: results.length };
         const [c] = await tx.unsafe(
-          `WITH q AS (SELECT ${q} AS q)
+          `WITH q AS (SELECT ${plan.count.q} AS q)
            SELECT count(*) AS n FROM (SELECT 1 FROM passages p JOIN files f ON f.id = p.file_id, q
              WHERE ${where} LIMIT ${TOTAL_CAP + 1}) x`,
-          params,
+          plan.count.params,
         );
         const counted = num(c.n);
+        // Passages holding only common words were not counted (see planQuery).
+        if (plan.partial && counted <= TOTAL_CAP)
+          return { results, total: counted, total_is_lower_bound: true };
         return counted > TOTAL_CAP
           ? { results, total: TOTAL_CAP, total_is_lower_bound: true }
           : { results, total: counted };
