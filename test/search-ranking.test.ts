@@ -1,5 +1,6 @@
 import { Database } from "bun:sqlite";
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { loadConfig } from "../src/config.ts";
 import { captureLogs } from "../src/log-sink.ts";
 import { openSqliteServices } from "../src/services.ts";
@@ -13,9 +14,17 @@ import { tempDir } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
 
 // Ranking for plain-word queries (issue 14), on fixtures of this file's own.
-const dir = tempDir();
-const services = openSqliteServices(loadConfig({ data: dir, quiet: true }, {}));
-afterAll(() => services.close());
+// A fresh store for every test, holding only the filler below: rankings depend on what
+// else is stored (how rare a word is), so a test must not see another test's files.
+let services: ReturnType<typeof openSqliteServices>;
+beforeEach(async () => {
+  services = openSqliteServices(loadConfig({ data: tempDir(), quiet: true }, {}));
+  for (let i = 0; i < 20; i++) await put(`fill/note-${i}.md`, filler(i));
+});
+afterEach(() => {
+  services.close();
+  rmSync(services.config.dataDir, { recursive: true, force: true });
+});
 const put = (path: string, text: string) =>
   services.files.put(path, [new TextEncoder().encode(text)]);
 const find = (query: string, opts: { limit?: number; offset?: number; pathPrefix?: string } = {}) =>
@@ -25,7 +34,6 @@ const paths = (query: string, opts = {}) => find(query, opts).results.map((r) =>
 // Filler that shares everyday vocabulary, so no word below is unique by accident.
 const filler = (i: number) =>
   `# Notes ${i}\n\nServers read configuration files at start and write a log line per request.\n`;
-for (let i = 0; i < 20; i++) await put(`fill/note-${i}.md`, filler(i));
 
 describe("plain words: as many as match, never empty for one missing word", () => {
   test("a question with a word the file does not contain still finds the file", async () => {

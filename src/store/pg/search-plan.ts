@@ -23,8 +23,9 @@ export interface PgPlan {
  * The SQL for a parsed query; `params[0]` is the path prefix. A query with operators,
  * phrases only or one word matches as written, ranked by ts_rank. Plain words (a question)
  * are BM25-like: each word found in a passage adds its IDF (from a capped count of the
- * passages holding it, one probe per query) times (0.5 + its field-weighted ts_rank), so
- * rare words decide and a title match beats a body match. Passages holding only common
+ * passages holding it, one probe per query) times (0.5 + its field-weighted ts_rank_cd),
+ * so rare words decide and a title match beats a body match. (On the dev query sets,
+ * ts_rank_cd over ts_rank: questions MRR@10 0.708 -> 0.785, keywords 0.892 -> 0.881.) Passages holding only common
  * words are not candidates (they would cost a scan and rank last anyway); undefined when
  * no passage holds any of the words.
  */
@@ -72,7 +73,7 @@ export async function planQuery(
   const score = terms
     .map(
       (t) =>
-        `${t.idf.toFixed(4)} * CASE WHEN p.doc @@ ${t.sql} THEN 0.5 + ts_rank(${WEIGHTS}, p.doc, ${t.sql}, 1) ELSE 0 END`,
+        `${t.idf.toFixed(4)} * CASE WHEN p.doc @@ ${t.sql} THEN 0.5 + ts_rank_cd(${WEIGHTS}, p.doc, ${t.sql}, 1) ELSE 0 END`,
     )
     .join(" + ");
   const countParams: unknown[] = [prefix];
