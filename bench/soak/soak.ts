@@ -1,6 +1,6 @@
 // Soak: minutes of mixed load (searches, reads, writes, list, an import job) against the
 // compiled binary, then a check that every acknowledged write is there with its bytes.
-// Pass criteria: zero 5xx, zero lost writes, server RSS flat within 10 % between minute 2
+// Pass criteria: zero 5xx, zero lost writes, server RSS grows at most 10 % between minute 2
 // and the end. Not part of `npm run bench` (it takes 10 minutes): `npm run soak`.
 //
 //   bun bench/soak/soak.ts                 # 10 minutes, 8 concurrent clients
@@ -198,6 +198,6 @@ ${table(
 |---|---:|---:|---|
 | 5xx responses | ${fivexx} | 0 | ${verdict(fivexx === 0)} |
 | acknowledged writes lost or wrong after the run | ${lost} of ${acked.size} | 0 | ${verdict(lost === 0)} |
-| server RSS at ${(settleMs / 60_000).toFixed(1)} min → end | ${first ? mib(first.server) : "?"} → ${last ? mib(last.server) : "?"} (${(growth * 100).toFixed(1)} %) | within 10 % | ${verdict(Math.abs(growth) <= 0.1)} |
+| server RSS at ${(settleMs / 60_000).toFixed(1)} min → end | ${first ? mib(first.server) : "?"} → ${last ? mib(last.server) : "?"} (${(growth * 100).toFixed(1)} %) | grows at most 10 % (a leak grows; memory given back is not one) | ${verdict(growth <= 0.1)} |
 | worker RSS at ${(settleMs / 60_000).toFixed(1)} min → end | ${first ? mib(first.worker) : "?"} → ${last ? mib(last.worker) : "?"} | | |`);
 process.exit(fivexx === 0 && lost === 0 ? 0 : 1);
