@@ -26,6 +26,15 @@ export const deleteFile = defineTool({
   },
   scope: "write",
   // `then`: a synchronous store (SQLite) keeps this a synchronous tool (pipeline.ts).
-  run: ({ path }, { files }) =>
-    then(files.delete(normalizePath(path)), (gone) => ({ path: gone.path, sha256: gone.sha256 })),
+  // The signal as a getter: reading ctx.signal makes the call's cancellation, which only
+  // an asynchronous store needs (and reads).
+  run: ({ path }, ctx) =>
+    then(
+      ctx.files.delete(normalizePath(path), {
+        get signal() {
+          return ctx.signal;
+        },
+      }),
+      (gone) => ({ path: gone.path, sha256: gone.sha256 }),
+    ),
 });

@@ -24,7 +24,11 @@ export interface Files {
     maxBytes?: number,
     signal?: AbortSignal,
   ): Promise<PutResult>;
-  delete(path: string, opts?: { keepBlob?: boolean }): Awaitable<FileInfo>;
+  /**
+   * Deletes one file. `signal`: an asynchronous store checks it before it commits, as
+   * `put` does (a synchronous one cannot be overtaken by it).
+   */
+  delete(path: string, opts?: { keepBlob?: boolean; signal?: AbortSignal }): Awaitable<FileInfo>;
   /** Deletes many paths in one transaction; paths that do not exist are ignored. */
   deleteMany(paths: string[]): Awaitable<FileInfo[]>;
   /** Records many blobs already written through `blobWriter`, in one transaction. */

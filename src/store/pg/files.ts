@@ -220,10 +220,19 @@ export class PgFileStore implements Files {
     return gone.map(toInfo);
   }
 
-  async delete(path: string, opts: { keepBlob?: boolean } = {}): Promise<FileInfo> {
-    const [r] = await this.sql`DELETE FROM files WHERE path = ${path} RETURNING *`;
-    if (!r) throw notThere(path);
-    const row = toRow(r);
+  async delete(
+    path: string,
+    opts: { keepBlob?: boolean; signal?: AbortSignal } = {},
+  ): Promise<FileInfo> {
+    // In a transaction that checks the call's signal before it commits: a DELETE held up
+    // (by a lock, a slow server) past the tool timeout must not take effect after the
+    // caller was told 504 (issue 12).
+    const row = await this.sql.begin(async (tx) => {
+      const [r] = await tx`DELETE FROM files WHERE path = ${path} RETURNING *`;
+      if (!r) throw notThere(path);
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      return toRow(r);
+    });
     if (!opts.keepBlob) await this.collect([row.hash]);
     this.#changed(path, "deleted");
     return toInfo(row);
