@@ -1,5 +1,5 @@
 import type { Database, Statement } from "bun:sqlite";
-import { badRequest, notFound, QuiverError } from "../errors.ts";
+import { badRequest, QuiverError } from "../errors.ts";
 import { logError } from "../log.ts";
 import type { Awaitable } from "./awaitable.ts";
 import type { OpenBlob } from "./blob-reader.ts";
@@ -8,6 +8,7 @@ import { beginBulkLoad } from "./bulk-load.ts";
 import { type CheckOptions, type CheckReport, checkStore } from "./check.ts";
 import type { Passage } from "./chunk.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "./content.ts";
+import { decodeFileCursor, encodeFileCursor, fileNotFound } from "./file-rows.ts";
 import { prefixEnd } from "./paths.ts";
 
 /** What a committed write or delete tells whoever watches the store (services.changes). */
@@ -156,8 +157,7 @@ export class FileStore {
   /** The row for `path` or a 404 that says how to find what exists. */
   require(path: string): FileInfo {
     const info = this.get(path);
-    if (!info)
-      throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+    if (!info) throw fileNotFound(path);
     return info;
   }
 
@@ -330,8 +330,7 @@ export class FileStore {
       })
       .immediate();
     const gone = row as FileRow | null;
-    if (!gone)
-      throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+    if (!gone) throw fileNotFound(path);
     if (!opts.keepBlob) this.collect([gone.hash]);
     this.#changed(path, "deleted");
     return toInfo(gone);
@@ -351,7 +350,7 @@ export class FileStore {
    * and complete while files are added or removed elsewhere in the listing.
    */
   list(prefix: string, limit: number, cursor?: string): ListPage {
-    const after = cursor === undefined ? "" : decodeCursor(cursor);
+    const after = cursor === undefined ? "" : decodeFileCursor(cursor);
     if (after && !after.startsWith(prefix))
       throw badRequest("invalid_cursor", "cursor does not belong to this prefix");
     const end = prefixEnd(prefix);
@@ -361,7 +360,7 @@ export class FileStore {
         : this.q.list.all(prefix, end, after, limit + 1);
     const page = rows.slice(0, limit).map(toInfo);
     return rows.length > limit
-      ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) }
+      ? { files: page, next_cursor: encodeFileCursor(page[page.length - 1]!.path) }
       : { files: page };
   }
 
@@ -406,8 +405,7 @@ export class FileStore {
   openRead(path: string): { info: FileInfo; blob: OpenBlob; lines?: number } {
     for (let attempt = 0; ; attempt++) {
       const row = this.q.get.get(path);
-      if (!row)
-        throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+      if (!row) throw fileNotFound(path);
       const blob = this.blobs.openRead(row.hash);
       if (blob && blob.size !== row.size) {
         // Blobs are complete before they are linked, so a size that differs is damage
@@ -417,8 +415,7 @@ export class FileStore {
       }
       if (blob) return { info: toInfo(row), blob, lines: row.lines ?? undefined };
       const now = this.q.get.get(path);
-      if (!now)
-        throw notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
+      if (!now) throw fileNotFound(path);
       if (now.hash === row.hash || attempt >= 3) throw blobMissing(path);
     }
   }
@@ -514,19 +511,4 @@ function toInfo(row: FileRow): FileInfo {
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
   };
-}
-
-function encodeCursor(path: string): string {
-  return Buffer.from(JSON.stringify({ after: path })).toString("base64url");
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (typeof parsed?.after === "string") return parsed.after;
-  } catch {}
-  throw badRequest(
-    "invalid_cursor",
-    "cursor is not one this server returned; start again without it",
-  );
 }

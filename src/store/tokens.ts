@@ -54,6 +54,11 @@ export function sha256Hex(text: string): string {
   return new Bun.CryptoHasher("sha256").update(text).digest("hex");
 }
 
+/** A token's public id: what `quiver token list` shows and revoke takes. */
+export function newTokenId(): string {
+  return `tok_${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`;
+}
+
 export function newSecret(): string {
   return `qv_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
 }
@@ -128,7 +133,7 @@ export class TokenStore {
   /** Names are unique among active tokens: a second "ci-bot" is a 409 token_name_taken. */
   create(name: string, scope: Scope): { info: TokenInfo; secret: string } {
     const secret = newSecret();
-    const id = `tok_${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`;
+    const id = newTokenId();
     const now = Date.now();
     try {
       this.db.run("INSERT INTO tokens (id, name, hash, scope, created_at) VALUES (?, ?, ?, ?, ?)", [

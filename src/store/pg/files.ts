@@ -1,11 +1,12 @@
 import type { SQL } from "bun";
-import { badRequest, notFound } from "../../errors.ts";
+import { badRequest } from "../../errors.ts";
 import { logError } from "../../log.ts";
 import type { Awaitable } from "../awaitable.ts";
 import { OpenBlob } from "../blob-reader.ts";
 import type { BlobWriter, ByteSource } from "../blobs.ts";
 import type { CheckOptions, CheckReport } from "../check.ts";
 import { contentTypeFor, decodeText, looksLikeText } from "../content.ts";
+import { decodeFileCursor, encodeFileCursor, fileNotFound } from "../file-rows.ts";
 import {
   BlobsGone,
   blobMissing,
@@ -59,9 +60,6 @@ function toInfo(row: FileRow): FileInfo {
   };
 }
 
-const notThere = (path: string) =>
-  notFound("file_not_found", `no file at "${path}" (list_files shows what exists)`);
-
 /**
  * Stored files in PostgreSQL: metadata rows, bytes as content-addressed chunks (blobs.ts),
  * search passages (search.ts), all committed in one transaction per write — a write is
@@ -104,7 +102,7 @@ export class PgFileStore implements Files {
 
   async require(path: string): Promise<FileInfo> {
     const info = await this.get(path);
-    if (!info) throw notThere(path);
+    if (!info) throw fileNotFound(path);
     return info;
   }
 
@@ -229,7 +227,7 @@ export class PgFileStore implements Files {
     // caller was told 504 (issue 12).
     const row = await this.sql.begin(async (tx) => {
       const [r] = await tx`DELETE FROM files WHERE path = ${path} RETURNING *`;
-      if (!r) throw notThere(path);
+      if (!r) throw fileNotFound(path);
       if (opts.signal?.aborted) throw opts.signal.reason;
       return toRow(r);
     });
@@ -253,7 +251,7 @@ export class PgFileStore implements Files {
   }
 
   async list(prefix: string, limit: number, cursor?: string): Promise<ListPage> {
-    const after = cursor === undefined ? "" : decodeCursor(cursor);
+    const after = cursor === undefined ? "" : decodeFileCursor(cursor);
     if (after && !after.startsWith(prefix))
       throw badRequest("invalid_cursor", "cursor does not belong to this prefix");
     const rows = (
@@ -262,7 +260,7 @@ export class PgFileStore implements Files {
     ).map(toRow);
     const page = rows.slice(0, limit).map(toInfo);
     return rows.length > limit
-      ? { files: page, next_cursor: encodeCursor(page[page.length - 1]!.path) }
+      ? { files: page, next_cursor: encodeFileCursor(page[page.length - 1]!.path) }
       : { files: page };
   }
 
@@ -281,7 +279,7 @@ export class PgFileStore implements Files {
   async openRead(path: string): Promise<{ info: FileInfo; blob: OpenBlob; lines?: number }> {
     const [r] = await this.sql`SELECT f.*, b.hash AS present FROM files f
       LEFT JOIN blobs b ON b.hash = f.hash WHERE f.path = ${path}`;
-    if (!r) throw notThere(path);
+    if (!r) throw fileNotFound(path);
     const row = toRow(r);
     if (r.present === null) throw blobMissing(path);
     const blobs = this.blobs;
@@ -364,19 +362,4 @@ export class PgFileStore implements Files {
       logError("could not remove unreferenced blobs (quiver check --repair will)", { error: err });
     }
   }
-}
-
-function encodeCursor(path: string): string {
-  return Buffer.from(JSON.stringify({ after: path })).toString("base64url");
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (typeof parsed?.after === "string") return parsed.after;
-  } catch {}
-  throw badRequest(
-    "invalid_cursor",
-    "cursor is not one this server returned; start again without it",
-  );
 }

@@ -5,6 +5,7 @@ import type { Tokens } from "../interfaces/tokens.ts";
 import {
   type Caller,
   newSecret,
+  newTokenId,
   type Scope,
   sha256Hex,
   type TokenInfo,
@@ -91,7 +92,7 @@ export class PgTokenStore implements Tokens {
 
   async create(name: string, scope: Scope): Promise<{ info: TokenInfo; secret: string }> {
     const secret = newSecret();
-    const id = `tok_${Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex")}`;
+    const id = newTokenId();
     const now = Date.now();
     try {
       await this.sql`INSERT INTO tokens (id, name, hash, scope, created_at)
