@@ -157,6 +157,43 @@ describe("the index itself: postings folded into its arena answer as the recent 
   });
 });
 
+describe("the index's weights follow the store as it changes", () => {
+  test("once the fields' average lengths have moved, scores are those of an index built afresh", () => {
+    const short = [1, 2, 3].map((i) => ["Heron Nest", `A heron builds nest ${i} by the water.`]);
+    // Long passages without the query's words: the average body length grows tenfold.
+    const filler = Array.from({ length: 40 }, (_, i) => [
+      `Reeds ${i}`,
+      Array.from({ length: 120 }, (_, w) => `mud${(w * 7 + i) % 50}`).join(" "),
+    ]);
+    const add = (ix: RankedIndex, dict: TermDictionary, docs: string[][], from: number) =>
+      docs.forEach(([title, body], i) => {
+        const ids = (text: string) => {
+          const out: number[] = [];
+          return [out, dict.scan(text, (t) => out.push(t))] as const;
+        };
+        const [b, bLen] = ids(body!);
+        const [t, tLen] = ids(title!);
+        ix.add(from + i, from + i, [b, [], t, []], [bLen, 0, tLen, 0]);
+      });
+    const query = planPlain(parseQuery("heron nest").words!);
+    const top = (ix: RankedIndex) => ix.search(query.terms, query.groups, 10, 0.6).top;
+    const dict = new TermDictionary();
+    const grown = new RankedIndex(dict, true);
+    add(grown, dict, short, 1);
+    grown.fold();
+    const before = top(grown);
+    add(grown, dict, filler, 100);
+    const freshDict = new TermDictionary();
+    const fresh = new RankedIndex(freshDict, true);
+    add(fresh, freshDict, short, 1);
+    add(fresh, freshDict, filler, 100);
+    fresh.fold();
+    expect(top(grown)).toEqual(top(fresh));
+    // Shorter than the average now, the same passages score higher than they did.
+    expect(top(grown)[0]!.score).toBeGreaterThan(before[0]!.score);
+  });
+});
+
 describe("upgrading a data directory made by the version before the ranked index", () => {
   test("its second FTS5 index gives way to the ranked index; files and search intact, no re-import", async () => {
     const old = tempDir();
