@@ -147,9 +147,10 @@ export class RankedIndex {
   private writes = 0;
   private normsAt = -1;
   private norms: Float64Array = new Float64Array(0);
-  /** Scratch for the final scores of a search's candidates and their selection (topK). */
+  /** Scratch for the final scores of a search's candidates, and topK's heap. */
   private final = new Float64Array(0);
-  private work = new Float64Array(0);
+  private heapScores = new Float64Array(0);
+  private heapItems = new Int32Array(0);
   /** The last search's accumulators, reused (reset through its touched list). */
   private scorer?: Scorer;
 
@@ -340,16 +341,17 @@ export class RankedIndex {
     const keep = 1 - coord;
     const share = coord / Math.max(1, groups);
     const found = sc.count;
-    if (this.final.length < found) {
-      this.final = new Float64Array(this.alive.length);
-      this.work = new Float64Array(this.alive.length);
+    if (this.final.length < found) this.final = new Float64Array(this.alive.length);
+    if (this.heapScores.length < k) {
+      this.heapScores = new Float64Array(k);
+      this.heapItems = new Int32Array(k);
     }
     const final = this.final;
     for (let i = 0; i < found; i++) {
       const d = sc.touched[i]!;
       final[i] = sc.score[d]! * (keep + share * popcount(sc.hit[d]!));
     }
-    const best = topK(sc.touched, final, found, k, this.work);
+    const best = topK(sc.touched, final, found, k, this.heapScores, this.heapItems);
     if (this.withSpans && PROXIMITY > 0) this.byProximity(best, plan);
     const out = best.map(([d, s]) => ({
       id: this.ids.a[d]!,
