@@ -10,7 +10,7 @@ import { parseQuery } from "../src/store/query.ts";
 import { RankedIndex } from "../src/store/ranked-index.ts";
 import { SearchIndex } from "../src/store/search.ts";
 import { planPlain } from "../src/store/search-plan.ts";
-import { TermDictionary } from "../src/store/search-terms.ts";
+import { EXACT, forgetWordForms, stem, TermDictionary } from "../src/store/search-terms.ts";
 import { tempDir } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
 
@@ -37,6 +37,27 @@ describe("Porter stemming", () => {
     expect(porterStem("generalizations")).toBe("gener");
     expect(porterStem("is")).toBe("is");
     expect(porterStem("café")).toBe("café");
+  });
+});
+
+describe("the term dictionary", () => {
+  test("each word keeps its stem's and exact form's ids as the table grows and the forms are forgotten", () => {
+    const dict = new TermDictionary();
+    // Thousands of distinct words (the table starts small and grows several times).
+    const words = Array.from({ length: 6000 }, (_, i) => `w${i.toString(36)}ings`);
+    const idsOf = (text: string) => {
+      const out: number[] = [];
+      dict.scan(text, (t) => out.push(t));
+      return out;
+    };
+    const first = idsOf(words.join(" "));
+    forgetWordForms();
+    expect(idsOf(words.join(" ").toUpperCase())).toEqual(first);
+    const expected = words.flatMap((w) =>
+      stem(w) === w ? [dict.ids.get(w)] : [dict.ids.get(stem(w)), dict.ids.get(EXACT + w)],
+    );
+    expect(first).toEqual(expected as number[]);
+    expect(new Set(first).size).toBe(dict.ids.size);
   });
 });
 
