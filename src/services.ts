@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { ChangeFeed } from "./changes.ts";
 import type { Config } from "./config.ts";
 import { StartupError } from "./errors.ts";
+import { logError } from "./log.ts";
 import { skillWriteCheck } from "./skills/write-check.ts";
 import type { Awaitable } from "./store/awaitable.ts";
 import { BlobStore } from "./store/blobs.ts";
@@ -16,7 +17,7 @@ import { ClientStore } from "./store/oauth-clients.ts";
 import { CodeStore } from "./store/oauth-codes.ts";
 import { GrantStore } from "./store/oauth-grants.ts";
 import { ConsentPassword } from "./store/oauth-settings.ts";
-import { openPgStores, type PgStores } from "./store/pg/open.ts";
+import type { PgStores } from "./store/pg/open.ts";
 import { SearchIndex } from "./store/search.ts";
 import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
@@ -36,6 +37,11 @@ export interface OpenServices extends Services {
   oauth: OAuthStores;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
   readOnly: boolean;
+  /**
+   * Other processes' file changes reach `changes` by themselves (PostgreSQL: every replica,
+   * and a job worker, announce theirs through the database), so a worker need not relay its own.
+   */
+  sharedChanges: boolean;
   close(): Awaitable<void>;
 }
 
@@ -77,6 +83,9 @@ async function openPostgresServices(config: Config): Promise<OpenServices> {
   prepareDataDir(config.dataDir, { create: true });
   let stores: PgStores;
   try {
+    // Loaded here, not at the top: importing it touches Bun.SQL, whose modules cost every
+    // SQLite start-up (and every CLI command) a few milliseconds for nothing.
+    const { openPgStores } = await import("./store/pg/open.ts");
     stores = await openPgStores(config.databaseUrl!, config.staticToken);
   } catch (err) {
     throw new StartupError(
@@ -84,7 +93,22 @@ async function openPostgresServices(config: Config): Promise<OpenServices> {
     );
   }
   const changes = new ChangeFeed();
-  stores.files.onChange = (change) => changes.emit(change);
+  // Changes made through the other replicas (or a job worker) arrive here too: an MCP
+  // client subscribed to a file hears of it whichever replica wrote it.
+  let sharedChanges = true;
+  try {
+    await stores.changes.listen((change) => changes.emit(change));
+  } catch (err) {
+    // A connection pooler in transaction mode has no LISTEN: changes stay per process.
+    sharedChanges = false;
+    logError("cannot LISTEN for other replicas' file changes; MCP clients hear only this one's", {
+      error: err,
+    });
+  }
+  stores.files.onChange = (change) => {
+    changes.emit(change);
+    if (sharedChanges) stores.changes.publish(change);
+  };
   stores.files.checkWrite = skillWriteCheck(stores.files, config.skillsPrefix);
   return {
     config,
@@ -95,6 +119,7 @@ async function openPostgresServices(config: Config): Promise<OpenServices> {
     sessions: stores.sessions,
     oauth: stores.oauth,
     readOnly: false,
+    sharedChanges,
     tools: builtinTools,
     changes,
     close: () => stores.close(),
@@ -159,6 +184,7 @@ function assemble(
       password: new ConsentPassword(db),
     },
     readOnly,
+    sharedChanges: false,
     jobs: new JobQueue(db),
     tools: builtinTools,
     changes,
