@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 // POST /tools/call (list_files, limit 1), and resources/read and completion/complete vs
 // POST /tools/read_file; target >= 0.85x for each (issue 12). Cases: lib/mcp-cases.ts.
 //
-//   bun bench/mcp.ts [--duration 4] [--rounds 5] [--connections 32] [--smoke] [--no-wrk]
+//   bun bench/mcp.ts [--duration 2] [--rounds 9] [--connections 32] [--smoke] [--no-wrk]
 //
 // Uses wrk when installed (lib/wrk.ts: -t1, pinned to the client core, the server to the
 // other, as in bench/http.ts), otherwise an in-process fetch loop. Two figures per round:
@@ -33,9 +33,10 @@ const { values } = parseArgs({
   },
 });
 const smoke = values.smoke ?? false;
-const duration = Number(values.duration ?? (smoke ? 1 : 4));
+const duration = Number(values.duration ?? (smoke ? 1 : 2));
 const connections = Number(values.connections ?? (smoke ? 4 : 32));
-const rounds = Number(values.rounds ?? (smoke ? 1 : 5));
+// Many short rounds rather than a few long ones: more pairs for the per-round ratios.
+const rounds = Number(values.rounds ?? (smoke ? 1 : 9));
 const TOKEN = BENCH_TOKEN;
 
 const have = (cmd: string) => spawnSync(["sh", "-c", `command -v ${cmd}`]).exitCode === 0;
