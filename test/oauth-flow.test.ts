@@ -90,20 +90,37 @@ async function authorizationUrl(client: oauth.Client, extra: Record<string, stri
   return { url, verifier, state };
 }
 
-/** Through consent to tokens, the way a client does it. */
-async function connect(client: oauth.Client) {
+/** Consent over HTTP as the admin, then the validated redirect back, as a client reads it. */
+async function approve(client: oauth.Client) {
   const { url, verifier, state } = await authorizationUrl(client);
   const { location } = await consentOverHttp(url, { credential: server.tokens.admin });
-  const params = oauth.validateAuthResponse(as, client, new URL(location!), state);
-  const res = await oauth.authorizationCodeGrantRequest(
+  return { params: oauth.validateAuthResponse(as, client, new URL(location!), state), verifier };
+}
+
+/** The code grant request a client sends to /token (status and body unread). */
+const redeem = (
+  client: oauth.Client,
+  params: URLSearchParams,
+  verifier: string,
+  options: oauth.TokenEndpointRequestOptions = insecure,
+) =>
+  oauth.authorizationCodeGrantRequest(
     as,
     client,
     oauth.None(),
     params,
     callback.url,
     verifier,
-    { ...insecure, additionalParameters: { resource: resource() } },
+    options,
   );
+
+/** Through consent to tokens, the way a client does it. */
+async function connect(client: oauth.Client) {
+  const { params, verifier } = await approve(client);
+  const res = await redeem(client, params, verifier, {
+    ...insecure,
+    additionalParameters: { resource: resource() },
+  });
   return {
     tokens: await oauth.processAuthorizationCodeResponse(as, client, res),
     params,
@@ -251,15 +268,7 @@ describe("refused", () => {
   test("a reused code: invalid_grant, and the tokens of its first use stop working", async () => {
     const client = await register();
     const { tokens, params, verifier } = await connect(client);
-    const again = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      params,
-      callback.url,
-      verifier,
-      insecure,
-    );
+    const again = await redeem(client, params, verifier);
     expect(again.status).toBe(400);
     expect(((await again.json()) as any).error).toBe("invalid_grant");
     expect((await mcpCall(tokens.access_token)).status).toBe(401);
@@ -289,28 +298,10 @@ describe("refused", () => {
 
   test("a wrong code_verifier: invalid_grant, and the code is spent", async () => {
     const client = await register();
-    const { url, verifier, state } = await authorizationUrl(client);
-    const { location } = await consentOverHttp(url, { credential: server.tokens.admin });
-    const params = oauth.validateAuthResponse(as, client, new URL(location!), state);
-    const wrong = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      params,
-      callback.url,
-      oauth.generateRandomCodeVerifier(),
-      insecure,
-    );
+    const { params, verifier } = await approve(client);
+    const wrong = await redeem(client, params, oauth.generateRandomCodeVerifier());
     expect(await wrong.json()).toMatchObject({ error: "invalid_grant" });
-    const right = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      params,
-      callback.url,
-      verifier,
-      insecure,
-    );
+    const right = await redeem(client, params, verifier);
     expect(await right.json()).toMatchObject({ error: "invalid_grant" });
   });
 
@@ -329,19 +320,9 @@ describe("refused", () => {
 
   test("an expired code: invalid_grant", async () => {
     const client = await register();
-    const { url, verifier, state } = await authorizationUrl(client);
-    const { location } = await consentOverHttp(url, { credential: server.tokens.admin });
+    const { params, verifier } = await approve(client);
     rawDatabase(server).run("UPDATE oauth_codes SET expires_at = 1");
-    const params = oauth.validateAuthResponse(as, client, new URL(location!), state);
-    const res = await oauth.authorizationCodeGrantRequest(
-      as,
-      client,
-      oauth.None(),
-      params,
-      callback.url,
-      verifier,
-      insecure,
-    );
+    const res = await redeem(client, params, verifier);
     expect(await res.json()).toMatchObject({
       error: "invalid_grant",
       error_description: expect.stringContaining("expired"),
