@@ -41,7 +41,7 @@ RUN ["bun", "-e", "require('node:fs').mkdirSync('/out/data', { recursive: true }
 # Worker is only in the binary if its file is an entrypoint; user-tools/worker.ts runs user
 # tools. build-library.ts is package.json's "prebuild": the files `quiver init` writes.
 RUN ["bun", "src/user-tools/build-library.ts"]
-RUN ["bun", "build", "--compile", "--bytecode", "--format=esm", "--sourcemap", "src/main.ts", "src/importer/prepare-worker.ts", "src/store/search-worker.ts", "src/user-tools/worker.ts", "--outfile", "/out/quiver"]
+RUN ["bun", "build", "--compile", "--splitting", "--bytecode", "--format=esm", "--sourcemap", "src/main.ts", "src/importer/prepare-worker.ts", "src/store/search-worker.ts", "src/user-tools/worker.ts", "--outfile", "/out/quiver"]
 
 FROM ${RUNTIME_IMAGE}
 # VERSION follows package.json (the test checks); pass SOURCE_URL (the repository's URL) when

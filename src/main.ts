@@ -1,16 +1,7 @@
 #!/usr/bin/env bun
 // quiver's command line. This entry file has no value exports on purpose: in a
 // bytecode-compiled binary an exported `fetch`/`app` would make Bun auto-serve it.
-import { check, checkHelp } from "./cli/check.ts";
 import { renderCliError } from "./cli/errors.ts";
-import { indexCommand, indexHelp } from "./cli/index.ts";
-import { mcp, mcpHelp } from "./cli/mcp.ts";
-import { healthcheck, listTools, version } from "./cli/misc.ts";
-import { searchCommand, searchHelp } from "./cli/search.ts";
-import { serve, serveHelp } from "./cli/serve.ts";
-import { token, tokenHelp } from "./cli/token.ts";
-import { init, initHelp, test, testHelp, types, typesHelp } from "./cli/user-tools.ts";
-import { worker, workerHelp } from "./cli/worker.ts";
 
 const HELP = `quiver — a single-binary tool server for LLM tool use
 
@@ -36,24 +27,61 @@ Data lives in ./quiver-data unless --data or QUIVER_DATA says otherwise; serve, 
 index create it, the other commands need an existing one.
 Exit codes: 0 done; 1 not done, with one line saying why (search: no matches); 2 wrong command line.`;
 
-const commands: Record<
-  string,
-  // biome-ignore lint/suspicious/noConfusingVoidType: commands that return nothing exit 0
-  { run: (argv: string[]) => Promise<number | void> | number | void; help?: string }
-> = {
-  serve: { run: serve, help: serveHelp },
-  token: { run: token, help: tokenHelp },
-  index: { run: indexCommand, help: indexHelp },
-  search: { run: searchCommand, help: searchHelp },
-  tools: { run: listTools, help: "quiver tools [--json] [--tools DIR]... [--tools-config FILE]" },
-  mcp: { run: mcp, help: mcpHelp },
-  healthcheck: { run: healthcheck, help: "quiver healthcheck [--host H] [--port P]" },
-  check: { run: check, help: checkHelp },
-  version: { run: version },
-  worker: { run: worker, help: workerHelp },
-  init: { run: init, help: initHelp },
-  types: { run: types, help: typesHelp },
-  test: { run: test, help: testHelp },
+// Each command's module is loaded when that command runs, so start-up evaluates what the
+// command uses rather than the whole program.
+// biome-ignore lint/suspicious/noConfusingVoidType: commands that return nothing exit 0
+type Run = (argv: string[]) => Promise<number | void> | number | void;
+type Command = () => Promise<{ run: Run; help?: string }>;
+const commands: Record<string, Command> = {
+  serve: async () => {
+    const m = await import("./cli/serve.ts");
+    return { run: m.serve, help: m.serveHelp };
+  },
+  token: async () => {
+    const m = await import("./cli/token.ts");
+    return { run: m.token, help: m.tokenHelp };
+  },
+  index: async () => {
+    const m = await import("./cli/index.ts");
+    return { run: m.indexCommand, help: m.indexHelp };
+  },
+  search: async () => {
+    const m = await import("./cli/search.ts");
+    return { run: m.searchCommand, help: m.searchHelp };
+  },
+  tools: async () => ({
+    run: (await import("./cli/misc.ts")).listTools,
+    help: "quiver tools [--json] [--tools DIR]... [--tools-config FILE]",
+  }),
+  mcp: async () => {
+    const m = await import("./cli/mcp.ts");
+    return { run: m.mcp, help: m.mcpHelp };
+  },
+  healthcheck: async () => ({
+    run: (await import("./cli/misc.ts")).healthcheck,
+    help: "quiver healthcheck [--host H] [--port P]",
+  }),
+  check: async () => {
+    const m = await import("./cli/check.ts");
+    return { run: m.check, help: m.checkHelp };
+  },
+  version: async () => ({ run: (await import("./cli/misc.ts")).version }),
+  worker: async () => {
+    const m = await import("./cli/worker.ts");
+    return { run: m.worker, help: m.workerHelp };
+  },
+  init: async () => {
+    const m = await import("./cli/user-tools.ts");
+    return { run: m.init, help: m.initHelp };
+  },
+  types: async () => {
+    const m = await import("./cli/user-tools.ts");
+    return { run: m.types, help: m.typesHelp };
+  },
+  test: async () => {
+    const m = await import("./cli/user-tools.ts");
+    return { run: m.test, help: m.testHelp };
+  },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -63,14 +91,15 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === "--version" || name === "-v") {
-    version();
+    (await import("./cli/misc.ts")).version();
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     process.stderr.write(`quiver: unknown command "${name}"\n\n${HELP}\n`);
     return 2;
   }
+  const command = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(`${command.help ?? `quiver ${name}`}\n`);
     return 0;

@@ -16,7 +16,7 @@ import { ClientStore } from "./store/oauth-clients.ts";
 import { CodeStore } from "./store/oauth-codes.ts";
 import { GrantStore } from "./store/oauth-grants.ts";
 import { ConsentPassword } from "./store/oauth-settings.ts";
-import { openPgStores, type PgStores } from "./store/pg/open.ts";
+import type { PgStores } from "./store/pg/open.ts";
 import { SearchIndex } from "./store/search.ts";
 import { DEFAULT_SESSION_LIMITS, SessionStore } from "./store/sessions.ts";
 import { TokenStore } from "./store/tokens.ts";
@@ -77,6 +77,9 @@ async function openPostgresServices(config: Config): Promise<OpenServices> {
   prepareDataDir(config.dataDir, { create: true });
   let stores: PgStores;
   try {
+    // Loaded here, not at the top: importing it touches Bun.SQL, whose modules cost every
+    // SQLite start-up (and every CLI command) a few milliseconds for nothing.
+    const { openPgStores } = await import("./store/pg/open.ts");
     stores = await openPgStores(config.databaseUrl!, config.staticToken);
   } catch (err) {
     throw new StartupError(
