@@ -36,6 +36,11 @@ export interface OpenServices extends Services {
   oauth: OAuthStores;
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
   readOnly: boolean;
+  /**
+   * Every store answers synchronously (SQLite): a hot path may then skip the `await` it
+   * would need for PostgreSQL (the auth plugin does, once per request). Absent: assume not.
+   */
+  synchronous?: boolean;
   close(): Awaitable<void>;
 }
 
@@ -162,6 +167,7 @@ function assemble(
       password: new ConsentPassword(db),
     },
     readOnly,
+    synchronous: true,
     jobs: new JobQueue(db),
     tools: builtinTools,
     changes,
