@@ -3,8 +3,9 @@ import { logError } from "./log.ts";
 /**
  * What changed in this process, for whoever listens: MCP sessions turn these into
  * `notifications/resources/updated`, `…/resources/list_changed` and `…/tools/list_changed`
- * (2025 clients over stdio) or `subscriptions/listen` events (2026-07-28). In-process only:
- * another process writing the same data directory is not seen here.
+ * (2025 clients over stdio) or `subscriptions/listen` events (2026-07-28). On SQLite, what
+ * this process did (and its job worker relays, jobs/change-relay.ts); on PostgreSQL, every
+ * replica's file changes too (store/pg/changes.ts, through LISTEN/NOTIFY).
  */
 export type Change =
   /** A stored file was written (created or replaced) or deleted. */

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { ChangeFeed } from "./changes.ts";
 import type { Config } from "./config.ts";
 import { StartupError } from "./errors.ts";
+import { logError } from "./log.ts";
 import { skillWriteCheck } from "./skills/write-check.ts";
 import type { Awaitable } from "./store/awaitable.ts";
 import { BlobStore } from "./store/blobs.ts";
@@ -41,6 +42,11 @@ export interface OpenServices extends Services {
    * would need for PostgreSQL (the auth plugin does, once per request). Absent: assume not.
    */
   synchronous?: boolean;
+  /**
+   * Other processes' file changes reach `changes` by themselves (PostgreSQL: every replica,
+   * and a job worker, announce theirs through the database), so a worker need not relay its own.
+   */
+  sharedChanges: boolean;
   close(): Awaitable<void>;
 }
 
@@ -92,7 +98,22 @@ async function openPostgresServices(config: Config): Promise<OpenServices> {
     );
   }
   const changes = new ChangeFeed();
-  stores.files.onChange = (change) => changes.emit(change);
+  // Changes made through the other replicas (or a job worker) arrive here too: an MCP
+  // client subscribed to a file hears of it whichever replica wrote it.
+  let sharedChanges = true;
+  try {
+    await stores.changes.listen((change) => changes.emit(change));
+  } catch (err) {
+    // A connection pooler in transaction mode has no LISTEN: changes stay per process.
+    sharedChanges = false;
+    logError("cannot LISTEN for other replicas' file changes; MCP clients hear only this one's", {
+      error: err,
+    });
+  }
+  stores.files.onChange = (change) => {
+    changes.emit(change);
+    if (sharedChanges) stores.changes.publish(change);
+  };
   stores.files.checkWrite = skillWriteCheck(stores.files, config.skillsPrefix);
   return {
     config,
@@ -103,6 +124,7 @@ async function openPostgresServices(config: Config): Promise<OpenServices> {
     sessions: stores.sessions,
     oauth: stores.oauth,
     readOnly: false,
+    sharedChanges,
     tools: builtinTools,
     changes,
     close: () => stores.close(),
@@ -168,6 +190,7 @@ function assemble(
     },
     readOnly,
     synchronous: true,
+    sharedChanges: false,
     jobs: new JobQueue(db),
     tools: builtinTools,
     changes,

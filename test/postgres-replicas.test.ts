@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { loadConfig } from "../src/config.ts";
+import { fileUri } from "../src/mcp/resource-uri.ts";
+import { serveStdio } from "../src/mcp/stdio.ts";
 import { type OpenServices, openServices } from "../src/services.ts";
 import { type PgCluster, requirePostgres, startPostgres } from "./support/postgres.ts";
 import { tempDir } from "./support/services.ts";
@@ -140,4 +142,100 @@ describe.if(run)("replicas on one PostgreSQL database", () => {
     await b.oauth.grants.revoke(second.grantId);
     expect(await a.tokens.check(second.access_token)).toEqual({ problem: "revoked" });
   });
+
+  test("an MCP client subscribed on one replica hears of files written through the other", async () => {
+    const mcp = stdioSession(a);
+    mcp.send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "t", version: "1" },
+      },
+    });
+    await mcp.find((m) => m.id === 1, "initialize");
+    const uri = fileUri("shared/plan.md");
+    mcp.send({ jsonrpc: "2.0", id: 2, method: "resources/subscribe", params: { uri } });
+    await mcp.find((m) => m.id === 2, "subscribed");
+    const updated = (m: any) =>
+      m.method === "notifications/resources/updated" && m.params.uri === uri;
+    await b.files.put("shared/plan.md", text("written through b"));
+    await mcp.find(updated, "the update of a file written on b");
+    await mcp.find((m) => m.method === "notifications/resources/list_changed", "list_changed");
+    await mcp.close();
+  });
+
+  test("a burst of changes with long paths reaches the other replica whole, in bounded payloads", async () => {
+    const heard = new Set<string>();
+    const stop = b.changes.subscribe((c) => {
+      if (c.kind === "file" && c.change === "deleted") heard.add(c.path);
+    });
+    // 20 paths of ~1,000 bytes: ~20 KB of changes, past PostgreSQL's 8,000-byte NOTIFY limit.
+    const paths = Array.from(
+      { length: 20 },
+      (_, i) => `burst/${String(i).padStart(2, "0")}-${"p".repeat(990)}.md`,
+    );
+    for (const p of paths) await a.files.put(p, text(p));
+    await a.files.deleteMany(paths);
+    const deadline = Date.now() + 10_000;
+    while (heard.size < paths.length && Date.now() < deadline) await Bun.sleep(10);
+    stop();
+    expect([...heard].sort()).toEqual(paths);
+  });
+
+  test("each replica's feed has its own changes once and the other's once", async () => {
+    const seen = { a: [] as string[], b: [] as string[] };
+    const stops = [
+      a.changes.subscribe((c) => c.kind === "file" && seen.a.push(`${c.change} ${c.path}`)),
+      b.changes.subscribe((c) => c.kind === "file" && seen.b.push(`${c.change} ${c.path}`)),
+    ];
+    const until = async (check: () => boolean, what: string) => {
+      const deadline = Date.now() + 10_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await Bun.sleep(10);
+      }
+    };
+    await a.files.put("feed/x.md", text("x"));
+    await until(() => seen.b.includes("written feed/x.md"), "b to hear of x");
+    await b.files.delete("feed/x.md");
+    // Notifications arrive in commit order: once a hears of the delete, it has heard
+    // everything announced before it — its own write would have come back by then.
+    await until(() => seen.a.includes("deleted feed/x.md"), "a to hear of the delete");
+    for (const stop of stops) stop();
+    expect(seen.a).toEqual(["written feed/x.md", "deleted feed/x.md"]);
+    expect(seen.b).toEqual(["written feed/x.md", "deleted feed/x.md"]);
+  });
 });
+
+/** An in-process MCP stdio session on a replica's services: send lines, find what came back. */
+function stdioSession(services: OpenServices) {
+  const out: any[] = [];
+  let input!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (input = c) });
+  const done = serveStdio(services, {
+    input: stream,
+    write: (line) => out.push(JSON.parse(line)),
+    drainMs: 100,
+  });
+  return {
+    send: (message: unknown) =>
+      input.enqueue(new TextEncoder().encode(`${JSON.stringify(message)}\n`)),
+    count: (pred: (m: any) => boolean) => out.filter(pred).length,
+    async find(pred: (m: any) => boolean, what: string) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const found = out.find(pred);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await Bun.sleep(10);
+      }
+    },
+    async close() {
+      input.close();
+      await done;
+    },
+  };
+}

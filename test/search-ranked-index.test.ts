@@ -161,8 +161,9 @@ describe("upgrading a data directory made by the version before the ranked index
   test("its second FTS5 index gives way to the ranked index; files and search intact, no re-import", async () => {
     const old = tempDir();
     const db = new Database(`${old}/quiver.db`, { create: true });
-    // Every migration but the last (the ranked index's): passages_stem and all.
-    const before = migrations.length - 1;
+    // Every migration before the ranked index's: passages_stem and all.
+    const before = migrations.findIndex((m) => m.includes("DROP TABLE IF EXISTS passages_stem;"));
+    expect(before).toBeGreaterThan(0);
     for (const m of migrations.slice(0, before)) db.run(m);
     db.run(`PRAGMA user_version = ${before}`);
     const text = "Sorting\n=======\n\nHow the quokka sorts its berries.\n";
@@ -194,6 +195,37 @@ describe("upgrading a data directory made by the version before the ranked index
       await upgraded.files.put("v/new.md", [new TextEncoder().encode("# Wombats\n\nDig.\n")]);
       expect(upgraded.index.search("wombat", { limit: 5 }).results[0]?.path).toBe("v/new.md");
     } finally {
+      upgraded.close();
+    }
+  });
+});
+
+describe("upgrading a data directory whose change log counts with AUTOINCREMENT", () => {
+  test("the log keeps its numbers, goes on counting from them, and other connections still follow writes", async () => {
+    const old = tempDir();
+    const db = new Database(`${old}/quiver.db`, { create: true });
+    // Up to the migration that dropped AUTOINCREMENT from search_changes.
+    const before = migrations.findIndex((m) => m.includes("CREATE TABLE search_changes_v11"));
+    expect(before).toBeGreaterThan(0);
+    for (const m of migrations.slice(0, before)) db.run(m);
+    db.run(`PRAGMA user_version = ${before}`);
+    // A trimmed log, as a long-running store has one: its oldest numbers are gone.
+    db.run("INSERT INTO search_changes (seq, file_id) VALUES (41, 1), (42, 2)");
+    db.close();
+
+    const upgraded = openSqliteServices(loadConfig({ data: old, quiet: true }, {}));
+    const reader = new SearchIndex(openDatabase(old));
+    try {
+      expect(reader.search("wombat", { limit: 5 }).results).toEqual([]); // its index is built
+      await upgraded.files.put("w/new.md", [new TextEncoder().encode("# Wombats\n\nDig.\n")]);
+      const raw = new Database(`${old}/quiver.db`, { readonly: true });
+      const seqs = raw.query("SELECT seq FROM search_changes ORDER BY seq").all();
+      raw.close();
+      expect(seqs).toEqual([{ seq: 41 }, { seq: 42 }, { seq: 43 }]);
+      expect(pathsOn(reader, "wombat")).toEqual(["w/new.md"]);
+    } finally {
+      reader.close();
+      reader.db.close(false);
       upgraded.close();
     }
   });

@@ -159,6 +159,39 @@ describe.each(engines)("the %s store", (engine) => {
     expect(gone.results.map((r) => r.path)).not.toContain("guide/install.md");
   });
 
+  test("search: words split at punctuation, in documents and queries alike", async () => {
+    // PostgreSQL's own parser reads "S/390" and "I/O-Layer" as single file-path tokens.
+    await s.files.put(
+      "arch/cio.rst",
+      text("S/390 common I/O-Layer\n======================\n\nChannel paths.\n"),
+    );
+    await s.files.put("arch/other.rst", text("Other\n=====\n\nA common layer of paths.\n"));
+    const found = await s.index.searchAsync("390 common layer", {}, 5000);
+    expect(found.results[0]?.path).toBe("arch/cio.rst");
+    const slashed = await s.index.searchAsync('"S/390"', {}, 5000);
+    expect(slashed.results.map((r) => r.path)).toEqual(["arch/cio.rst"]);
+  });
+
+  test("search: the file titled by the query ranks first, and no file takes more than two results", async () => {
+    const sections = Array.from(
+      { length: 6 },
+      (_, i) => `## Part ${i}\n\nMemory barriers order memory accesses; barriers pair up.\n`,
+    ).join("\n");
+    await s.files.put("guide/locking.md", text(`# Locking guide\n\n${sections}`));
+    await s.files.put(
+      "guide/dma.md",
+      text("# Memory barriers in device drivers and DMA\n\nDrivers need memory barriers too.\n"),
+    );
+    await s.files.put("guide/barriers.md", text("# Memory barriers\n\nWhat a barrier promises.\n"));
+    const found = await s.index.searchAsync("memory barriers", { limit: 10 }, 5000);
+    const paths = found.results.map((r) => r.path);
+    expect(paths[0]).toBe("guide/barriers.md");
+    expect(paths.filter((p) => p === "guide/locking.md").length).toBeLessThanOrEqual(2);
+    expect(new Set(paths)).toEqual(
+      new Set(["guide/barriers.md", "guide/dma.md", "guide/locking.md"]),
+    );
+  });
+
   test("imports: a tree is stored and searchable; a second run changes nothing; --sync removes", async () => {
     const root = tempDir("quiver-tree-");
     dirs.push(root);

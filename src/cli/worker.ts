@@ -44,8 +44,9 @@ export async function worker(argv: string[]): Promise<void> {
     setPriority(WORKER_NICENESS);
   } catch {}
   logInfo("job worker started", { pid: process.pid, niceness: getPriority() });
-  // Started by a server (supervisor.ts): it hears what the jobs write.
-  const send = process.send?.bind(process);
+  // Started by a server (supervisor.ts): it hears what the jobs write — from us, unless
+  // the database announces every process's changes already (PostgreSQL).
+  const send = services.sharedChanges ? undefined : process.send?.bind(process);
   const stopRelay = send ? relayChanges(services.changes, (m) => void send(m)) : undefined;
   await runWorker(services, {
     kinds: jobKinds,

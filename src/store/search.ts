@@ -104,7 +104,7 @@ export class SearchIndex implements FileIndexer {
   private readonly q: {
     insert: Statement<unknown, [number, number, number]>;
     ftsInsert: Statement<unknown, [number, string]>;
-    logChange: Statement<{ seq: number }, [number]>;
+    logChange: Statement<unknown, [number]>;
     trimChanges: Statement<unknown, [number]>;
     ftsDelete: Statement<unknown, [number]>;
     del: Statement<unknown, [number]>;
@@ -133,7 +133,7 @@ export class SearchIndex implements FileIndexer {
     this.q = {
       insert: db.prepare("INSERT INTO passages (file_id, line_start, line_end) VALUES (?, ?, ?)"),
       ftsInsert: db.prepare("INSERT INTO passages_fts (rowid, text) VALUES (?, ?)"),
-      logChange: db.prepare("INSERT INTO search_changes (file_id) VALUES (?) RETURNING seq"),
+      logChange: db.prepare("INSERT INTO search_changes (file_id) VALUES (?)"),
       trimChanges: db.prepare("DELETE FROM search_changes WHERE seq <= ?"),
       ftsDelete: db.prepare(
         "DELETE FROM passages_fts WHERE rowid IN (SELECT id FROM passages WHERE file_id = ?)",
@@ -208,7 +208,7 @@ export class SearchIndex implements FileIndexer {
 
   /** Tells every connection's ranked index (ranked-search.ts) to re-read this file. */
   private logChange(fileId: number): void {
-    const seq = this.q.logChange.get(fileId)!.seq;
+    const seq = Number(this.q.logChange.run(fileId).lastInsertRowid);
     if (++this.changesLogged % 1000 === 0) this.q.trimChanges.run(seq - CHANGES_KEPT);
   }
 

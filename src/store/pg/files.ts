@@ -19,8 +19,8 @@ import {
 } from "../files.ts";
 import type { Files } from "../interfaces/files.ts";
 import { PgBlobStore, type StagedBlob } from "./blobs.ts";
+import { indexPassages, indexText, removePassages } from "./passages.ts";
 import { num, numOrNull } from "./rows.ts";
-import { PgSearchIndex } from "./search.ts";
 
 interface FileRow {
   id: number;
@@ -153,8 +153,8 @@ export class PgFileStore implements Files {
           updated_at = excluded.updated_at, lines = excluded.lines
         RETURNING *`;
       row = toRow(r);
-      if (before) await PgSearchIndex.remove(tx, row.id);
-      if (text !== undefined) await PgSearchIndex.index(tx, row.id, path, text);
+      if (before) await removePassages(tx, row.id);
+      if (text !== undefined) await indexText(tx, row.id, path, text);
       // The last moment to give up: a call that timed out must not take effect afterwards.
       if (signal?.aborted) throw signal.reason;
     });
@@ -196,10 +196,10 @@ export class PgFileStore implements Files {
         const row = toRow(r);
         if (before) {
           replaced.push(before.hash);
-          await PgSearchIndex.remove(tx, row.id);
+          await removePassages(tx, row.id);
         }
-        if (e.passages) await PgSearchIndex.indexPassages(tx, row.id, e.path, e.passages);
-        else if (e.text !== undefined) await PgSearchIndex.index(tx, row.id, e.path, e.text);
+        if (e.passages) await indexPassages(tx, row.id, e.path, e.passages);
+        else if (e.text !== undefined) await indexText(tx, row.id, e.path, e.text);
         results.push({ file: toInfo(row), created: !before, changed: true });
       }
     });

@@ -143,4 +143,13 @@ export const pgMigrations: string[] = [
   CREATE INDEX passages_file ON passages (file_id);
   CREATE INDEX passages_doc ON passages USING gin (doc);
   `,
+  // 5: each file's title, for ranking (search-rank.ts: a file whose title is the query
+  // ranks first). Filled as files are indexed; the reindex tool fills it for files indexed
+  // before, and rebuilds their passages with quiver's word splitting (tsquery.ts).
+  `
+  CREATE TABLE search_titles (
+    file_id bigint PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+    title   text NOT NULL
+  );
+  `,
 ];

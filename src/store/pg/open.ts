@@ -1,4 +1,5 @@
 import { SQL } from "bun";
+import { PgChangeRelay } from "./changes.ts";
 import { PgFileStore } from "./files.ts";
 import { PgJobQueue } from "./jobs.ts";
 import { migrate } from "./migrate.ts";
@@ -14,6 +15,8 @@ export interface PgStores {
   index: PgSearchIndex;
   jobs: PgJobQueue;
   tokens: PgTokenStore;
+  /** File changes shared with the other replicas (LISTEN/NOTIFY). */
+  changes: PgChangeRelay;
   sessions: PgSessionStore;
   oauth: {
     clients: PgClientStore;
@@ -43,8 +46,10 @@ export async function openPgStores(url: string, staticToken?: string): Promise<P
   const tokens = new PgTokenStore(sql, staticToken);
   const grants = new PgGrantStore(sql);
   tokens.onGrantUse = (grantId, now) => grants.touch(grantId, now);
+  const changes = new PgChangeRelay(sql);
   return {
     files: new PgFileStore(sql),
+    changes,
     index: new PgSearchIndex(sql),
     jobs: new PgJobQueue(sql),
     tokens,
@@ -56,6 +61,7 @@ export async function openPgStores(url: string, staticToken?: string): Promise<P
       password: new PgConsentPassword(sql),
     },
     async close() {
+      await changes.close();
       await sql.close({ timeout: 5 });
     },
   };

@@ -17,6 +17,10 @@ export interface PgPlan {
   count: { q: string; params: unknown[] };
   /** Common words were left out of the match: passages holding only those are not counted. */
   partial: boolean;
+  /** Plain words only: each word's tsquery (over `params`), its text and its IDF. */
+  terms?: { sql: string; text: string; idf: number }[];
+  /** Passages in all (for the IDFs) when `terms` is set. */
+  passages?: number;
 }
 
 /**
@@ -84,5 +88,7 @@ export async function planQuery(
     params,
     count: { q: `(${countQ})`, params: countParams },
     partial: pick.length < terms.length,
+    terms: terms.map((t) => ({ sql: t.sql, text: t.word.text, idf: t.idf })),
+    passages: total,
   };
 }

@@ -1,13 +1,10 @@
 import type { SQL } from "bun";
 import { QuiverError } from "../../errors.ts";
-import type { Passage } from "../chunk.ts";
-import { passagesForIndex } from "../index-passages.ts";
 import type { Index } from "../interfaces/search.ts";
-import { passageFields } from "../passage-fields.ts";
 import { normalizePrefix } from "../paths.ts";
 import { parseQuery } from "../query.ts";
 import {
-  type SearchHit,
+  MAX_CANDIDATES,
   type SearchOptions,
   type SearchResult,
   SNIPPET_CLOSE,
@@ -16,60 +13,28 @@ import {
 } from "../search.ts";
 import { MAX_SEARCH_MS } from "../search-runner.ts";
 import { unsegment } from "../search-text.ts";
+import { indexText, removePassages } from "./passages.ts";
 import { num } from "./rows.ts";
-import { planQuery } from "./search-plan.ts";
-import { pathWords, TS_CONFIG } from "./tsquery.ts";
+import { type PgPlan, planQuery } from "./search-plan.ts";
+import { type Candidate, type FileStats, rankFiles } from "./search-rank.ts";
+import { TS_CONFIG } from "./tsquery.ts";
 
 const HEADLINE = `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=…`;
-
-/** PostgreSQL text values cannot hold NUL; the index has no use for control characters. */
-const clean = (s: string) => s.replace(/\u0000/g, " ");
+/**
+ * Candidate passages ranked by SQL for a page near the top (as SQLite's MIN_CANDIDATES):
+ * enough for the file ranking; a page they do not fill is ranked again from more.
+ */
+const MIN_CANDIDATES = 50;
 
 /**
- * The search index in PostgreSQL: a row per passage with one weighted tsvector — A: its
- * file's path and title, B: the headings above it, D: its body — under a GIN index.
- * Queries come from quiver's own parser (query.ts), built into tsquery by tsquery.ts with
- * every user word bound as a parameter. A query with operators must match as written; a
- * query of plain words matches passages with any of them, ranked first by how many of the
- * words they hold, then by ts_rank. Every search runs under a statement_timeout.
+ * The search index in PostgreSQL (rows written by passages.ts): a row per passage with one
+ * weighted tsvector under a GIN index. Queries come from quiver's own parser (query.ts),
+ * built into tsquery by tsquery.ts with every user word bound as a parameter. SQL picks
+ * and scores candidate passages (search-plan.ts); search-rank.ts ranks their files as
+ * SQLite does. Every search runs under a statement_timeout.
  */
 export class PgSearchIndex implements Index {
   constructor(private readonly sql: SQL) {}
-
-  /** Inside the caller's transaction: the passages of a file's text. */
-  static async index(tx: SQL, fileId: number, path: string, text: string): Promise<void> {
-    await PgSearchIndex.indexPassages(tx, fileId, path, passagesForIndex(text));
-  }
-
-  static async indexPassages(
-    tx: SQL,
-    fileId: number,
-    path: string,
-    passages: Passage[],
-  ): Promise<void> {
-    if (passages.length === 0) return;
-    const { title, headings } = passageFields(passages);
-    const rows = passages.map((p, i) => ({
-      ls: p.line_start,
-      le: p.line_end,
-      body: clean(p.text),
-      heads: clean(headings[i] ?? ""),
-    }));
-    const head = clean(`${pathWords(path)} ${title}`);
-    await tx.unsafe(
-      `INSERT INTO passages (file_id, line_start, line_end, body, doc)
-       SELECT $1::bigint, x.ls, x.le, x.body,
-         setweight(to_tsvector('${TS_CONFIG}', $2::text), 'A') ||
-         setweight(to_tsvector('${TS_CONFIG}', x.heads), 'B') ||
-         setweight(to_tsvector('${TS_CONFIG}', x.body), 'D')
-       FROM jsonb_to_recordset($3::text::jsonb) AS x(ls int, le int, body text, heads text)`,
-      [fileId, head, JSON.stringify(rows)],
-    );
-  }
-
-  static async remove(tx: SQL, fileId: number): Promise<void> {
-    await tx`DELETE FROM passages WHERE file_id = ${fileId}`;
-  }
 
   async searchAsync(query: string, opts: SearchOptions, timeoutMs: number): Promise<SearchResult> {
     const parsed = parseQuery(query);
@@ -87,29 +52,77 @@ export class PgSearchIndex implements Index {
     try {
       return await this.sql.begin(async (tx) => {
         await tx.unsafe(`SET LOCAL statement_timeout = ${Math.round(ms)}`);
+        // A search's cost is all in its words: a plan made without seeing them (the generic
+        // plan of a statement prepared five times) scans every passage. Plan each one anew.
+        await tx.unsafe("SET LOCAL plan_cache_mode = force_custom_plan");
         const plan = await planQuery(tx, parsed, prefix);
         if (!plan) return { results: [], total: 0 };
         const { q, score, params } = plan;
-        const rows = await tx.unsafe(
-          `WITH q AS (SELECT ${q} AS q),
-           page AS (
-             SELECT p.id, f.path, p.line_start, p.line_end, p.body, ${score} AS score
-             FROM passages p JOIN files f ON f.id = p.file_id, q
-             WHERE ${where}
-             ORDER BY score DESC, p.id
-             LIMIT ${limit} OFFSET ${offset})
-           SELECT page.*, ts_headline('${TS_CONFIG}', page.body, q.q, '${HEADLINE}') AS snippet
-           FROM page, q ORDER BY score DESC, id`,
-          params,
-        );
-        const results: SearchHit[] = rows.map((r: Record<string, unknown>) => ({
-          path: String(r.path),
-          line_start: num(r.line_start),
-          line_end: num(r.line_end),
-          score: Number(num(r.score).toPrecision(4)),
-          snippet: unsegment(String(r.snippet)),
+        const candidates = async (want: number): Promise<Candidate[]> => {
+          const rows = await tx.unsafe(
+            // Scored and cut first; the title and the own-text test only for what is kept.
+            `WITH q AS (SELECT ${q} AS q),
+             top AS (
+               SELECT p.id, p.file_id, f.path, p.line_start, p.line_end, ${score} AS score
+               FROM passages p JOIN files f ON f.id = p.file_id, q
+               WHERE ${where}
+               ORDER BY score DESC, p.id
+               LIMIT ${want})
+             SELECT top.id, top.file_id, top.path, top.line_start, top.line_end, top.score, t.title,
+               ts_filter(p.doc, '{b,c,d}') @@ q.q AS own
+             FROM top JOIN passages p ON p.id = top.id
+               LEFT JOIN search_titles t ON t.file_id = top.file_id, q
+             ORDER BY top.score DESC, top.id`,
+            params,
+          );
+          return rows.map((r: Record<string, unknown>) => ({
+            id: num(r.id),
+            fileId: num(r.file_id),
+            path: String(r.path),
+            line_start: num(r.line_start),
+            line_end: num(r.line_end),
+            title: r.title == null ? null : String(r.title),
+            score: num(r.score),
+            own: Boolean(r.own),
+          }));
+        };
+        let want = Math.min(MAX_CANDIDATES, Math.max(MIN_CANDIDATES, (offset + limit) * 4));
+        const terms = plan.terms ?? [];
+        const stats = new Map<number, FileStats>();
+        let avgPassages = 1;
+        const rank = async (found: Candidate[]) => {
+          const more = [...new Set(found.map((c) => c.fileId))].filter((id) => !stats.has(id));
+          if (terms.length > 0 && more.length > 0)
+            avgPassages = await fileStats(tx, plan, more, stats);
+          return rankFiles(found, terms, stats, avgPassages);
+        };
+        let found = await candidates(want);
+        let ranked = await rank(found);
+        while (ranked.length < offset + limit && found.length === want && want < MAX_CANDIDATES) {
+          want = Math.min(MAX_CANDIDATES, want * 4);
+          found = await candidates(want);
+          ranked = await rank(found);
+        }
+        const page = ranked.slice(offset, offset + limit);
+        const snippets = new Map<number, string>();
+        if (page.length > 0) {
+          const rows = await tx.unsafe(
+            // The match alone, with its own values ($1, the path prefix, only typed).
+            `WITH q AS (SELECT ${plan.count.q} AS q, $1::text AS prefix)
+             SELECT p.id, ts_headline('${TS_CONFIG}', p.body, q.q, '${HEADLINE}') AS snippet
+             FROM passages p, q WHERE p.id = ANY($${plan.count.params.length + 1}::bigint[])`,
+            [...plan.count.params, page.map((c) => c.id)],
+          );
+          for (const r of rows) snippets.set(num(r.id), String(r.snippet));
+        }
+        const results = page.map((c) => ({
+          path: c.path,
+          line_start: c.line_start,
+          line_end: c.line_end,
+          score: Number(c.score.toPrecision(4)),
+          snippet: unsegment(snippets.get(c.id) ?? ""),
         }));
-        if (offset === 0 && results.length < limit) return { results, total: results.length };
+        if (found.length < want && !plan.partial) return { results, total: found.length };
         const [c] = await tx.unsafe(
           `WITH q AS (SELECT ${plan.count.q} AS q)
            SELECT count(*) AS n FROM (SELECT 1 FROM passages p JOIN files f ON f.id = p.file_id, q
@@ -140,8 +153,8 @@ export class PgSearchIndex implements Index {
   async replace(batch: { id: number; path: string; text: string }[]): Promise<void> {
     await this.sql.begin(async (tx) => {
       for (const f of batch) {
-        await PgSearchIndex.remove(tx, f.id);
-        await PgSearchIndex.index(tx, f.id, f.path, f.text);
+        await removePassages(tx, f.id);
+        await indexText(tx, f.id, f.path, f.text);
       }
     });
   }
@@ -157,4 +170,35 @@ export class PgSearchIndex implements Index {
   }
 
   close(): void {}
+}
+
+/**
+ * Fills `into` with the whole-file counts of these files (search-rank.ts): their passages,
+ * and per query word how many of them hold it in their own text (headings or body; the
+ * path and title are weighed apart). Returns the average passages per file.
+ */
+async function fileStats(
+  tx: SQL,
+  plan: PgPlan,
+  fileIds: number[],
+  into: Map<number, FileStats>,
+): Promise<number> {
+  const holding = plan.terms!.map(
+    (t) => `count(*) FILTER (WHERE ts_filter(p.doc, '{b,c,d}') @@ ${t.sql})::int`,
+  );
+  const rows = await tx.unsafe(
+    `SELECT p.file_id, count(*)::int AS n, ARRAY[${holding.join(", ")}] AS holding,
+       (SELECT CASE WHEN reltuples > 0 THEN reltuples::float8 ELSE 0 END
+        FROM pg_class WHERE relname = 'search_titles') AS files
+     FROM passages p
+     WHERE p.file_id = ANY($${plan.params.length + 1}::bigint[]) AND $1::text IS NOT NULL
+     GROUP BY p.file_id`,
+    [...plan.params, fileIds],
+  );
+  let files = 0;
+  for (const r of rows) {
+    into.set(num(r.file_id), { passages: num(r.n), holding: (r.holding as unknown[]).map(num) });
+    files = num(r.files);
+  }
+  return files > 0 && plan.passages ? plan.passages / files : 1;
 }

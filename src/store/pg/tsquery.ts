@@ -3,7 +3,18 @@ import type { QueryNode } from "../query.ts";
 /** The text search configuration of documents and queries alike (stemming, stopwords). */
 export const TS_CONFIG = "english";
 
-const WORD = /[\p{L}\p{N}]+/gu;
+/** quiver's word characters (search-terms.ts): everything else separates words. */
+const WORD = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/gu;
+
+/**
+ * Text as quiver's tokenizer sees it: its words, separated by spaces. PostgreSQL's own
+ * parser reads `S/390` or `I/O-Layer` as one file-path token and `3.8.1` as a version,
+ * so a query for `390` or `i o` would miss them; both documents and queries go through
+ * this, so they split alike — as they do on SQLite.
+ */
+export function searchWords(text: string): string {
+  return (text.match(WORD) ?? []).join(" ");
+}
 
 /**
  * A tsquery expression in SQL for a parsed query (query.ts), with every piece of user text
@@ -22,8 +33,8 @@ export function tsquerySql(node: QueryNode, params: unknown[]): string {
     case "term": {
       if (!node.prefix)
         return node.quoted
-          ? `phraseto_tsquery(${cfg}, ${bind(node.text)})`
-          : `plainto_tsquery(${cfg}, ${bind(node.text)})`;
+          ? `phraseto_tsquery(${cfg}, ${bind(searchWords(node.text))})`
+          : `plainto_tsquery(${cfg}, ${bind(searchWords(node.text))})`;
       const words = node.text.match(WORD) ?? [];
       const last = words.pop() ?? "";
       const start = words.length
@@ -42,6 +53,4 @@ export function tsquerySql(node: QueryNode, params: unknown[]): string {
 }
 
 /** A path as words for the A-weighted field: `docs/guide/install.md` → `docs guide install md`. */
-export function pathWords(path: string): string {
-  return (path.match(WORD) ?? []).join(" ");
-}
+export const pathWords = searchWords;
