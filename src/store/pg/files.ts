@@ -19,6 +19,7 @@ import {
 } from "../files.ts";
 import type { Files } from "../interfaces/files.ts";
 import { PgBlobStore, type StagedBlob } from "./blobs.ts";
+import { checkPgStore } from "./check.ts";
 import { indexPassages, indexText, removePassages } from "./passages.ts";
 import { num, numOrNull } from "./rows.ts";
 
@@ -329,28 +330,9 @@ export class PgFileStore implements Files {
     return () => {};
   }
 
-  /** Rows whose bytes are missing, unreferenced blobs, staged chunks left by dead writes. */
-  async check(opts: CheckOptions): Promise<CheckReport> {
-    const missing = await this.sql`SELECT f.path FROM files f LEFT JOIN blobs b ON b.hash = f.hash
-      WHERE b.hash IS NULL ORDER BY f.path LIMIT 1000`;
-    const orphans = await this.sql`SELECT b.hash FROM blobs b
-      WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.hash = b.hash)`;
-    const [staged] = await this
-      .sql`SELECT count(DISTINCT blob) AS n FROM blob_chunks WHERE blob LIKE 'tmp:%'`;
-    const report = {
-      database: [],
-      missing_blobs: missing.map((r: { path: string }) => r.path),
-      corrupt_blobs: [],
-      orphan_blobs: orphans.length,
-      stale_temp_files: num(staged.n),
-      repaired: false,
-    } as unknown as CheckReport;
-    if (opts.repair) {
-      await this.collect(orphans.map((r: { hash: string }) => r.hash));
-      await this.blobs.sweepStaging(3600_000);
-      (report as { repaired: boolean }).repaired = true;
-    }
-    return report;
+  /** quiver check (check.ts). */
+  check(opts: CheckOptions): Promise<CheckReport> {
+    return checkPgStore(this.sql, this.blobs, this, opts);
   }
 
   /** Collects blobs no row refers to; a failure only leaves garbage for quiver check. */
