@@ -10,7 +10,7 @@ import { parseQuery } from "../src/store/query.ts";
 import { RankedIndex } from "../src/store/ranked-index.ts";
 import { SearchIndex } from "../src/store/search.ts";
 import { planPlain } from "../src/store/search-plan.ts";
-import { TermDictionary } from "../src/store/search-terms.ts";
+import { EXACT, forgetWordForms, stem, TermDictionary } from "../src/store/search-terms.ts";
 import { tempDir } from "./support/services.ts";
 import { blobsOf } from "./support/store-internals.ts";
 
@@ -37,6 +37,27 @@ describe("Porter stemming", () => {
     expect(porterStem("generalizations")).toBe("gener");
     expect(porterStem("is")).toBe("is");
     expect(porterStem("café")).toBe("café");
+  });
+});
+
+describe("the term dictionary", () => {
+  test("each word keeps its stem's and exact form's ids as the table grows and the forms are forgotten", () => {
+    const dict = new TermDictionary();
+    // Thousands of distinct words (the table starts small and grows several times).
+    const words = Array.from({ length: 6000 }, (_, i) => `w${i.toString(36)}ings`);
+    const idsOf = (text: string) => {
+      const out: number[] = [];
+      dict.scan(text, (t) => out.push(t));
+      return out;
+    };
+    const first = idsOf(words.join(" "));
+    forgetWordForms();
+    expect(idsOf(words.join(" ").toUpperCase())).toEqual(first);
+    const expected = words.flatMap((w) =>
+      stem(w) === w ? [dict.ids.get(w)] : [dict.ids.get(stem(w)), dict.ids.get(EXACT + w)],
+    );
+    expect(first).toEqual(expected as number[]);
+    expect(new Set(first).size).toBe(dict.ids.size);
   });
 });
 
@@ -154,6 +175,43 @@ describe("the index itself: postings folded into its arena answer as the recent 
     // Words side by side (1) above words apart (3), though both hold each once.
     const order = recent.passages.map((p) => p.id);
     expect(order.indexOf(1)).toBeLessThan(order.indexOf(3));
+  });
+});
+
+describe("the index's weights follow the store as it changes", () => {
+  test("once the fields' average lengths have moved, scores are those of an index built afresh", () => {
+    const short = [1, 2, 3].map((i) => ["Heron Nest", `A heron builds nest ${i} by the water.`]);
+    // Long passages without the query's words: the average body length grows tenfold.
+    const filler = Array.from({ length: 40 }, (_, i) => [
+      `Reeds ${i}`,
+      Array.from({ length: 120 }, (_, w) => `mud${(w * 7 + i) % 50}`).join(" "),
+    ]);
+    const add = (ix: RankedIndex, dict: TermDictionary, docs: string[][], from: number) =>
+      docs.forEach(([title, body], i) => {
+        const ids = (text: string) => {
+          const out: number[] = [];
+          return [out, dict.scan(text, (t) => out.push(t))] as const;
+        };
+        const [b, bLen] = ids(body!);
+        const [t, tLen] = ids(title!);
+        ix.add(from + i, from + i, [b, [], t, []], [bLen, 0, tLen, 0]);
+      });
+    const query = planPlain(parseQuery("heron nest").words!);
+    const top = (ix: RankedIndex) => ix.search(query.terms, query.groups, 10, 0.6).top;
+    const dict = new TermDictionary();
+    const grown = new RankedIndex(dict, true);
+    add(grown, dict, short, 1);
+    grown.fold();
+    const before = top(grown);
+    add(grown, dict, filler, 100);
+    const freshDict = new TermDictionary();
+    const fresh = new RankedIndex(freshDict, true);
+    add(fresh, freshDict, short, 1);
+    add(fresh, freshDict, filler, 100);
+    fresh.fold();
+    expect(top(grown)).toEqual(top(fresh));
+    // Shorter than the average now, the same passages score higher than they did.
+    expect(top(grown)[0]!.score).toBeGreaterThan(before[0]!.score);
   });
 });
 

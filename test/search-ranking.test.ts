@@ -85,6 +85,14 @@ describe("stemming, with the exact form first", () => {
     expect(hit.snippet).toContain("«walked»");
     expect(hit.snippet).toContain("«harbour»");
   });
+
+  test("the snippet marks whole words in any case, never the inside of another word", async () => {
+    await put("stem/ferry.md", "# Ferries\n\nFERRIES left; the ferry2 and ferryman stayed.\n");
+    const hit = find("ferries").results[0]!;
+    expect(hit.path).toBe("stem/ferry.md");
+    expect(hit.snippet).toContain("«FERRIES» left");
+    expect(hit.snippet).toContain(" ferry2 and ferryman stayed");
+  });
 });
 
 describe("fields: path and title outweigh the body", () => {

@@ -1,5 +1,5 @@
 import { groupsTogether, lowerBound, segmentWords } from "./ranked-proximity.ts";
-import { bodyNorms, Scorer } from "./ranked-scorer.ts";
+import { bodyNorms, type FieldParams, impactsOf, Scorer } from "./ranked-scorer.ts";
 import { EXACT, type TermDictionary } from "./search-terms.ts";
 import { topK } from "./top-k.ts";
 
@@ -111,6 +111,21 @@ export class RankedIndex {
   private docs = new Uint32Array(0);
   private tfs = new Uint32Array(0);
   private spans = new Uint32Array(0);
+  /**
+   * Per arena posting, its BM25F weight before idf (Scorer.weight) under `stats`: made
+   * when first needed after a fold, so that a search multiplies and adds per posting
+   * rather than normalising and saturating it.
+   */
+  private impacts?: Float32Array;
+  /**
+   * The field parameters every score is computed with (impacts, recent postings and
+   * bodyNorm alike): the fields' average lengths as they were when the impacts were made,
+   * made again once one has moved by more than STATS_DRIFT (or at a fold). A few writes
+   * barely move an average over thousands of passages; re-weighing millions of postings
+   * after each would cost more than the searches between them.
+   */
+  private stats?: FieldParams;
+  private statsAt = -1;
   // Postings not yet folded into the arena: (term, doc, tfs, spans).
   private recent = emptyRecent();
   // Per doc (dense numbers in insertion order).
@@ -132,9 +147,10 @@ export class RankedIndex {
   private writes = 0;
   private normsAt = -1;
   private norms: Float64Array = new Float64Array(0);
-  /** Scratch for the final scores of a search's candidates and their selection (topK). */
+  /** Scratch for the final scores of a search's candidates, and topK's heap. */
   private final = new Float64Array(0);
-  private work = new Float64Array(0);
+  private heapScores = new Float64Array(0);
+  private heapItems = new Int32Array(0);
   /** The last search's accumulators, reused (reset through its touched list). */
   private scorer?: Scorer;
 
@@ -251,9 +267,10 @@ export class RankedIndex {
       for (const [fileId, docs] of this.byFile)
         if (allowFile(fileId)) for (const d of docs) alive[d] = this.alive[d]!;
     }
+    const impacts = this.currentImpacts();
     const sc = new Scorer(
       this.alive.length,
-      this.params(n),
+      this.stats!,
       this.lens.a,
       alive,
       this.bodyNorms(),
@@ -284,7 +301,15 @@ export class RankedIndex {
           if (d !== undefined) sc.one(d, 1, p.idf, p.bit);
         }
       } else if (p.t !== undefined && p.t + 1 < this.offsets.length)
-        sc.add(this.docs, this.tfs, this.offsets[p.t]!, this.offsets[p.t + 1]!, p.idf, p.bit);
+        sc.addImpacts(
+          this.docs,
+          this.tfs,
+          impacts,
+          this.offsets[p.t]!,
+          this.offsets[p.t + 1]!,
+          p.idf,
+          p.bit,
+        );
       if (this.recent.terms.n > 0 && p.t !== undefined)
         this.addRecent(sc, p.t, p.idf, p.bit, false);
     }
@@ -301,23 +326,32 @@ export class RankedIndex {
       }
       if (p.t === undefined) continue;
       if (p.t + 1 < this.offsets.length)
-        sc.boostFrom(this.docs, this.tfs, this.offsets[p.t]!, this.offsets[p.t + 1]!, p.idf, p.bit);
+        sc.boostImpacts(
+          this.docs,
+          this.tfs,
+          impacts,
+          this.offsets[p.t]!,
+          this.offsets[p.t + 1]!,
+          p.idf,
+          p.bit,
+        );
       if (this.recent.terms.n > 0) this.addRecent(sc, p.t, p.idf, p.bit, true);
     }
     // The top k of the touched passages (tens of thousands for a question of common words).
     const keep = 1 - coord;
     const share = coord / Math.max(1, groups);
     const found = sc.count;
-    if (this.final.length < found) {
-      this.final = new Float64Array(this.alive.length);
-      this.work = new Float64Array(this.alive.length);
+    if (this.final.length < found) this.final = new Float64Array(this.alive.length);
+    if (this.heapScores.length < k) {
+      this.heapScores = new Float64Array(k);
+      this.heapItems = new Int32Array(k);
     }
     const final = this.final;
     for (let i = 0; i < found; i++) {
       const d = sc.touched[i]!;
       final[i] = sc.score[d]! * (keep + share * popcount(sc.hit[d]!));
     }
-    const best = topK(sc.touched, final, found, k, this.work);
+    const best = topK(sc.touched, final, found, k, this.heapScores, this.heapItems);
     if (this.withSpans && PROXIMITY > 0) this.byProximity(best, plan);
     const out = best.map(([d, s]) => ({
       id: this.ids.a[d]!,
@@ -340,10 +374,10 @@ export class RankedIndex {
     fileIds: readonly number[],
   ): Map<number, number> {
     const n = Math.max(1, this.live);
-    const p = this.params(n);
+    const impacts = this.currentImpacts();
     const sc = new Scorer(
       this.alive.length,
-      p,
+      this.stats!,
       this.lens.a,
       this.alive,
       this.bodyNorms(),
@@ -364,7 +398,15 @@ export class RankedIndex {
       if (t === undefined) continue;
       const idf = Math.log(1 + (n - this.df(q.term) + 0.5) / (this.df(q.term) + 0.5)) * q.weight;
       if (t + 1 < this.offsets.length)
-        sc.boostFrom(this.docs, this.tfs, this.offsets[t]!, this.offsets[t + 1]!, idf, bit);
+        sc.boostImpacts(
+          this.docs,
+          this.tfs,
+          impacts,
+          this.offsets[t]!,
+          this.offsets[t + 1]!,
+          idf,
+          bit,
+        );
       if (this.recent.terms.n > 0) this.addRecent(sc, t, idf, bit, true);
     }
     const out = new Map<number, number>();
@@ -448,10 +490,30 @@ export class RankedIndex {
 
   /** Scorer's bodyNorm, made again only after documents were added or removed. */
   private bodyNorms(): Float64Array {
-    if (this.normsAt !== this.writes)
-      this.norms = bodyNorms(this.params(Math.max(1, this.live)), this.lens.a, this.ids.n);
+    if (this.normsAt !== this.writes) this.norms = bodyNorms(this.stats!, this.lens.a, this.ids.n);
     this.normsAt = this.writes;
     return this.norms;
+  }
+
+  /** The arena's impacts under `stats`, both made again when stale (see `stats`). */
+  private currentImpacts(): Float32Array {
+    if (this.statsAt !== this.writes || !this.impacts) {
+      const now = this.params(Math.max(1, this.live));
+      if (!this.impacts || !this.stats || drifted(this.stats.avg, now.avg)) {
+        this.stats = now;
+        this.normsAt = -1;
+        this.impacts = impactsOf(
+          now,
+          this.lens.a,
+          this.alive,
+          this.bodyNorms(),
+          this.docs,
+          this.tfs,
+        );
+      }
+      this.statsAt = this.writes;
+    }
+    return this.impacts;
   }
 
   private params(n: number) {
@@ -512,6 +574,7 @@ export class RankedIndex {
     this.tfs = tfs;
     this.spans = spans;
     this.recent = emptyRecent();
+    this.impacts = undefined;
   }
 
   private growScratch(): void {
@@ -523,6 +586,13 @@ export class RankedIndex {
     spans.set(this.scratchSpans);
     this.scratchSpans = spans;
   }
+}
+
+/** How far a field's average length may move before the weights are made again. */
+const STATS_DRIFT = 0.02;
+
+function drifted(was: readonly number[], now: readonly number[]): boolean {
+  return was.some((a, f) => Math.abs(now[f]! - a) > STATS_DRIFT * a);
 }
 
 function popcount(x: number): number {

@@ -73,56 +73,23 @@ export class Scorer {
     this.k1 = p.k1;
   }
 
-  /** Postings [from, to) of `docs`/`tfs` (tfs: four 8-bit field counts, body lowest). */
-  add(
-    docs: Uint32Array,
-    tfs: Uint32Array,
-    from: number,
-    to: number,
-    idf: number,
-    bit: number,
-  ): void {
-    for (let i = from; i < to; i++) this.one(docs[i]!, tfs[i]!, idf, bit);
-  }
-
   /** Adds to passage d only if an earlier term found it (and it is a candidate). */
   boost(d: number, packed: number, idf: number, bit: number): void {
     if (this.stamp[d] === this.epoch) this.one(d, packed, idf, bit);
   }
 
-  /**
-   * boost() for the postings [from, to) — by a binary search per candidate when the
-   * candidates are few against the postings (both are in passage order), else a walk.
-   */
-  boostFrom(
-    docs: Uint32Array,
-    tfs: Uint32Array,
-    from: number,
-    to: number,
-    idf: number,
-    bit: number,
-  ): void {
-    const n = to - from;
-    if (this.count * Math.log2(n + 1) >= n) {
-      for (let i = from; i < to; i++)
-        if (this.stamp[docs[i]!] === this.epoch) this.one(docs[i]!, tfs[i]!, idf, bit);
-      return;
-    }
-    for (let c = 0; c < this.count; c++) {
-      const d = this.touched[c]!;
-      let lo = from;
-      let hi = to;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (docs[mid]! < d) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < to && docs[lo] === d) this.one(d, tfs[lo]!, idf, bit);
-    }
-  }
-
+  /** Scores one posting (tfs: four 8-bit field counts, body lowest) of passage d. */
   one(d: number, packed: number, idf: number, bit: number): void {
     if (this.alive[d] === 0) return;
+    this.credit(d, packed, idf * this.weight(d, packed), bit);
+  }
+
+  /**
+   * A posting's BM25F weight before idf: its fields' tfs, each normalised by its length,
+   * saturated. Rounded to 32 bits, as the arena keeps it (impactsOf), so that a posting
+   * scores the same folded or not.
+   */
+  weight(d: number, packed: number): number {
     const lens = this.lens;
     const at = d * 4;
     let tf = (packed & 0xff) * this.bodyNorm[d]!;
@@ -134,8 +101,83 @@ export class Scorer {
       if (t2) tf += (t2 * this.w2) / (this.c2 + this.m2 * lens[at + 2]!);
       if (t3) tf += (t3 * this.w3) / (this.c3 + this.m3 * lens[at + 3]!);
     }
+    return Math.fround((tf * (this.k1 + 1)) / (tf + this.k1));
+  }
+
+  /**
+   * add() for arena postings, whose weights are precomputed (`impacts`, impactsOf): the
+   * walk of a common word's thousands of postings is then a multiply-add each.
+   */
+  addImpacts(
+    docs: Uint32Array,
+    tfs: Uint32Array,
+    impacts: Float32Array,
+    from: number,
+    to: number,
+    idf: number,
+    bit: number,
+  ): void {
+    const alive = this.alive;
+    const stamp = this.stamp;
+    const score = this.score;
+    const hit = this.hit;
+    for (let i = from; i < to; i++) {
+      const d = docs[i]!;
+      if (alive[d] === 0) continue;
+      if (stamp[d] !== this.epoch) this.touch(d);
+      score[d]! += idf * impacts[i]!;
+      hit[d]! |= bit;
+      const packed = tfs[i]!;
+      if (packed > 0xffff) {
+        this.named[d]! |= bit;
+        if (packed & 0xff0000) this.titled[d]! |= bit;
+      }
+    }
+  }
+
+  /**
+   * Adds postings [from, to) only to passages an earlier term found (and still there) — by
+   * a binary search per candidate when the candidates are few against the postings (both
+   * are in passage order), else a walk.
+   */
+  boostImpacts(
+    docs: Uint32Array,
+    tfs: Uint32Array,
+    impacts: Float32Array,
+    from: number,
+    to: number,
+    idf: number,
+    bit: number,
+  ): void {
+    const n = to - from;
+    const stamp = this.stamp;
+    const epoch = this.epoch;
+    if (this.count * Math.log2(n + 1) >= n) {
+      for (let i = from; i < to; i++) {
+        const d = docs[i]!;
+        if (stamp[d] === epoch && this.alive[d] !== 0)
+          this.credit(d, tfs[i]!, idf * impacts[i]!, bit);
+      }
+      return;
+    }
+    for (let c = 0; c < this.count; c++) {
+      const d = this.touched[c]!;
+      if (this.alive[d] === 0) continue;
+      let lo = from;
+      let hi = to;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (docs[mid]! < d) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < to && docs[lo] === d) this.credit(d, tfs[lo]!, idf * impacts[lo]!, bit);
+    }
+  }
+
+  /** Adds a posting's score s (idf included) to passage d, with the groups it holds. */
+  private credit(d: number, packed: number, s: number, bit: number): void {
     if (this.stamp[d] !== this.epoch) this.touch(d);
-    this.score[d]! += (idf * tf * (this.k1 + 1)) / (tf + this.k1);
+    this.score[d]! += s;
     this.hit[d]! |= bit;
     if (packed > 0xffff) {
       this.named[d]! |= bit;
@@ -171,5 +213,23 @@ export function bodyNorms(p: FieldParams, lens: Uint32Array, docs: number): Floa
   const m = p.b[0]! / p.avg[0]!;
   const w = p.w[0]!;
   for (let d = 0; d < docs; d++) out[d] = w / (c + m * lens[d * 4]!);
+  return out;
+}
+
+/**
+ * Per posting of the arena (docs/tfs), Scorer.weight for these parameters: made once per
+ * fold, or when the fields' average lengths have moved (ranked-index.ts), not per search.
+ */
+export function impactsOf(
+  p: FieldParams,
+  lens: Uint32Array,
+  alive: Uint8Array,
+  norms: Float64Array,
+  docs: Uint32Array,
+  tfs: Uint32Array,
+): Float32Array {
+  const sc = new Scorer(0, p, lens, alive, norms);
+  const out = new Float32Array(docs.length);
+  for (let i = 0; i < docs.length; i++) out[i] = sc.weight(docs[i]!, tfs[i]!);
   return out;
 }

@@ -2,7 +2,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { logError } from "../log.ts";
 import { RankedIndex } from "./ranked-index.ts";
 import { addFile, type RankedIndexes, removeFile, storedFile, storedFiles } from "./ranked-load.ts";
-import { TermDictionary } from "./search-terms.ts";
+import { forgetWordForms, TermDictionary } from "./search-terms.ts";
 
 /**
  * The ranked indexes of one connection, kept current with the database through
@@ -85,6 +85,7 @@ export class RankedSearch {
     }
     next.passages.fold();
     next.files.fold();
+    forgetWordForms();
     this.indexes = next;
     // Files written while this ran are in the log after `seq`: the next search applies them.
     this.seq = seq;

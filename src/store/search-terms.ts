@@ -43,15 +43,6 @@ export function stem(word: string): string {
 
 const SPLIT = /[^\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/u;
 
-interface WordEntry {
-  /** A second hash of the word and its length: with the first (the table's key), ~62 bits. */
-  check: number;
-  length: number;
-  stem: number;
-  /** The exact form's term id, or -1 when the word is its own stem. */
-  exact: number;
-}
-
 /**
  * Term ids for the words of a text (each word's stem, and its exact form), without making a
  * string per word: building the ranked index from the stored text is one pass over ~10M
@@ -64,7 +55,22 @@ interface WordEntry {
  */
 export class TermDictionary {
   readonly ids = new Map<string, number>();
-  private readonly byHash = new Map<number, WordEntry>();
+  /**
+   * The words seen, as an open-addressing table in typed arrays (key: the first hash + 1;
+   * 0 is an empty slot): one JS object per word would be ~150k objects on the corpus,
+   * for every full garbage collection to trace while searches wait.
+   */
+  private keys = new Int32Array(1 << 12);
+  /** A second hash of the word, and its length: with the first, ~60 bits and the length. */
+  private checks = new Int32Array(1 << 12);
+  private lengths = new Int32Array(1 << 12);
+  private stems = new Int32Array(1 << 12);
+  /** The exact form's term id, or -1 when the word is its own stem. */
+  private exacts = new Int32Array(1 << 12);
+  private used = 0;
+  /** entry()'s answer: the word's stem and exact form term ids. */
+  private stemId = 0;
+  private exactId = -1;
 
   /** The term's id, allocated when new. */
   id(term: string): number {
@@ -108,27 +114,78 @@ export class TermDictionary {
         continue;
       }
       if (start < 0) continue;
-      const e = this.entry(lower, start, i, h & 0x3fffffff, h2 & 0x3fffffff);
-      onTerm(e.stem, words);
-      if (e.exact >= 0) onTerm(e.exact, words);
+      this.entry(lower, start, i, h & 0x3fffffff, h2 & 0x3fffffff);
+      onTerm(this.stemId, words);
+      if (this.exactId >= 0) onTerm(this.exactId, words);
       words++;
       start = -1;
     }
     return words;
   }
 
-  private entry(text: string, start: number, end: number, hash: number, check: number): WordEntry {
-    const known = this.byHash.get(hash);
-    if (known && known.check === check && known.length === end - start) return known;
-    const [s, e] = formsOf(fold(text.slice(start, end)));
-    const entry = {
-      check,
-      length: end - start,
-      stem: this.id(s),
-      exact: e === null ? -1 : this.id(e),
-    };
-    // On a hash collision the first word keeps the slot; the other takes this path each time.
-    if (!known) this.byHash.set(hash, entry);
-    return entry;
+  /** Sets stemId and exactId for the word text[start, end) with these hashes. */
+  private entry(text: string, start: number, end: number, hash: number, check: number): void {
+    const key = hash + 1;
+    const length = end - start;
+    const mask = this.keys.length - 1;
+    let i = hash & mask;
+    for (let k = this.keys[i]!; k !== 0; k = this.keys[i]!) {
+      if (k === key) {
+        if (this.checks[i] === check && this.lengths[i] === length) {
+          this.stemId = this.stems[i]!;
+          this.exactId = this.exacts[i]!;
+          return;
+        }
+        // A collision: the first word keeps the slot; the other takes this path each time.
+        this.formsOf(text.slice(start, end));
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    this.formsOf(text.slice(start, end));
+    this.keys[i] = key;
+    this.checks[i] = check;
+    this.lengths[i] = length;
+    this.stems[i] = this.stemId;
+    this.exacts[i] = this.exactId;
+    if (++this.used * 2 > this.keys.length) this.grow();
   }
+
+  private formsOf(word: string): void {
+    const [s, e] = formsOf(fold(word));
+    this.stemId = this.id(s);
+    this.exactId = e === null ? -1 : this.id(e);
+  }
+
+  private grow(): void {
+    const { keys, checks, lengths, stems, exacts } = this;
+    const size = keys.length * 2;
+    this.keys = new Int32Array(size);
+    this.checks = new Int32Array(size);
+    this.lengths = new Int32Array(size);
+    this.stems = new Int32Array(size);
+    this.exacts = new Int32Array(size);
+    const mask = size - 1;
+    for (let j = 0; j < keys.length; j++) {
+      const key = keys[j]!;
+      if (key === 0) continue;
+      let i = (key - 1) & mask;
+      while (this.keys[i] !== 0) i = (i + 1) & mask;
+      this.keys[i] = key;
+      this.checks[i] = checks[j]!;
+      this.lengths[i] = lengths[j]!;
+      this.stems[i] = stems[j]!;
+      this.exacts[i] = exacts[j]!;
+    }
+  }
+}
+
+/**
+ * Empties the cache of word forms. After a bulk build it holds every distinct word of the
+ * store (~150k on the corpus: half the search thread's JS objects), which each full
+ * garbage collection traces while searches wait; the dictionaries' own tables answer
+ * the scan of known words, so little is lost.
+ */
+export function forgetWordForms(): void {
+  forms.clear();
 }
