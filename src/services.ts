@@ -38,6 +38,11 @@ export interface OpenServices extends Services {
   /** The data directory cannot be written: reads work, writes answer 503 storage_unavailable. */
   readOnly: boolean;
   /**
+   * Every store answers synchronously (SQLite): a hot path may then skip the `await` it
+   * would need for PostgreSQL (the auth plugin does, once per request). Absent: assume not.
+   */
+  synchronous?: boolean;
+  /**
    * Other processes' file changes reach `changes` by themselves (PostgreSQL: every replica,
    * and a job worker, announce theirs through the database), so a worker need not relay its own.
    */
@@ -184,6 +189,7 @@ function assemble(
       password: new ConsentPassword(db),
     },
     readOnly,
+    synchronous: true,
     sharedChanges: false,
     jobs: new JobQueue(db),
     tools: builtinTools,

@@ -15,8 +15,14 @@ test("bench/mcp.ts --smoke prints the ratio table", () => {
   const out = res.stdout.toString();
   expect(res.exitCode, res.stderr.toString()).toBe(0);
   expect(out).toContain("| POST /tools/call |");
-  expect(out).toMatch(/\| MCP tools\/call \(2026-07-28\) \| \d+ \| [\d.]+x \|/);
+  expect(out).toMatch(
+    /\| MCP tools\/call \(2026-07-28\) \| \d+ \| [\d.]+ µs \| [\d.]+× \| [\d.]+× \|/,
+  );
   expect(out).toContain("| POST /tools/read_file |");
-  expect(out).toMatch(/\| MCP resources\/read \(2026-07-28\) \| \d+ \| [\d.]+x \|/);
-  expect(out).toMatch(/\| MCP completion\/complete \(2026-07-28\) \| \d+ \| [\d.]+x \|/);
+  expect(out).toMatch(
+    /\| MCP resources\/read \(2026-07-28\) \| \d+ \| [\d.]+ µs \| [\d.]+× \| [\d.]+× \|/,
+  );
+  expect(out).toMatch(
+    /\| MCP completion\/complete \(2026-07-28\) \| \d+ \| [\d.]+ µs \| [\d.]+× \| [\d.]+× \|/,
+  );
 }, 60_000);

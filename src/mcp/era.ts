@@ -128,8 +128,9 @@ const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 /** Header values that are not plain ASCII travel as `=?base64?<utf-8 base64>?=`. */
 export function decodeHeaderValue(value: string): string | undefined {
+  if (!value.startsWith("=?base64?")) return value; // plain ASCII, the usual case
   const m = SENTINEL.exec(value);
-  if (!m) return value.startsWith("=?base64?") ? undefined : value;
+  if (!m) return undefined;
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(m[1]!, "base64"));
   } catch {

@@ -51,16 +51,14 @@ export async function answerHttp(
     throw err;
   }
   const { message } = parsed;
+  // Over HTTP a 403 is answered by the transport, and subscriptions end within the hour;
+  // a call that says so already is used as it is (no copy per request).
+  const httpCall =
+    call.rethrowAuth && call.listenMaxMs !== undefined
+      ? call
+      : { listenMaxMs: HTTP_LISTEN_MAX_MS, ...call, rethrowAuth: true };
   try {
-    return {
-      status: 200,
-      message: await dispatch(
-        message,
-        era,
-        { listenMaxMs: HTTP_LISTEN_MAX_MS, ...call, rethrowAuth: true },
-        services,
-      ),
-    };
+    return { status: 200, message: await dispatch(message, era, httpCall, services) };
   } catch (err) {
     if (err instanceof RpcError)
       return { status: err.httpStatus, message: errorResponse(message.id, err) };

@@ -27,7 +27,8 @@ export function errorResult(text: string): CallToolResult {
 
 export function successResult(tool: AnyTool, value: unknown): CallToolResult {
   const result = textResult(tool, value);
-  if (!result.isError) result.content.push(...resourceLinks(tool, value));
+  if (!result.isError && tool.filesNamed)
+    for (const link of resourceLinks(tool, value)) result.content.push(link);
   return result;
 }
 

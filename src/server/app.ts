@@ -24,7 +24,9 @@ import { wellKnownRoutes } from "./well-known.ts";
  */
 export function createApp(services: OpenServices) {
   const sessions = new WebSessions(services.sessions, services.tokens);
-  const auth = authPlugin(createAuthenticator(services.tokens, services.config, sessions));
+  const auth = authPlugin(createAuthenticator(services.tokens, services.config, sessions), {
+    synchronous: services.synchronous,
+  });
   return new Elysia({ name: "quiver", handler: { standardHostname: false } })
     .onError(({ request, error, code }) => errorResponse(request, error, code))
     .get("/healthz", () => ({ status: "ok" }))

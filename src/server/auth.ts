@@ -31,7 +31,7 @@ const PROBLEMS: Record<TokenProblem | "malformed", string> = {
 
 /**
  * Authenticates a request for a route needing `needed` (the plugin's work, callable
- * alone). Synchronous when the token store answers synchronously (SQLite).
+ * alone). Synchronous when the token and session stores answer synchronously (SQLite).
  */
 export type Authenticate = (
   request: Request,
@@ -73,21 +73,22 @@ export function createAuthenticator(
       );
     return caller;
   };
-  const bySession = async (request: Request, web: WebSessions, needed: Scope): Promise<Caller> => {
+  const bySession = (request: Request, web: WebSessions, needed: Scope): Awaitable<Caller> => {
     const address = requestInfo(request).address?.() ?? "unknown";
     failures.check(address);
-    const session = await web.current(request);
-    if (!session) {
-      failures.spend(address);
-      throw new AuthError(
-        401,
-        "invalid_session",
-        "your console session has ended (signed out, expired, or its token was revoked); sign in again",
-        { error: "invalid_token" },
-      );
-    }
-    web.checkCsrf(request, session);
-    return admit(request, session.caller, needed);
+    return then(web.current(request), (session) => {
+      if (!session) {
+        failures.spend(address);
+        throw new AuthError(
+          401,
+          "invalid_session",
+          "your console session has ended (signed out, expired, or its token was revoked); sign in again",
+          { error: "invalid_token" },
+        );
+      }
+      web.checkCsrf(request, session);
+      return admit(request, session.caller, needed);
+    });
   };
   return (request, extracted, needed) => {
     const url = request.url;
@@ -141,18 +142,35 @@ function isMcpPath(url: string): boolean {
  * per token for authenticated requests, and per client address for failed attempts
  * (a failing address is refused with the same 429 until its budget refills, whatever it
  * sends). The `WWW-Authenticate` challenge is built by the HTTP error renderer.
+ *
+ * `synchronous`: the stores answer synchronously (SQLite), so `authenticate` never
+ * returns a promise and the caller is resolved without an await. Elysia decides from a
+ * hook's source text whether to await it, and awaits one that returns a call; the
+ * synchronous resolve is written so that it returns none.
  */
-export function authPlugin(authenticate: Authenticate) {
+export function authPlugin(authenticate: Authenticate, opts: { synchronous?: boolean } = {}) {
   return new Elysia({ name: "quiver/auth" })
     .use(bearer({ extract: { query: NO_QUERY_PARAMETER } }))
     .macro({
       /** The scope a route needs; its handler gets the authenticated `caller`. */
-      auth: (scope: Scope) => ({
-        resolve: async ({ request, bearer }) => ({
-          caller: await authenticate(request, bearer, scope),
-        }),
-      }),
+      auth: (scope: Scope) =>
+        opts.synchronous
+          ? {
+              resolve: function resolveCaller({ request, bearer }) {
+                const caller = authenticate(request, bearer, scope);
+                if (caller instanceof Promise) throw new Error(ASYNC_STORE);
+                return { caller };
+              },
+            }
+          : {
+              resolve: async ({ request, bearer }) => ({
+                caller: await authenticate(request, bearer, scope),
+              }),
+            },
     });
 }
+
+const ASYNC_STORE =
+  "authPlugin was told the stores are synchronous, but one answered with a promise";
 
 export type AuthPlugin = ReturnType<typeof authPlugin>;

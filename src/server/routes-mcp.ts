@@ -1,6 +1,12 @@
 import { Elysia } from "elysia";
 import { QuiverError } from "../errors.ts";
-import { answerHttp, asksForProgress, isListen, parseErrorAnswer } from "../mcp/http.ts";
+import {
+  answerHttp,
+  asksForProgress,
+  HTTP_LISTEN_MAX_MS,
+  isListen,
+  parseErrorAnswer,
+} from "../mcp/http.ts";
 import type { McpCall } from "../mcp/protocol.ts";
 import type { OpenServices } from "../services.ts";
 import type { AuthPlugin } from "./auth.ts";
@@ -30,10 +36,15 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
 
   return new Elysia({ name: "quiver/mcp" })
     .use(auth)
-    .onBeforeHandle(({ request, set }) => {
+    .onBeforeHandle(function originAndPreflight({ request, set }) {
+      // Written so that no call is returned directly: Elysia reads a hook's source text and
+      // treats one returning a call as a promise, which cost every /mcp request a trip
+      // through the microtask queue for this synchronous check.
       guardOrigin(request.headers, policy, set.headers);
-      if (request.method === "OPTIONS") return preflight();
-      requestInfo(request).challengeParams = challengeParams;
+      let early: Response | undefined;
+      if (request.method === "OPTIONS") early = preflight();
+      else requestInfo(request).challengeParams = challengeParams;
+      return early;
     })
     .all(
       "/mcp",
@@ -59,6 +70,7 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
           // Read only when a tool reads its own signal (see routes-tools.ts).
           signal: () => request.signal,
           rethrowAuth: true,
+          listenMaxMs: HTTP_LISTEN_MAX_MS,
           onTool: (name) => {
             info.tool = name;
           },

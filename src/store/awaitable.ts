@@ -6,7 +6,10 @@
  */
 export type Awaitable<T> = T | Promise<T>;
 
-/** `f(value)`, synchronously when `value` is not a promise. */
-export function then<T, R>(value: Awaitable<T>, f: (v: T) => R): Awaitable<R> {
+/**
+ * `f(value)`, synchronously when `value` is not a promise. `f` may itself answer either
+ * way (a promise returned inside `.then` is flattened), so calls nest.
+ */
+export function then<T, R>(value: Awaitable<T>, f: (v: T) => Awaitable<R>): Awaitable<R> {
   return value instanceof Promise ? value.then(f) : f(value);
 }

@@ -22,6 +22,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import { AuthError } from "../errors.ts";
+import { type Awaitable, then } from "../store/awaitable.ts";
 import type { Sessions } from "../store/interfaces/sessions.ts";
 import type { Tokens } from "../store/interfaces/tokens.ts";
 import { type Caller, sha256Hex } from "../store/tokens.ts";
@@ -60,19 +61,21 @@ export class WebSessions {
     };
   }
 
-  /** The request's live session, or undefined (no cookie, expired, signed out, token revoked). */
-  async current(request: Request): Promise<WebSession | undefined> {
+  /**
+   * The request's live session, or undefined (no cookie, expired, signed out, token
+   * revoked). Synchronous on synchronous stores, as the auth plugin needs (src/server/auth.ts).
+   */
+  current(request: Request): Awaitable<WebSession | undefined> {
     const secret = sessionSecret(request);
     if (!secret) return undefined;
     const idHash = sha256Hex(secret);
-    const row = await this.store.find(idHash);
-    if (!row) return undefined;
-    const caller = await this.tokens.callerByRef(row.token_ref);
-    if (!caller) {
-      await this.store.endAllFor(row.token_ref);
-      return undefined;
-    }
-    return { caller, csrf: csrfOf(secret), expiresAt: row.expires_at, idHash };
+    return then(this.store.find(idHash), (row) => {
+      if (!row) return undefined;
+      return then(this.tokens.callerByRef(row.token_ref), (caller) => {
+        if (!caller) return then(this.store.endAllFor(row.token_ref), () => undefined);
+        return { caller, csrf: csrfOf(secret), expiresAt: row.expires_at, idHash };
+      });
+    });
   }
 
   /** Ends the request's session (if any); returns the Set-Cookie value that clears it. */
