@@ -6,7 +6,9 @@
 // At 1 connection the p50 difference is what isolation adds to one call's latency.
 // The server's CPU time per call (all its threads, /proc) is shown too: the machine is
 // shared, and requests per second move with the neighbours far more than CPU per call does.
-// A fourth row is the floor of a worker hop: a server-thread tool answered by a bare Worker.
+// Two more rows answer a server-thread tool from a bare Worker: one message per call, and
+// the calls of an event-loop turn in one message each way — the floor of the tools host's
+// hop (what the module tool costs beyond it is the host's and the worker's own work).
 // Prints markdown on stdout. `--smoke`: one 1-second round.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,7 +29,8 @@ const KINDS = [
   { tool: "echo_inline", kind: "in the server thread (built-in style; baseline)" },
   { tool: "echo_module", kind: "module tool (--tools, worker)" },
   { tool: "echo_cmd", kind: "command tool (--tools-config, `echo`)" },
-  { tool: "echo_bare_worker", kind: "floor: server-thread tool answered by a bare Worker" },
+  { tool: "echo_bare_worker", kind: "bare Worker, one postMessage per call" },
+  { tool: "echo_batched_worker", kind: "floor: bare Worker, calls batched per turn" },
 ];
 
 function setup(): { tools: string; config: string; data: string } {
@@ -152,7 +155,7 @@ async function main(): Promise<string> {
   return [
     "## User tools",
     "",
-    `The same trivial tool (echo one parameter) three ways, and the floor of a worker hop, in one \`quiver serve\` process; POST /tools/<name>, bearer auth, wrk -c32 ${SECONDS} s × ${ROUNDS} rounds round-robin, best round. Target: the module tool ≥ 0.8× the baseline.`,
+    `The same trivial tool (echo one parameter) three ways, and answered by a bare Worker two ways (the last is the floor of the host's hop), in one \`quiver serve\` process pinned to one core (its threads, the tools worker too, share it; wrk runs on the other); POST /tools/<name>, bearer auth, wrk -c32 ${SECONDS} s × ${ROUNDS} rounds round-robin, best round. Target: the module tool ≥ 0.8× the baseline.`,
     "",
     table(
       ["tool", "calls/s", "p50", "p99", "× baseline", "server CPU/call", "× baseline by CPU"],
@@ -160,7 +163,7 @@ async function main(): Promise<string> {
       ["l", "r", "r", "r", "r", "r", "r"],
     ),
     "",
-    "Server CPU/call: the server process's CPU time (all threads: HTTP, the tools worker) per call at -c32, in the round that needed least; the last column is the baseline's over the tool's, what calls/s would be on a core of its own.",
+    "Server CPU/call: the server process's CPU time (all threads: HTTP, the tools worker) per call at -c32, in the round that needed least; the last column is the baseline's over the tool's, what calls/s would be on a core of its own. On a busy machine it is the fairer column: a server with a second runnable thread (the worker rows) gets a larger share of its core than one with one, so their calls/s can even pass the baseline's.",
     "",
     `Isolation per call: at 1 connection p50 ${ms(inline.p50ms)} in the server thread vs ${ms(mod.p50ms)} in the worker; at saturation ${extra}.`,
     "",

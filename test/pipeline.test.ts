@@ -37,9 +37,21 @@ const deadlineOf = defineTool({
   scope: "read",
   run: (_args, { deadline }) => ({ deadline }),
 });
+/** Keeps time itself (as the user-tools host does) and answers after the 50 ms timeout. */
+const keepsOwnTime = defineTool({
+  name: "keeps_own_time",
+  description: "Settles by its deadline itself; this one answers a little after it.",
+  input: t.Object({}),
+  scope: "read",
+  settlesByDeadline: true,
+  run: (_args, { deadline }) =>
+    new Promise((resolve) =>
+      setTimeout(() => resolve({ late: true }), deadline - performance.now() + 30),
+    ),
+});
 const stubs: Services = {
   ...server.services,
-  tools: new ToolRegistry([waitsForSignal, wrongShape, deadlineOf]),
+  tools: new ToolRegistry([waitsForSignal, wrongShape, deadlineOf, keepsOwnTime]),
 };
 
 describe("one signal: tool timeout or client gone", () => {
@@ -62,6 +74,13 @@ describe("one signal: tool timeout or client gone", () => {
     expect(await pending.catch((e: unknown) => e)).toMatchObject({
       status: 499,
       code: "client_closed",
+    });
+  });
+
+  test("a tool that settles by its deadline itself gets no second timer: its answer stands", async () => {
+    // Without the flag the pipeline's own timer would answer 504 at 50 ms.
+    expect(await callTool(stubs, { name: "keeps_own_time", caller: admin })).toEqual({
+      late: true,
     });
   });
 

@@ -121,12 +121,16 @@ describe("a tools worker, driven as the pipeline does", () => {
     expect(progress).toEqual([[1, 2, undefined]]);
   });
 
-  test("the client going away fires the tool's signal in the worker", async () => {
+  test("the client going away fires the tool's signal in the worker and answers 499 at once", async () => {
     const client = new AbortController();
-    void call("until_aborted", { mark: "client" }, context(30_000, client.signal)).catch(() => {});
+    const answer = failure(
+      call("until_aborted", { mark: "client" }, context(30_000, client.signal)),
+    );
     // The tool must have read its signal before the client goes: wait for its first answer.
     await call("echo", { n: 1 });
     client.abort(new QuiverError(499, "client_closed", "gone"));
+    // The tool never settles: the answer comes from the host, not at the 30 s deadline.
+    expect(await answer).toEqual({ status: 499, code: "client_closed" });
     expect(await markerOf("client")).toBe("client_closed");
   });
 

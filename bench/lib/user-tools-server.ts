@@ -1,7 +1,8 @@
 // The bench's server for bench/user-tools.ts: `quiver serve` as src/cli/serve.ts starts
 // it, with user tools from --tools and --tools-config, plus one tool defined the way the
 // built-in ones are (in the server thread), so all three kinds are measured in one process,
-// and one that answers through a bare Worker (the floor of any worker hop).
+// and two that answer through a bare Worker: one message per call, and the floor of a
+// worker hop, one message per event-loop turn each way.
 // Usage: bun bench/lib/user-tools-server.ts --port P --data DIR --tools DIR --tools-config FILE
 import { parseArgs } from "node:util";
 import { Type } from "@sinclair/typebox";
@@ -22,9 +23,9 @@ export const echoInline = defineTool({
 });
 
 /**
- * The floor of the worker hop: the same tool in the server thread, but its answer comes from
- * a bare Worker that echoes each message (one postMessage each way, nothing else: no timers,
- * no batching, no JSON text).
+ * A bare Worker hop, one call a message: the same tool in the server thread, but its answer
+ * comes from a Worker that echoes each message (one postMessage each way, a structured
+ * clone of a small object, nothing else). Not a floor: batching is cheaper (below).
  */
 const echoer = new Worker(
   URL.createObjectURL(
@@ -50,6 +51,44 @@ export const echoBareWorker = defineTool({
     }),
 });
 
+/**
+ * The floor of a worker hop as the tools host makes it: calls of one event-loop turn go as
+ * one message of JSON text, and the worker answers them in one (src/user-tools/outbox.ts),
+ * with nothing else a call needs (no deadline, no ctx, no caller).
+ */
+const batcher = new Worker(
+  URL.createObjectURL(
+    new Blob([
+      "self.onmessage = (e) => self.postMessage(JSON.stringify(JSON.parse(e.data).map((m) => ({ id: m.id, said: m.say }))));",
+    ]),
+  ),
+);
+const batched = new Map<number, (said: string) => void>();
+batcher.onmessage = (e: MessageEvent<string>) => {
+  for (const m of JSON.parse(e.data) as { id: number; said: string }[]) {
+    batched.get(m.id)?.(m.said);
+    batched.delete(m.id);
+  }
+};
+let batch: string[] = [];
+const sendBatch = () => {
+  batcher.postMessage(`[${batch.join(",")}]`);
+  batch = [];
+};
+export const echoBatchedWorker = defineTool({
+  name: "echo_batched_worker",
+  description: "Echoes through a bare Worker, calls batched per event-loop turn. Returns {said}.",
+  scope: "read",
+  input: Type.Object({ say: Type.String() }),
+  run: ({ say }) =>
+    new Promise<{ said: string }>((resolve) => {
+      const id = ++nextEcho;
+      batched.set(id, (said) => resolve({ said }));
+      if (batch.length === 0) setImmediate(sendBatch);
+      batch.push(JSON.stringify({ id, say }));
+    }),
+});
+
 const { values } = parseArgs({
   options: {
     port: { type: "string" },
@@ -61,5 +100,10 @@ const { values } = parseArgs({
 const config = loadConfig({ ...values, quiet: true, "rate-limit": "0" });
 const services = openSqliteServices(config, { create: true });
 await UserToolsRuntime.start(services, { dirs: config.toolDirs, configFile: config.toolsConfig });
-services.tools = new ToolRegistry([...services.tools.tools, echoInline, echoBareWorker]);
+services.tools = new ToolRegistry([
+  ...services.tools.tools,
+  echoInline,
+  echoBareWorker,
+  echoBatchedWorker,
+]);
 startServer(services);

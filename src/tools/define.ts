@@ -66,6 +66,13 @@ export interface ToolDefinition<I extends TObject = TObject, O extends TSchema =
   /** The token scope a caller needs. */
   scope: Scope;
   run(args: Static<I>, ctx: ToolContext): Promise<Static<O>> | Static<O>;
+  /**
+   * The promise `run` returns settles by `ctx.deadline` on its own (504 timedOut, or the
+   * signal's reason once the tool has read it), so the pipeline sets no timer per call: the
+   * user-tools host keeps one timer for all its calls, and a timer per call was a measurable
+   * part of a small call's cost.
+   */
+  settlesByDeadline?: true;
   /** The stored files a result names: MCP adds a `resource_link` block for each. */
   filesNamed?(result: Static<O>): readonly NamedFile[];
 }

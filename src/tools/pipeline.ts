@@ -63,8 +63,9 @@ export async function callTool(services: Services, call: ToolCall): Promise<unkn
   try {
     const pending = tool.run(args as never, ctx);
     // A synchronous tool has finished (and taken effect): no timer could have stopped it.
-    value =
-      pending instanceof Promise ? await cancellation().race(pending, tool, timeoutMs) : pending;
+    if (!(pending instanceof Promise)) value = pending;
+    else if (tool.settlesByDeadline) value = await pending;
+    else value = await cancellation().race(pending, tool, timeoutMs);
   } catch (err) {
     throw failure(err, tool, cancel?.reason);
   }
@@ -152,7 +153,8 @@ class Cancellation {
   }
 }
 
-const timedOut = (tool: AnyTool, ms: number) =>
+/** The answer when the tool timeout passes (also given by tools that settle by the deadline). */
+export const timedOut = (tool: Pick<AnyTool, "name">, ms: number) =>
   new QuiverError(
     504,
     "tool_timeout",

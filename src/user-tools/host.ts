@@ -10,6 +10,7 @@
 import { QuiverError, StartupError } from "../errors.ts";
 import { logError, logLine } from "../log.ts";
 import type { AnyTool, ToolContext } from "../tools/define.ts";
+import { timedOut } from "../tools/pipeline.ts";
 import { runFacadeOp } from "./facade.ts";
 import { fromJsonSchema, inputSchema, SchemaError } from "./json-schema.ts";
 import { Outbox } from "./outbox.ts";
@@ -24,15 +25,14 @@ const WORKER_URL = import.meta.url.startsWith("file:///$bunfs/")
 const LOAD_TIMEOUT_MS = 30_000;
 /** After a timeout, how long a worker has to show it is not stuck in a loop. */
 const PING_TIMEOUT_MS = 1_000;
-const TIMEOUT_GRACE_MS = 20;
 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
   ctx: ToolContext;
   tool: DeclaredTool;
-  /** When the worker is told to give up on the call (performance.now() time). */
-  freeAt: number;
+  /** The call's deadline (performance.now() time): it answers 504 and the worker gives up. */
+  deadline: number;
   checkOutput?: (value: unknown) => void;
 }
 
@@ -53,8 +53,9 @@ export class ToolHost {
   private readonly outbox = new Outbox((text) => this.worker.postMessage(text), setImmediate);
   /**
    * One timer for every call's deadline, not one per call (setting and clearing a timer is
-   * a measurable part of a call's cost): armed for the earliest deadline, and when it fires
-   * it frees what is overdue and re-arms for the next. Unref'd while nothing is in flight.
+   * a measurable part of a call's cost; the pipeline sets none for these tools, see
+   * `settlesByDeadline`): armed for the earliest deadline, and when it fires it answers
+   * what is overdue and re-arms for the next. Unref'd while nothing is in flight.
    */
   private deadlineTimer?: Timer;
   private timerAt = Number.POSITIVE_INFINITY;
@@ -165,6 +166,7 @@ export class ToolHost {
       input: input as AnyTool["input"],
       ...(output ? { output } : {}),
       ...(d.annotations ? { annotations: d.annotations } : {}),
+      settlesByDeadline: true,
       run: (args, ctx) => this.call(d, args, ctx, checkOutput),
     };
   }
@@ -188,13 +190,12 @@ export class ToolHost {
         ),
       );
     const id = ++this.nextId;
-    const timeoutMs = Math.max(1, ctx.deadline - performance.now());
-    // The pipeline answers 504 at the deadline; a moment later the worker is freed.
-    const freeAt = ctx.deadline + TIMEOUT_GRACE_MS;
+    const { deadline } = ctx;
+    const timeoutMs = Math.max(1, deadline - performance.now());
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.deadlineTimer?.ref();
-      this.pending.set(id, { resolve, reject, ctx, tool, freeAt, checkOutput });
-      if (freeAt < this.timerAt) this.armDeadline(freeAt);
+      this.pending.set(id, { resolve, reject, ctx, tool, deadline, checkOutput });
+      if (deadline < this.timerAt) this.armDeadline(deadline);
       const { name, scope } = ctx.caller;
       this.post({ id, call: tool.name, args, caller: { name, scope }, timeoutMs });
     });
@@ -212,8 +213,8 @@ export class ToolHost {
     const now = performance.now();
     let next = Number.POSITIVE_INFINITY;
     for (const [id, p] of [...this.pending]) {
-      if (p.freeAt <= now) this.timedOut(id);
-      else if (p.freeAt < next) next = p.freeAt;
+      if (p.deadline <= now) this.timedOut(id);
+      else if (p.deadline < next) next = p.deadline;
     }
     if (next < Number.POSITIVE_INFINITY && !this.closed) this.armDeadline(next);
   };
@@ -253,6 +254,9 @@ export class ToolHost {
             id: m.id,
             cancel: { status: reason.status, code: reason.code, message: reason.message },
           });
+          // Answered now (the client is gone); the call stays pending until the worker is
+          // done with it or its deadline, so a tool stuck in a loop is still found.
+          p.reject(reason);
         },
         { once: true },
       );
@@ -273,7 +277,7 @@ export class ToolHost {
     if (this.retiring) this.close();
   }
 
-  /** Past the deadline: abort the call in the worker; restart it unless it answers a ping. */
+  /** Past the deadline: 504, abort the call in the worker; restart it unless it answers a ping. */
   private timedOut(id: number): void {
     const p = this.pending.get(id);
     if (!p) return;
@@ -282,14 +286,7 @@ export class ToolHost {
       cancel: { status: 504, message: "the tool timeout passed", code: "tool_timeout" },
     });
     this.settle(id);
-    // The pipeline has answered 504 already (its timer is the earlier one).
-    p.reject(
-      new QuiverError(
-        504,
-        "tool_timeout",
-        `tool "${p.tool.name}" took longer than ${p.ctx.config.toolTimeoutMs / 1000}s`,
-      ),
-    );
+    p.reject(timedOut(p.tool, p.ctx.config.toolTimeoutMs));
     const worker = this.worker;
     const ping = ++this.nextId;
     const stuck = setTimeout(() => {
