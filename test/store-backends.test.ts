@@ -168,6 +168,8 @@ describe.each(engines)("the %s store", (engine) => {
     await s.files.put("arch/other.rst", text("Other\n=====\n\nA common layer of paths.\n"));
     const found = await s.index.searchAsync("390 common layer", {}, 5000);
     expect(found.results[0]?.path).toBe("arch/cio.rst");
+    // The words that matched are the ones marked, inside "S/390" and "I/O-Layer" too.
+    expect(found.results[0]?.snippet).toContain("S/«390» «common» I/O-«Layer»");
     const slashed = await s.index.searchAsync('"S/390"', {}, 5000);
     expect(slashed.results.map((r) => r.path)).toEqual(["arch/cio.rst"]);
   });

@@ -17,6 +17,7 @@ import { indexText, removePassages } from "./passages.ts";
 import { num } from "./rows.ts";
 import { type PgPlan, planQuery } from "./search-plan.ts";
 import { type Candidate, type FileStats, rankFiles } from "./search-rank.ts";
+import { plainSnippets } from "./snippets.ts";
 import { TS_CONFIG } from "./tsquery.ts";
 
 const HEADLINE = `StartSel=${SNIPPET_OPEN}, StopSel=${SNIPPET_CLOSE}, MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=…`;
@@ -105,15 +106,20 @@ export class PgSearchIndex implements Index {
         }
         const page = ranked.slice(offset, offset + limit);
         const snippets = new Map<number, string>();
+        const plain = plainSnippets(parsed);
         if (page.length > 0) {
-          const rows = await tx.unsafe(
-            // The match alone, with its own values ($1, the path prefix, only typed).
-            `WITH q AS (SELECT ${plan.count.q} AS q, $1::text AS prefix)
-             SELECT p.id, ts_headline('${TS_CONFIG}', p.body, q.q, '${HEADLINE}') AS snippet
-             FROM passages p, q WHERE p.id = ANY($${plan.count.params.length + 1}::bigint[])`,
-            [...plan.count.params, page.map((c) => c.id)],
-          );
-          for (const r of rows) snippets.set(num(r.id), String(r.snippet));
+          const ids = page.map((c) => c.id);
+          const rows = plain
+            ? await tx`SELECT id, body FROM passages WHERE id = ANY(${tx.array(ids, "INT8")})`
+            : await tx.unsafe(
+                // The match alone, with its own values ($1, the path prefix, only typed).
+                `WITH q AS (SELECT ${plan.count.q} AS q, $1::text AS prefix)
+                 SELECT p.id, ts_headline('${TS_CONFIG}', p.body, q.q, '${HEADLINE}') AS snippet
+                 FROM passages p, q WHERE p.id = ANY($${plan.count.params.length + 1}::bigint[])`,
+                [...plan.count.params, ids],
+              );
+          for (const r of rows)
+            snippets.set(num(r.id), plain ? plain(String(r.body)) : String(r.snippet));
         }
         const results = page.map((c) => ({
           path: c.path,
