@@ -37,6 +37,7 @@ test("npm run bench --smoke runs every section and writes one markdown report", 
   expect(report).not.toContain("The section failed");
   expect(report).toContain("## HTTP request path");
   expect(report).toContain("## The binary");
+  expect(report).toMatch(/\| quiver MCP \(2026-07-28\) \/ quiver REST \| [\d.]+× \| [\d.]+× \|/);
   expect(report).toContain("## Search engines side by side");
   expect(report).toContain("## read_file windows");
   expect(report).toMatch(/\| query p50, ms \| [\d.]+ \| [\d.]+ \| [\d.]+× \|/);

@@ -64,6 +64,9 @@ export function classifyEra(message: JsonRpcRequest): Era {
   return { era: "modern", version };
 }
 
+/** What classification reads of the request headers (a `Headers`, or a lookup over a plain record). */
+export type HeaderLookup = Pick<Headers, "get">;
+
 /** The body field `Mcp-Name` mirrors, per method (of the methods quiver serves). */
 const NAME_SOURCE: Record<string, string> = { "tools/call": "name", "resources/read": "uri" };
 
@@ -72,7 +75,7 @@ const NAME_SOURCE: Record<string, string> = { "tools/call": "name", "resources/r
  * `Mcp-Method` and `Mcp-Name`. A disagreement is -32020 (header mismatch), an unknown
  * version -32022 with the supported list; both 400.
  */
-export function classifyHttp(message: JsonRpcRequest, headers: Headers): Era {
+export function classifyHttp(message: JsonRpcRequest, headers: HeaderLookup): Era {
   const headerVersion = headers.get("mcp-protocol-version");
   const meta = message.params?._meta;
   const bodyVersion = isObject(meta) ? meta[META.protocolVersion] : undefined;

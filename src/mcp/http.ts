@@ -1,6 +1,6 @@
 import { AuthError } from "../errors.ts";
 import type { Services } from "../tools/define.ts";
-import { classifyHttp } from "./era.ts";
+import { classifyHttp, type HeaderLookup } from "./era.ts";
 import {
   errorResponse,
   isObject,
@@ -35,7 +35,7 @@ export interface HttpAnswer {
  */
 export async function answerHttp(
   body: unknown,
-  headers: Headers,
+  headers: HeaderLookup,
   call: McpCall,
   services: Services,
 ): Promise<HttpAnswer> {

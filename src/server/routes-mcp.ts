@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { QuiverError } from "../errors.ts";
+import type { HeaderLookup } from "../mcp/era.ts";
 import {
   answerHttp,
   asksForProgress,
@@ -48,7 +49,7 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
     })
     .all(
       "/mcp",
-      async ({ request, caller }) => {
+      async ({ request, caller, headers }) => {
         if (request.method !== "POST")
           throw new QuiverError(
             405,
@@ -65,6 +66,9 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
           throw err;
         }
         const info = requestInfo(request);
+        // Elysia has copied the request's headers into a record (lower-case names, as
+        // Headers.get takes them); reading that is cheaper than three Headers.get calls.
+        const lookup: HeaderLookup = { get: (name) => headers[name] ?? null };
         const call: McpCall = {
           caller,
           // Read only when a tool reads its own signal (see routes-tools.ts).
@@ -82,10 +86,7 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
           !(listening || asksForProgress(body)) ||
           !(request.headers.get("accept") ?? "").includes("text/event-stream")
         )
-          return jsonAnswer(
-            await answerHttp(body, request.headers, call, services),
-            commonHeaders(request),
-          );
+          return jsonAnswer(await answerHttp(body, lookup, call, services), commonHeaders(request));
         return answerMaybeStreamed(
           (notify, closed) =>
             answerHttp(
