@@ -162,6 +162,7 @@ async function both(a: Target, b: Target): Promise<WrkResult> {
     p50ms: Math.max(x.p50ms, y.p50ms),
     p99ms: Math.max(x.p99ms, y.p99ms),
     errors: x.errors + y.errors,
+    statusErrors: x.statusErrors + y.statusErrors,
   };
 }
 

@@ -79,9 +79,17 @@ test("wrk's done() summary is parsed into req/s and percentiles", () => {
   expect(script).toContain('wrk.body = "{\\"a\\":\\"b\\"}"');
   expect(script).toContain('wrk.headers["authorization"] = "Bearer t"');
   const r = parseWrk(
-    'Running 1s test\nBENCH {"requests":2000,"us":2000000,"p50":1500,"p99":9000,"errors":0}\n',
+    'Running 1s test\nBENCH {"requests":2000,"us":2000000,"p50":1500,"p99":9000,"errors":3,"status":1}\n',
   );
-  expect(r).toEqual({ requests: 2000, seconds: 2, rps: 1000, p50ms: 1.5, p99ms: 9, errors: 0 });
+  expect(r).toEqual({
+    requests: 2000,
+    seconds: 2,
+    rps: 1000,
+    p50ms: 1.5,
+    p99ms: 9,
+    errors: 3,
+    statusErrors: 1,
+  });
   expect(() => parseWrk("garbage")).toThrow("no summary");
 });
 

@@ -19,6 +19,8 @@ export interface WrkResult {
   p99ms: number;
   /** Non-2xx responses plus socket errors: any is a broken run. */
   errors: number;
+  /** Of those, the non-2xx responses (a socket error on a loaded machine is not the server's answer). */
+  statusErrors: number;
 }
 
 /** wrk, or undefined. BENCH_WRK overrides the lookup (a path, or "none" to act as if absent). */
@@ -41,9 +43,9 @@ export function wrkScript(target: Target): string {
     ...headers,
     `done = function(summary, latency, requests)`,
     `  local e = summary.errors`,
-    `  io.write(string.format('BENCH {"requests":%d,"us":%d,"p50":%d,"p99":%d,"errors":%d}\\n',`,
+    `  io.write(string.format('BENCH {"requests":%d,"us":%d,"p50":%d,"p99":%d,"errors":%d,"status":%d}\\n',`,
     `    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),`,
-    `    e.connect + e.read + e.write + e.timeout + e.status))`,
+    `    e.connect + e.read + e.write + e.timeout + e.status, e.status))`,
     `end`,
   ].join("\n");
 }
@@ -57,6 +59,7 @@ export function parseWrk(output: string): WrkResult {
     p50: number;
     p99: number;
     errors: number;
+    status?: number;
   };
   const seconds = j.us / 1e6;
   return {
@@ -66,6 +69,7 @@ export function parseWrk(output: string): WrkResult {
     p50ms: j.p50 / 1000,
     p99ms: j.p99 / 1000,
     errors: j.errors,
+    statusErrors: j.status ?? j.errors,
   };
 }
 
