@@ -332,6 +332,41 @@ describe.each(engines)("the %s store", (engine) => {
   });
 });
 
+describe.if(withPostgres)("PostgreSQL ranking and the planner's statistics", () => {
+  test("a search scores the same before and after the tables are first analysed", async () => {
+    // Right after an import autovacuum has not yet analysed the new tables, and their
+    // row estimates are unknown; the ranking must not read them as "no files".
+    const database = await cluster!.createDatabase();
+    const data = tempDir();
+    dirs.push(data);
+    const s = await openServices(loadConfig({ data, quiet: true, database }, {}));
+    try {
+      // Files of 1 to 12 passages, the query's words in some of each: the whole-file score
+      // weighs a file's matching passages against the average file length.
+      for (let i = 0; i < 12; i++) {
+        const parts = Array.from({ length: 1 + i }, (_, j) =>
+          j % 3 === 0
+            ? `## Part ${j}\n\nSpinlocks guard data that interrupt handlers touch, part ${j}.\n`
+            : `## Part ${j}\n\nUnrelated words about scheduling, part ${j}.\n`,
+        );
+        await s.files.put(`notes/n${i}.md`, text(`# Note ${i}\n\n${parts.join("\n")}`));
+      }
+      const order = async () =>
+        (
+          await s.index.searchAsync("spinlocks interrupt handlers", { limit: 30 }, 5000)
+        ).results.map((r) => `${r.path}:${r.line_start}`);
+      const before = await order();
+      expect(before.length).toBeGreaterThan(0);
+      const sql = new Bun.SQL(database);
+      await sql.unsafe("ANALYZE");
+      await sql.close();
+      expect(await order()).toEqual(before);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe("--database", () => {
   test("takes only a PostgreSQL URL", () => {
     expect(() => loadConfig({ database: "mysql://db/quiver" }, {})).toThrow(
