@@ -1,3 +1,5 @@
+import { fold, stem } from "./search-terms.ts";
+
 /**
  * From ranked passages to a page of results, at the file level: agents want the files that
  * answer, and the same file five times over is one answer. A file scores as its best
@@ -118,5 +120,33 @@ export function wordsStarting(heads: readonly string[]): WordCandidates {
   return {
     ascii: new RegExp(`(?<![a-z0-9])(?:${alts})[a-z0-9]*`, "gi"),
     any: new RegExp(`(?<!${w})(?:(?:${alts})${w}*|${w}*[^\\u0000-\\u007f]${w}*)`, "giu"),
+  };
+}
+
+/**
+ * Whether a lower-case word is one of `words` or shares its stem, and where in a passage to
+ * look: a form of a word starts as its stem does (Porter only cuts and swaps endings), so a
+ * regex of the stems' first letters finds the few words of a passage worth stemming. Both
+ * engines mark their plain-word snippets with it.
+ */
+export function wordMatcher(words: readonly string[]): {
+  candidate: WordCandidates;
+  matches: (w: string) => boolean;
+} {
+  const stems = new Set(words.map((w) => stem(w)));
+  const heads = [...new Set([...stems].map((s) => s.slice(0, 3)))];
+  // A page's passages repeat their words: each is folded and stemmed once.
+  const seen = new Map<string, boolean>();
+  return {
+    candidate: wordsStarting(heads),
+    matches: (w) => {
+      let yes = seen.get(w);
+      if (yes === undefined) {
+        const f = fold(w);
+        yes = words.includes(f) || stems.has(stem(f));
+        seen.set(w, yes);
+      }
+      return yes;
+    },
   };
 }

@@ -10,15 +10,8 @@ import { parseQuery } from "./query.ts";
 import { rankPlain } from "./ranked-query.ts";
 import { RankedSearch } from "./ranked-search.ts";
 import { planPlain, type SearchPlan } from "./search-plan.ts";
-import {
-  groupByFile,
-  type RankedPassage,
-  snippetOf,
-  type WordCandidates,
-  wordsStarting,
-} from "./search-rank.ts";
+import { groupByFile, type RankedPassage, snippetOf, wordMatcher } from "./search-rank.ts";
 import { SearchRunner } from "./search-runner.ts";
-import { fold, stem } from "./search-terms.ts";
 import { unsegment } from "./search-text.ts";
 
 /** Bound above every TEXT value in SQLite's ordering (TEXT sorts before BLOB). */
@@ -315,7 +308,7 @@ export class SearchIndex implements FileIndexer {
     }
     const pageIds = ranked.ids.slice(offset, offset + limit);
     const at = new Map(this.q.located.all(JSON.stringify(pageIds)).map((r) => [r.id, r]));
-    const { candidate, matches } = this.wordMatcher(plan.words);
+    const { candidate, matches } = wordMatcher(plan.words);
     // FTS5 marks phrases (and CJK) as one span; a plain word is marked here, in any form.
     const ftsSnippet = plan.phrases.length > 0;
     const results: SearchHit[] = [];
@@ -351,7 +344,7 @@ export class SearchIndex implements FileIndexer {
   ): SearchResult {
     const rows = this.q.rankExact.all(plan.match, prefix, upper, want);
     const ranked = rows.map((r) => ({ ...r, score: -r.rank }));
-    const { matches } = this.wordMatcher(plan.words);
+    const { matches } = wordMatcher(plan.words);
     const texts = new Map<number, string>();
     const textOf = (id: number) => {
       let t = texts.get(id);
@@ -370,31 +363,6 @@ export class SearchIndex implements FileIndexer {
     }));
     if (rows.length < want) return { results, total: rows.length };
     return withTotal(results, this.q.count.get(plan.match, prefix, upper, TOTAL_CAP + 1)!.n);
-  }
-
-  /** Whether a lower-case word is one of `words` or shares its stem. */
-  private wordMatcher(words: readonly string[]): {
-    candidate: WordCandidates;
-    matches: (w: string) => boolean;
-  } {
-    const stems = new Set(words.map((w) => stem(w)));
-    // A form of a word starts as its stem does (Porter only cuts and swaps endings), so a
-    // regex of the stems' first letters finds the few words of a passage worth stemming.
-    const heads = [...new Set([...stems].map((s) => s.slice(0, 3)))];
-    // A page's passages repeat their words: each is folded and stemmed once.
-    const seen = new Map<string, boolean>();
-    return {
-      candidate: wordsStarting(heads),
-      matches: (w) => {
-        let yes = seen.get(w);
-        if (yes === undefined) {
-          const f = fold(w);
-          yes = words.includes(f) || stems.has(stem(f));
-          seen.set(w, yes);
-        }
-        return yes;
-      },
-    };
   }
 
   /**

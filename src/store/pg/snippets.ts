@@ -1,8 +1,7 @@
 import type { ParsedQuery } from "../query.ts";
 import { SNIPPET_CLOSE, SNIPPET_OPEN } from "../search.ts";
 import { planPlain } from "../search-plan.ts";
-import { snippetOf, wordsStarting } from "../search-rank.ts";
-import { fold, stem } from "../search-terms.ts";
+import { snippetOf, wordMatcher } from "../search-rank.ts";
 
 /**
  * Snippets of plain-word queries made as SQLite's ranked path makes them (search-rank.ts's
@@ -15,18 +14,6 @@ export function plainSnippets(parsed: ParsedQuery): ((text: string) => string) |
   if (!parsed.words || parsed.words.some((w) => w.quoted || w.prefix)) return undefined;
   const words = planPlain(parsed.words).words;
   if (words.length === 0) return undefined;
-  const stems = new Set(words.map((w) => stem(w)));
-  // A form of a word starts as its stem does (Porter cuts and swaps endings only).
-  const candidates = wordsStarting([...new Set([...stems].map((s) => s.slice(0, 3)))]);
-  const seen = new Map<string, boolean>();
-  const matches = (w: string) => {
-    let yes = seen.get(w);
-    if (yes === undefined) {
-      const f = fold(w);
-      yes = words.includes(f) || stems.has(stem(f));
-      seen.set(w, yes);
-    }
-    return yes;
-  };
-  return (text) => snippetOf(text, candidates, matches, SNIPPET_OPEN, SNIPPET_CLOSE);
+  const { candidate, matches } = wordMatcher(words);
+  return (text) => snippetOf(text, candidate, matches, SNIPPET_OPEN, SNIPPET_CLOSE);
 }
