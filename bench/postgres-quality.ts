@@ -8,7 +8,7 @@
 //   bun bench/postgres-quality.ts --corpus DIR|FILE.tar.gz --queries DIR
 //   bun bench/postgres-quality.ts --database URL   # reuse a database already holding the corpus
 //   bun bench/postgres-quality.ts --smoke          # a generated corpus, seconds
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
@@ -17,10 +17,11 @@ import { type OpenServices, openServices, openSqliteServices } from "../src/serv
 import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { progress } from "./lib/args.ts";
-import { CORPUS_TARBALL, writeCorpus } from "./lib/corpus.ts";
+import { CORPUS_TARBALL } from "./lib/corpus.ts";
 import { requirePostgresForBench, startPostgres } from "./lib/postgres.ts";
 import { removeScratch } from "./lib/scratch.ts";
-import { type Judged, loadQuerySet, scoreRuns } from "./lib/search-quality.ts";
+import { scoreRuns } from "./lib/search-quality.ts";
+import { judgedCorpus } from "./lib/search-quality-setup.ts";
 import { table } from "./lib/table.ts";
 
 const argv = process.argv.slice(2);
@@ -61,7 +62,7 @@ const cluster = reuse
     });
 const opened: OpenServices[] = [];
 try {
-  const { dir, sets } = corpus();
+  const { dir, sets } = judgedCorpus({ smoke, work, corpusSource, queriesDir });
   const sqlite = openSqliteServices(loadConfig({ data: join(work, "sqlite"), quiet: true }, {}));
   opened.push(sqlite);
   const url = reuse ?? (await cluster!.createDatabase());
@@ -148,35 +149,4 @@ async function paths(s: OpenServices, query: string): Promise<string[]> {
     caller,
   })) as { results: { path: string }[] };
   return r.results.map((h) => h.path);
-}
-
-/** The corpus as a directory whose files' relative paths end with the expected paths. */
-function corpus(): { dir: string; sets: Record<string, Judged[]> } {
-  if (smoke) {
-    const dir = writeCorpus(join(work, "corpus"), 40).dir;
-    const nl = [3, 7, 11].map((i) => ({
-      query: `which document mentions marker${i} and its sections`,
-      expected: [`part-${i % 20}/doc-${i}.md`],
-    }));
-    const kw = [5, 9].map((i) => ({
-      query: `marker${i}`,
-      expected: [`part-${i % 20}/doc-${i}.md`],
-    }));
-    return { dir, sets: { questions: nl, keywords: kw } };
-  }
-  let dir = corpusSource;
-  if (statSync(corpusSource).isFile()) {
-    dir = join(work, "corpus");
-    Bun.spawnSync(["mkdir", "-p", dir]);
-    const tar = Bun.spawnSync(["tar", "-xzf", corpusSource, "-C", dir]);
-    if (tar.exitCode !== 0) throw new Error(`could not unpack ${corpusSource}`);
-    if (existsSync(join(dir, "docs"))) dir = join(dir, "docs");
-  }
-  return {
-    dir,
-    sets: {
-      questions: loadQuerySet(join(queriesDir, "nl-dev.tsv")),
-      keywords: loadQuerySet(join(queriesDir, "kw-dev.tsv")),
-    },
-  };
 }

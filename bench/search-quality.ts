@@ -9,7 +9,7 @@
 //   bun bench/search-quality.ts                         # ../shared/corpus (or QUIVER_CORPUS)
 //   bun bench/search-quality.ts --corpus DIR|FILE.tar.gz --queries DIR --reps N
 //   bun bench/search-quality.ts --smoke                 # a generated corpus, seconds
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import MiniSearch from "minisearch";
@@ -22,10 +22,10 @@ import { parseQuery } from "../src/store/query.ts";
 import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { progress } from "./lib/args.ts";
-import { CORPUS_TARBALL, writeCorpus } from "./lib/corpus.ts";
+import { CORPUS_TARBALL } from "./lib/corpus.ts";
 import { removeScratch } from "./lib/scratch.ts";
-import { type Judged, loadQuerySet, type Quality, scoreRuns } from "./lib/search-quality.ts";
-import { readTexts, startQuiver } from "./lib/search-quality-setup.ts";
+import { type Quality, scoreRuns } from "./lib/search-quality.ts";
+import { judgedCorpus, readTexts, startQuiver } from "./lib/search-quality-setup.ts";
 import { table } from "./lib/table.ts";
 
 const argv = process.argv.slice(2);
@@ -49,42 +49,6 @@ function missing(what: string, where: string): never {
   process.exit(0);
 }
 
-/** The corpus as a directory whose files' relative paths are the expected paths' suffixes. */
-function corpusDir(): { dir: string; sets: Record<string, Judged[]> } {
-  if (smoke) {
-    const dir = writeCorpus(join(work, "corpus"), 40).dir;
-    // Known-item queries of both kinds the generated files can answer: a file's unique
-    // marker word with filler (a question) and the marker alone (keywords).
-    const nl = [3, 7, 11].map((i) => ({
-      query: `which document mentions marker${i} and its sections`,
-      expected: [`part-${i % 20}/doc-${i}.md`],
-    }));
-    const kw = [5, 9].map((i) => ({
-      query: `marker${i}`,
-      expected: [`part-${i % 20}/doc-${i}.md`],
-    }));
-    return { dir, sets: { questions: nl, keywords: kw } };
-  }
-  if (!existsSync(corpusSource)) missing("corpus", corpusSource);
-  for (const f of ["nl-dev.tsv", "kw-dev.tsv"])
-    if (!existsSync(join(queriesDir, f))) missing("query set", join(queriesDir, f));
-  let dir = corpusSource;
-  if (statSync(corpusSource).isFile()) {
-    dir = join(work, "corpus");
-    Bun.spawnSync(["mkdir", "-p", dir]);
-    const tar = Bun.spawnSync(["tar", "-xzf", corpusSource, "-C", dir]);
-    if (tar.exitCode !== 0) throw new Error(`could not unpack ${corpusSource}`);
-    if (existsSync(join(dir, "docs"))) dir = join(dir, "docs");
-  }
-  return {
-    dir,
-    sets: {
-      questions: loadQuerySet(join(queriesDir, "nl-dev.tsv")),
-      keywords: loadQuerySet(join(queriesDir, "kw-dev.tsv")),
-    },
-  };
-}
-
 /** Files rewritten after the build, for the latency of a ranked index with recent postings. */
 const REWRITTEN = smoke ? 5 : 1000;
 
@@ -92,7 +56,7 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 try {
-  const { dir, sets } = corpusDir();
+  const { dir, sets } = judgedCorpus({ smoke, work, corpusSource, queriesDir, missing });
   const dataDir = join(work, "data");
   const services = openSqliteServices(loadConfig({ data: dataDir, quiet: true }, {}));
   progress(`search-quality: importing ${dir}`);
