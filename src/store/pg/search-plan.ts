@@ -5,6 +5,15 @@ import { tsquerySql } from "./tsquery.ts";
 
 /** ts_rank weights for {D, C, B, A}: body, (unused), headings, path and title. */
 export const WEIGHTS = "'{0.1, 0.2, 0.4, 1.0}'";
+
+/**
+ * SQL for the rows of a search table as the planner estimates them (no scan per search),
+ * counted while the table has never been analysed (right after an import): read as zero,
+ * the ranking's statistics would change once autovacuum came along.
+ */
+export const estimatedRows = (table: "passages" | "search_titles") =>
+  `(SELECT CASE WHEN reltuples > 0 THEN reltuples::float8
+      ELSE (SELECT count(*) FROM ${table})::float8 END FROM pg_class WHERE relname = '${table}')`;
 /** A word in at least this many passages is common: it ranks, but does not pick candidates. */
 const COMMON = 3000;
 
@@ -52,8 +61,7 @@ export async function planQuery(
   );
   const [row] = await tx.unsafe(
     `SELECT ARRAY[${counts.join(", ")}] AS df,
-       (SELECT CASE WHEN reltuples > 0 THEN reltuples::float8
-          ELSE (SELECT count(*) FROM passages)::float8 END FROM pg_class WHERE relname = 'passages') AS n`,
+       ${estimatedRows("passages")} AS n`,
     probe,
   );
   const df = (row.df as unknown[]).map(num);

@@ -15,7 +15,7 @@ import { MAX_SEARCH_MS } from "../search-runner.ts";
 import { unsegment } from "../search-text.ts";
 import { indexText, removePassages } from "./passages.ts";
 import { num } from "./rows.ts";
-import { type PgPlan, planQuery } from "./search-plan.ts";
+import { estimatedRows, type PgPlan, planQuery } from "./search-plan.ts";
 import { type Candidate, type FileStats, rankFiles } from "./search-rank.ts";
 import { plainSnippets } from "./snippets.ts";
 import { TS_CONFIG } from "./tsquery.ts";
@@ -181,9 +181,7 @@ export class PgSearchIndex implements Index {
 /**
  * Fills `into` with the whole-file counts of these files (search-rank.ts): their passages,
  * and per query word how many of them hold it in their own text (headings or body; the
- * path and title are weighed apart). Returns the average passages per file. The file count
- * is PostgreSQL's estimate, or counted while the table has never been analysed (right after
- * an import): read as "no files", the ranking changed once autovacuum came along.
+ * path and title are weighed apart). Returns the average passages per file.
  */
 async function fileStats(
   tx: SQL,
@@ -196,9 +194,7 @@ async function fileStats(
   );
   const rows = await tx.unsafe(
     `SELECT p.file_id, count(*)::int AS n, ARRAY[${holding.join(", ")}] AS holding,
-       (SELECT CASE WHEN reltuples > 0 THEN reltuples::float8
-          ELSE (SELECT count(*) FROM search_titles)::float8 END
-        FROM pg_class WHERE relname = 'search_titles') AS files
+       ${estimatedRows("search_titles")} AS files
      FROM passages p
      WHERE p.file_id = ANY($${plan.params.length + 1}::bigint[]) AND $1::text IS NOT NULL
      GROUP BY p.file_id`,
