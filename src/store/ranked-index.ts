@@ -43,7 +43,7 @@ const FOLD_SHARE_SERVING = 1 / 8;
  * squared share of them): a file named for what is asked is the known item (dev sets:
  * keywords 0.911 → 0.922, questions 0.806 → 0.809; 1.0 gave 0.913 / 0.820).
  */
-const NAMED_COORD = 0.5;
+export const NAMED_COORD = 0.5;
 /**
  * Up to this much more for a file whose title is the query: the query's words are all of
  * its title's meaningful ones (by the squared share: matched / max(query words, title
@@ -51,7 +51,7 @@ const NAMED_COORD = 0.5;
  * to hold them is another file (Meilisearch's "exactness" rule; dev sets, with
  * PROXIMITY: keywords 0.914 → 0.942, questions 0.811 → 0.820; 0.75–1 alike).
  */
-const TITLE_EXACT = 1;
+export const TITLE_EXACT = 1;
 /**
  * Up to this much more for a passage holding the query's words near each other
  * (ranked-proximity.ts): by the squared share of them (beyond the first) in one window
@@ -64,8 +64,8 @@ const GENERATOR_POSTINGS = 5_000;
 
 /** BM25F parameters (bench/search-quality.ts): a title or path word is worth several body words. */
 export const FIELD_WEIGHT: Record<Field, number> = { path: 6, title: 10, headings: 1, body: 1 };
-const FIELD_B: Record<Field, number> = { path: 0.5, title: 0.5, headings: 0.5, body: 0.75 };
-const K1 = 1.2;
+export const FIELD_B: Record<Field, number> = { path: 0.5, title: 0.5, headings: 0.5, body: 0.75 };
+export const K1 = 1.2;
 
 export interface TermQuery {
   term: string;

@@ -1,7 +1,7 @@
 import type { TermQuery } from "./ranked-index.ts";
 import type { RankedIndexes } from "./ranked-load.ts";
 import type { SearchPlan } from "./search-plan.ts";
-import { MAX_PASSAGES_PER_FILE } from "./search-rank.ts";
+import { MAX_PASSAGES_PER_FILE, SUPPORT_WEIGHT } from "./search-rank.ts";
 
 /**
  * A plain-word query on the ranked indexes: candidate passages by BM25F, then files.
@@ -11,10 +11,9 @@ import { MAX_PASSAGES_PER_FILE } from "./search-rank.ts";
  * (dev sets: questions MRR@10 0.76 → 0.80 with it). Each file shows at most
  * MAX_PASSAGES_PER_FILE passages, its best first.
  */
-const SUPPORT_WEIGHT = 0.3;
 const FILE_WEIGHT = 1;
 /** Weight of the share of the query's words a passage (or file) holds (ranked-index.ts). */
-const COORD = 0.6;
+export const COORD = 0.6;
 /**
  * Postings one query may score before its most common words are left out: bounds the
  * worst question (16 common words) to a few ms; the rarer words still find the passages.

@@ -18,7 +18,7 @@ export interface RankedPassage {
 
 export const MAX_PASSAGES_PER_FILE = 2;
 /** Weight of a file's 2nd and 3rd best passages in its score (dev sets: 0.3 helps questions most). */
-const SUPPORT_WEIGHT = 0.3;
+export const SUPPORT_WEIGHT = 0.3;
 
 export function groupByFile<T extends RankedPassage>(
   passages: readonly T[],
@@ -114,7 +114,7 @@ const NON_ASCII = /[^\u0000-\u007f]/;
  * ASCII text (most passages) takes a regex of ASCII letters and digits — the
  * tokenizer's word characters there — several times cheaper than the Unicode one.
  */
-export function wordsStarting(heads: readonly string[]): WordCandidates {
+function wordsStarting(heads: readonly string[]): WordCandidates {
   const w = "[\\p{L}\\p{N}\\p{Co}\\p{Mn}\\p{Mc}]";
   const alts = heads.map(escapeRegExp).join("|") || "(?!)";
   return {

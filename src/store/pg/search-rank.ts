@@ -1,4 +1,6 @@
-import { MAX_PASSAGES_PER_FILE } from "../search-rank.ts";
+import { FIELD_B, FIELD_WEIGHT, K1, NAMED_COORD, TITLE_EXACT } from "../ranked-index.ts";
+import { COORD } from "../ranked-query.ts";
+import { MAX_PASSAGES_PER_FILE, SUPPORT_WEIGHT } from "../search-rank.ts";
 import { fold, stem } from "../search-terms.ts";
 import { isStopword } from "../stopwords.ts";
 
@@ -13,15 +15,11 @@ import { isStopword } from "../stopwords.ts";
  * Meilisearch's exactness rule). Words are compared as quiver's own tokenizer and stemmer
  * see them, the same on both engines; the weights are SQLite's.
  */
-const SUPPORT_WEIGHT = 0.3;
-const NAMED = 0.5;
-const TITLE_EXACT = 1;
-/** BM25F over a whole file (ranked-index.ts's FIELD_WEIGHT, K1, body b, and COORD). */
-const TITLE_WEIGHT = 10;
-const PATH_WEIGHT = 6;
-const K1 = 1.2;
-const B = 0.75;
-const COORD = 0.6;
+const NAMED = NAMED_COORD;
+/** BM25F over a whole file, with SQLite's field weights, K1, body b and COORD. */
+const TITLE_WEIGHT = FIELD_WEIGHT.title;
+const PATH_WEIGHT = FIELD_WEIGHT.path;
+const B = FIELD_B.body;
 
 export interface Candidate {
   id: number;
@@ -51,7 +49,7 @@ export interface FileStats {
 const WORDS = /[\p{L}\p{N}\p{Co}\p{Mn}\p{Mc}]+/gu;
 
 /** The distinct stems of a text's meaningful (non-stop) words. */
-export function stemsOf(text: string): Set<string> {
+function stemsOf(text: string): Set<string> {
   const out = new Set<string>();
   for (const m of text.matchAll(WORDS)) {
     const w = fold(m[0]);
