@@ -21,7 +21,7 @@ const CONNECTIONS = 32;
 // Many short rounds rather than a few long ones: more pairs for the per-round ratios.
 const SECONDS = smoke ? 1 : 2;
 const ROUNDS = smoke ? 1 : 9;
-const WARMUP = smoke ? 0 : 2;
+const WARMUP = smoke ? 0 : 4;
 
 const all = contenders();
 const notes = new Map<string, string>();

@@ -38,7 +38,7 @@ const connections = Number(values.connections ?? (smoke ? 4 : 32));
 // Many short rounds rather than a few long ones: more pairs for the per-round ratios.
 const rounds = Number(values.rounds ?? (smoke ? 1 : 9));
 /** Seconds of load per case before the rounds. */
-const warmup = smoke ? 0 : 2;
+const warmup = smoke ? 0 : 4;
 const TOKEN = BENCH_TOKEN;
 
 const have = (cmd: string) => spawnSync(["sh", "-c", `command -v ${cmd}`]).exitCode === 0;
@@ -130,8 +130,8 @@ async function main() {
     // Warm-up under the measured load, each case in turn, as bench/http.ts does. The JIT
     // keeps compiling an MCP call's longer path for seconds, and its compiler threads count
     // in the server's CPU (measured per thread: 1.7-3.4 µs a request in the first seconds of
-    // MCP load, none later); after the 200 requests this used to send, the first rounds
-    // measured MCP while it was still being compiled.
+    // MCP load, none once it has had ~5 s of load); after the 200 requests this used to
+    // send, the first rounds measured MCP while it was still being compiled.
     if (warmup)
       for (const c of CASES) await (useWrk ? runWrk(url, c, warmup) : runLoop(url, c, warmup));
     // Rounds alternate the cases (forward, then backward) so drift on a shared machine
