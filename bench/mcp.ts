@@ -37,6 +37,8 @@ const duration = Number(values.duration ?? (smoke ? 1 : 2));
 const connections = Number(values.connections ?? (smoke ? 4 : 32));
 // Many short rounds rather than a few long ones: more pairs for the per-round ratios.
 const rounds = Number(values.rounds ?? (smoke ? 1 : 9));
+/** Seconds of load per case before the rounds. */
+const warmup = smoke ? 0 : 2;
 const TOKEN = BENCH_TOKEN;
 
 const have = (cmd: string) => spawnSync(["sh", "-c", `command -v ${cmd}`]).exitCode === 0;
@@ -49,13 +51,14 @@ const CASES = GROUPS.flatMap((g) => g.cases);
 /** The goal for every group: MCP at least this fraction of the REST case's rate (issue 12). */
 const GOAL = 0.85;
 
-async function runWrk(url: string, c: Case): Promise<{ requests: number; rps: number }> {
+async function runWrk(
+  url: string,
+  c: Case,
+  seconds = duration,
+): Promise<{ requests: number; rps: number }> {
   const r = await wrk(
     { url: url + c.path, body: c.body, headers: c.headers },
-    {
-      seconds: duration,
-      connections,
-    },
+    { seconds, connections },
   );
   // Non-2xx answers break the run; a socket error or two on a loaded machine do not (as
   // before this script used lib/wrk.ts).
@@ -63,8 +66,12 @@ async function runWrk(url: string, c: Case): Promise<{ requests: number; rps: nu
   return r;
 }
 
-async function runLoop(url: string, c: Case): Promise<{ requests: number; rps: number }> {
-  const until = performance.now() + duration * 1000;
+async function runLoop(
+  url: string,
+  c: Case,
+  seconds = duration,
+): Promise<{ requests: number; rps: number }> {
+  const until = performance.now() + seconds * 1000;
   let count = 0;
   const worker = async () => {
     while (performance.now() < until) {
@@ -117,13 +124,16 @@ async function main() {
       body: "hello\n",
     });
     for (const c of CASES) {
-      for (let i = 0; i < 200; i++)
-        await (
-          await fetch(url + c.path, { method: "POST", headers: c.headers, body: c.body })
-        ).arrayBuffer(); // warm-up
       const res = await fetch(url + c.path, { method: "POST", headers: c.headers, body: c.body });
       if (res.status !== 200) throw new Error(`${c.name}: ${res.status} ${await res.text()}`);
     }
+    // Warm-up under the measured load, each case in turn, as bench/http.ts does. The JIT
+    // keeps compiling an MCP call's longer path for seconds, and its compiler threads count
+    // in the server's CPU (measured per thread: 1.7-3.4 µs a request in the first seconds of
+    // MCP load, none later); after the 200 requests this used to send, the first rounds
+    // measured MCP while it was still being compiled.
+    if (warmup)
+      for (const c of CASES) await (useWrk ? runWrk(url, c, warmup) : runLoop(url, c, warmup));
     // Rounds alternate the cases (forward, then backward) so drift on a shared machine
     // hits all of them alike.
     const samples: Round[][] = CASES.map(() => []);
@@ -135,7 +145,7 @@ async function main() {
         );
       }
     const lines = [
-      `quiver, ${useWrk ? "wrk -t1" : "fetch loop"}, ${connections} connections, ${rounds} rounds of ${duration}s per case (forward, then backward), ${pin ? `server on core ${SERVER_CORE}, load on core ${CLIENT_CORE}` : "no core pinning"}.`,
+      `quiver, ${useWrk ? "wrk -t1" : "fetch loop"}, ${connections} connections, ${warmup ? `a ${warmup} s warm-up per case, then ` : ""}${rounds} rounds of ${duration}s per case (forward, then backward), ${pin ? `server on core ${SERVER_CORE}, load on core ${CLIENT_CORE}` : "no core pinning"}.`,
       "Per round: req/s, and the server's CPU time (user + system, all threads) per request answered.",
       "Ratios are the median of per-round ratios: by CPU (the REST case's CPU per request over",
       "this case's) and by req/s. On a shared machine req/s moves with the other work, CPU per",

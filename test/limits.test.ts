@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { RateLimiter } from "../src/server/rate-limit.ts";
 import { defineTool } from "../src/tools/define.ts";
 import { ToolRegistry } from "../src/tools/registry.ts";
 import { t } from "../src/tools/schema.ts";
@@ -53,6 +54,42 @@ describe("failed authentication, per client address", () => {
     // Other addresses are unaffected, bad and good tokens alike.
     expect((await from("10.0.0.2", "qv_guess")).status).toBe(401);
     expect((await from("10.0.0.2", server.tokens.read)).status).toBe(200);
+  });
+});
+
+describe("the failed-authentication limit's cost", () => {
+  const server = testServer({ rateLimit: 2 });
+  afterAll(() => server.close());
+
+  test("good tokens never make the server look up the client's address; a bad one does", async () => {
+    let lookups = 0;
+    const from = (token: string) =>
+      server.handle(
+        new Request("http://localhost/tools", { headers: { authorization: `Bearer ${token}` } }),
+        { server: { requestIP: () => (lookups++, { address: "10.0.0.9" }) } },
+      );
+    for (let i = 0; i < 5; i++) expect((await from(server.tokens.read)).status).toBe(200);
+    expect(lookups).toBe(0);
+    expect((await from("qv_wrong")).status).toBe(401);
+    expect(lookups).toBe(1); // once for that request, though both the check and the spend need it
+    expect((await from(server.tokens.read)).status).toBe(200);
+    expect(lookups).toBe(2); // while a failure is remembered, every request is checked
+  });
+
+  test("an address's failures are forgotten once its budget has refilled", () => {
+    const failures = new RateLimiter(2, "failed authentications", 3);
+    const keyOf = () => "10.0.0.1";
+    failures.spend("10.0.0.1", 0);
+    failures.spend("10.0.0.1", 0);
+    failures.spend("10.0.0.1", 0);
+    expect(() => failures.checkLazily(keyOf, 100)).toThrow("too many failed authentications");
+    failures.checkLazily(keyOf, 1000); // 2 back: allowed, still remembered
+    expect(failures.size).toBe(1);
+    failures.checkLazily(keyOf, 1600); // full again: the same as never having failed
+    expect(failures.size).toBe(0);
+    let asked = 0;
+    failures.checkLazily(() => (asked++, "10.0.0.1"), 1700);
+    expect(asked).toBe(0);
   });
 });
 

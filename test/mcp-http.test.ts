@@ -195,6 +195,9 @@ describe("security", () => {
       }),
     );
     expect(rebinding.status).toBe(403);
+    // Hosts found good are remembered; a refused one is refused every time.
+    const again = await other.handle(mcpRequest(legacy(1, "ping"), { host: "evil.example:8080" }));
+    expect(again.status).toBe(403);
     other.close();
     const open = testServer({ host: "0.0.0.0" });
     expect(

@@ -54,8 +54,8 @@ export function createAuthenticator(
   // OAuth access tokens are bound to the resource they were issued for (RFC 8707): this
   // server's /mcp, as named by --public-url when they were minted.
   const ownResource = config.publicUrl ? resourceFor(config.publicUrl) : undefined;
-  const refuse = (address: string, description: string) => {
-    failures.spend(address);
+  const refuse = (address: () => string, description: string) => {
+    failures.spend(address());
     return new AuthError(401, "invalid_token", description, {
       error: "invalid_token",
       description,
@@ -74,11 +74,11 @@ export function createAuthenticator(
     return caller;
   };
   const bySession = (request: Request, web: WebSessions, needed: Scope): Awaitable<Caller> => {
-    const address = requestInfo(request).address?.() ?? "unknown";
-    failures.check(address);
+    const address = addressOf(request);
+    failures.checkLazily(address);
     return then(web.current(request), (session) => {
       if (!session) {
-        failures.spend(address);
+        failures.spend(address());
         throw new AuthError(
           401,
           "invalid_session",
@@ -109,8 +109,8 @@ export function createAuthenticator(
         "send your token as: Authorization: Bearer <token>",
         {},
       );
-    const address = requestInfo(request).address?.() ?? "unknown";
-    failures.check(address);
+    const address = addressOf(request);
+    failures.checkLazily(address);
     const match = BEARER.exec(header);
     const secret =
       match && header.startsWith("Bearer ") && extracted === match[1] ? extracted : match?.[1];
@@ -126,6 +126,12 @@ export function createAuthenticator(
       return admit(request, caller, needed);
     });
   };
+}
+
+/** The client's address, worked out at most once and only when asked (a system call). */
+function addressOf(request: Request): () => string {
+  let address: string | undefined;
+  return () => (address ??= requestInfo(request).address?.() ?? "unknown");
 }
 
 /** Whether a request URL's path is /mcp (string work: this runs only for OAuth tokens). */

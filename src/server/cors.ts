@@ -5,7 +5,7 @@
  * the headers so the page can read a 401's challenge.
  */
 
-import { checkOriginAndHost, type OriginPolicy } from "./origin.ts";
+import { checkOriginAndHost, type HeaderRecord, type originPolicy } from "./origin.ts";
 
 const ALLOW_HEADERS =
   "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
@@ -27,13 +27,13 @@ export function preflight(): Response {
  * origin, adds the CORS headers to what the response will carry.
  */
 export function guardOrigin(
-  headers: Headers,
-  policy: OriginPolicy,
+  headers: HeaderRecord,
+  policy: ReturnType<typeof originPolicy>,
   responseHeaders: Record<string, string | number>,
 ): void {
   checkOriginAndHost(headers, policy);
-  const origin = headers.get("origin");
-  if (origin === null) return;
+  const origin = headers.origin;
+  if (origin === undefined) return;
   responseHeaders["access-control-allow-origin"] = origin;
   responseHeaders["access-control-expose-headers"] = EXPOSE_HEADERS;
   responseHeaders.vary = "Origin";

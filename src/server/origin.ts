@@ -9,6 +9,21 @@ export interface OriginPolicy {
   publicHost?: string;
 }
 
+/** A policy with what every request would otherwise work out again. */
+interface CheckedPolicy extends OriginPolicy {
+  /** Bound to loopback. */
+  local: boolean;
+  /** Host header values already found acceptable (clients send the same one every time). */
+  goodHosts: Set<string>;
+}
+
+/** The request's headers as a record with lower-case names (Elysia's `headers`). */
+export type HeaderRecord = Record<string, string | undefined>;
+
+export function originPolicy(policy: OriginPolicy): CheckedPolicy {
+  return { ...policy, local: isLoopback(policy.host), goodHosts: new Set() };
+}
+
 /**
  * DNS-rebinding defence for /mcp (the MCP spec's MUST): a browser page on a foreign
  * origin must not reach a local server through a hostname that resolves to 127.0.0.1.
@@ -19,22 +34,21 @@ export interface OriginPolicy {
  * When bound to loopback, a Host header naming anything but a loopback name is refused:
  * that is exactly what a rebinding attack sends.
  */
-export function checkOriginAndHost(headers: Headers, policy: OriginPolicy): void {
-  const local = isLoopback(policy.host);
-  const hostHeader = headers.get("host");
-  if (
-    local &&
-    hostHeader !== null &&
-    !isLoopback(hostnameOf(hostHeader)) &&
-    hostHeader.toLowerCase() !== policy.publicHost
-  )
-    throw new QuiverError(
-      403,
-      "forbidden_host",
-      `this server is bound to ${policy.host} and answers only loopback Host names, not "${hostHeader}"`,
-    );
-  const origin = headers.get("origin");
-  if (origin === null) return;
+export function checkOriginAndHost(headers: HeaderRecord, policy: CheckedPolicy): void {
+  const { local } = policy;
+  const hostHeader = headers.host;
+  if (local && hostHeader !== undefined && !policy.goodHosts.has(hostHeader)) {
+    if (!isLoopback(hostnameOf(hostHeader)) && hostHeader.toLowerCase() !== policy.publicHost)
+      throw new QuiverError(
+        403,
+        "forbidden_host",
+        `this server is bound to ${policy.host} and answers only loopback Host names, not "${hostHeader}"`,
+      );
+    // Bounded: a client cycling through Host spellings only ever costs the check.
+    if (policy.goodHosts.size < 64) policy.goodHosts.add(hostHeader);
+  }
+  const origin = headers.origin;
+  if (origin === undefined) return;
   if (policy.allowedOrigins.includes(origin)) return;
   let url: URL | undefined;
   try {
@@ -43,7 +57,7 @@ export function checkOriginAndHost(headers: Headers, policy: OriginPolicy): void
     url = undefined;
   }
   if (url && (url.protocol === "http:" || url.protocol === "https:")) {
-    if (hostHeader !== null && url.host === hostHeader.toLowerCase()) return;
+    if (hostHeader !== undefined && url.host === hostHeader.toLowerCase()) return;
     if (local && isLoopback(url.hostname)) return;
   }
   throw new QuiverError(

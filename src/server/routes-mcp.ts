@@ -14,7 +14,7 @@ import type { AuthPlugin } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { guardOrigin, preflight } from "./cors.ts";
 import { answerMaybeStreamed, jsonAnswer } from "./mcp-stream.ts";
-import type { OriginPolicy } from "./origin.ts";
+import { originPolicy } from "./origin.ts";
 import { requestInfo } from "./request-info.ts";
 import { commonHeaders } from "./response-headers.ts";
 
@@ -26,22 +26,23 @@ import { commonHeaders } from "./response-headers.ts";
  */
 export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
   const { config } = services;
-  const policy: OriginPolicy = {
+  const policy = originPolicy({
     host: config.host,
     allowedOrigins: config.allowedOrigins,
     ...(config.publicUrl ? { publicHost: new URL(config.publicUrl).host } : {}),
-  };
+  });
   const challengeParams = config.publicUrl
     ? () => `resource_metadata="${config.publicUrl}/.well-known/oauth-protected-resource/mcp"`
     : resourceMetadataParam;
 
   return new Elysia({ name: "quiver/mcp" })
     .use(auth)
-    .onBeforeHandle(function originAndPreflight({ request, set }) {
+    .onBeforeHandle(function originAndPreflight({ request, headers, set }) {
       // Written so that no call is returned directly: Elysia reads a hook's source text and
       // treats one returning a call as a promise, which cost every /mcp request a trip
-      // through the microtask queue for this synchronous check.
-      guardOrigin(request.headers, policy, set.headers);
+      // through the microtask queue for this synchronous check. `headers` is the record
+      // Elysia has already copied the request's headers into (cheaper than Headers.get).
+      guardOrigin(headers, policy, set.headers);
       let early: Response | undefined;
       if (request.method === "OPTIONS") early = preflight();
       else requestInfo(request).challengeParams = challengeParams;

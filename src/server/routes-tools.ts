@@ -70,9 +70,11 @@ export function toolRoutes(services: OpenServices, auth: AuthPlugin) {
             'body must be a JSON object: {"name": "<tool>", "parameters": {...}}',
           );
         const { name, parameters } = body as { name?: unknown; parameters?: unknown };
-        // MCP's `arguments` and a tool_use block's `input` are the two likely mix-ups.
-        const misnamed = ["arguments", "input"].find((k) => k in body);
-        if (parameters === undefined && misnamed)
+        // MCP's `arguments` and a tool_use block's `input` are the two likely mix-ups
+        // (looked for only when `parameters` is missing: this route runs for every call).
+        const misnamed =
+          parameters === undefined ? ["arguments", "input"].find((k) => k in body) : undefined;
+        if (misnamed)
           throw badRequest(
             "invalid_request",
             `body.${misnamed}: /tools/call takes the tool's parameters as "parameters": {"name": "<tool>", "parameters": {...}}`,
