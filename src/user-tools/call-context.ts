@@ -19,7 +19,8 @@ export interface ServerLink {
  */
 export interface Running {
   id: number;
-  caller: CallerInfo;
+  callerName: string;
+  callerScope: api.Scope;
   timeoutAt: number;
   /** The tool read ctx.signal (the server thread is told once, to forward a client abort). */
   watched?: boolean;
@@ -53,6 +54,7 @@ function signalOf(call: Running): AbortSignal {
 export class CallContext implements api.UserToolContext {
   readonly #call: Running;
   readonly #link: ServerLink;
+  #caller?: CallerInfo;
   #files?: api.UserToolContext["files"];
   #log?: api.UserToolContext["log"];
 
@@ -62,7 +64,9 @@ export class CallContext implements api.UserToolContext {
   }
 
   get caller(): CallerInfo {
-    return this.#call.caller;
+    const call = this.#call;
+    this.#caller ??= { name: call.callerName, scope: call.callerScope };
+    return this.#caller;
   }
 
   get signal(): AbortSignal {

@@ -15,7 +15,7 @@ import { runFacadeOp } from "./facade.ts";
 import { fromJsonSchema, inputSchema, SchemaError } from "./json-schema.ts";
 import { Outbox } from "./outbox.ts";
 import { compileOutputCheck, toolFailure } from "./outcome.ts";
-import type { DeclaredTool, ThrownError, ToHost, ToWorker } from "./protocol.ts";
+import type { CallMessage, DeclaredTool, ThrownError, ToHost, ToWorker } from "./protocol.ts";
 
 // From source, import.meta.url is this file's; in the compiled binary (worker.ts is an
 // entrypoint of `bun build --compile`) it is the bundle's, at src/.
@@ -191,13 +191,14 @@ export class ToolHost {
       );
     const id = ++this.nextId;
     const { deadline } = ctx;
-    const timeoutMs = Math.max(1, deadline - performance.now());
+    // Whole milliseconds: shorter JSON, and the worker's own timer needs no finer.
+    const timeoutMs = Math.max(1, Math.ceil(deadline - performance.now()));
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.deadlineTimer?.ref();
       this.pending.set(id, { resolve, reject, ctx, tool, deadline, checkOutput });
       if (deadline < this.timerAt) this.armDeadline(deadline);
       const { name, scope } = ctx.caller;
-      this.post({ id, call: tool.name, args, caller: { name, scope }, timeoutMs });
+      this.post([id, tool.name, args, name, scope, timeoutMs] satisfies CallMessage);
     });
   }
 
@@ -220,6 +221,19 @@ export class ToolHost {
   };
 
   private receive(m: ToHost): void {
+    if (Array.isArray(m)) {
+      const [id, ok] = m;
+      const p = this.pending.get(id);
+      if (!p) return; // answered already (timed out)
+      this.settle(id);
+      try {
+        p.checkOutput?.(ok);
+        p.resolve(ok);
+      } catch (err) {
+        p.reject(err as Error);
+      }
+      return;
+    }
     if ("pong" in m) {
       this.pongs.get(m.pong)?.();
       return;
@@ -227,15 +241,7 @@ export class ToolHost {
     if (!("id" in m)) return;
     const p = this.pending.get(m.id);
     if (!p) return; // answered already (timed out)
-    if ("ok" in m) {
-      this.settle(m.id);
-      try {
-        p.checkOutput?.(m.ok);
-        p.resolve(m.ok);
-      } catch (err) {
-        p.reject(err as Error);
-      }
-    } else if ("error" in m) {
+    if ("error" in m) {
       this.settle(m.id);
       p.reject(toolFailure(m.error, p.tool));
     } else if ("rpc" in m)

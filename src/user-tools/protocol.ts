@@ -2,6 +2,12 @@
  * The messages between the server thread (host.ts) and a tools worker (worker.ts), posted
  * as JSON text of arrays of these (outbox.ts batches them). What a tool returns must be
  * JSON anyway, and its size is bounded as JSON.
+ *
+ * A call and its result, the messages every call makes, are arrays, the rest objects: JSON
+ * of a short array is cheaper to write and to read than of an object with named fields and
+ * a nested caller (measured, 18 calls a message: writing a call 545 → 291 ns, reading it
+ * 335 → 215 ns, writing a result 236 → 145 ns), and these costs are paid per call on
+ * threads that share one core with the HTTP server.
  */
 
 import type { Scope } from "./api.ts";
@@ -36,12 +42,27 @@ export interface CallerInfo {
 /** The facade's operations, served by the server thread (facade.ts). */
 export type FacadeOp = "readText" | "list" | "writeText" | "search";
 
+/**
+ * A call: its id, the tool, its (validated) parameters, the caller's token name and scope,
+ * and the milliseconds left until its deadline.
+ */
+export type CallMessage = [
+  id: number,
+  tool: string,
+  args: unknown,
+  callerName: string,
+  callerScope: Scope,
+  timeoutMs: number,
+];
+
+/** A call's result, sent as the JSON text it was bounded as (see worker.ts). */
+export type ResultMessage = [id: number, ok: unknown];
+
 export type ToHost =
+  | ResultMessage
   | { ready: true }
   | { loaded: DeclaredTool[] }
   | { loadError: string }
-  /** `ok` is the result, sent as the JSON text it was bounded as (see worker.ts). */
-  | { id: number; ok: unknown }
   | { id: number; error: ThrownError }
   /** The tool read ctx.signal: from now on a client going away is forwarded. */
   | { id: number; wantsSignal: true }
@@ -51,8 +72,8 @@ export type ToHost =
   | { pong: number };
 
 export type ToWorker =
+  | CallMessage
   | { load: string[] }
-  | { id: number; call: string; args: unknown; caller: CallerInfo; timeoutMs: number }
   | { id: number; cancel: { status: number; code: string; message: string } }
   | { rpc: number; ok?: unknown; error?: ThrownError }
   | { ping: number };

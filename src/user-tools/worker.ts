@@ -11,7 +11,7 @@ import * as api from "./api.ts";
 import { CallContext, type Running, type ServerLink } from "./call-context.ts";
 import { Outbox } from "./outbox.ts";
 import type {
-  CallerInfo,
+  CallMessage,
   DeclaredTool,
   FacadeOp,
   ThrownError,
@@ -40,12 +40,16 @@ const post = (m: ToHost) => outbox.push(JSON.stringify(m));
 const link: ServerLink = { post, ask };
 
 self.onmessage = (ev: MessageEvent<string>) => {
-  for (const m of JSON.parse(ev.data) as ToWorker[]) receive(m);
+  // The calls' deadlines count from when their message came: one clock read a message.
+  const received = performance.now();
+  for (const m of JSON.parse(ev.data) as ToWorker[]) {
+    if (Array.isArray(m)) call(m, received);
+    else receive(m);
+  }
 };
 
-function receive(m: ToWorker): void {
+function receive(m: Exclude<ToWorker, CallMessage>): void {
   if ("load" in m) void load(m.load);
-  else if ("call" in m) call(m.id, m.call, m.args, m.caller, m.timeoutMs);
   else if ("cancel" in m) {
     const call = running.get(m.id);
     if (!call) return;
@@ -83,16 +87,21 @@ async function load(files: string[]): Promise<void> {
   post({ loaded: declared });
 }
 
-/** Runs a call; a synchronous tool answers at once, without a trip through the microtasks. */
-function call(id: number, name: string, args: unknown, caller: CallerInfo, timeoutMs: number) {
+/**
+ * Runs a call; a synchronous tool answers at once, without a trip through the microtasks.
+ * Only a call still running when `run` returns is kept in `running` (for a cancel to find):
+ * nothing else can reach this thread before then.
+ */
+function call(m: CallMessage, received: number): void {
+  const [id, name, args, callerName, callerScope, timeoutMs] = m;
   const tool = tools.get(name);
-  const state: Running = { id, caller, timeoutAt: performance.now() + timeoutMs };
-  running.set(id, state);
+  const state: Running = { id, callerName, callerScope, timeoutAt: received + timeoutMs };
   let value: unknown;
   try {
     if (!tool) throw new Error(`no tool named ${name} in this worker`);
     value = tool.run(args as never, new CallContext(state, link));
     if (isThenable(value)) {
+      running.set(id, state);
       Promise.resolve(value).then(
         (result) => answer(state, result),
         (err) => fail(state, err),
@@ -120,8 +129,9 @@ function answer(state: Running, value: unknown): void {
     fail(state, err);
     return;
   }
-  // The result's JSON text goes in as it is: the server thread parses it with the message.
-  outbox.push(`{"id":${state.id},"ok":${text}}`);
+  // The result's JSON text goes in as it is (a ResultMessage): the server thread parses it
+  // with the message.
+  outbox.push(`[${state.id},${text}]`);
   done(state);
 }
 
