@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
+import { withServerCpu } from "../bench/lib/rounds.ts";
 import { sections } from "../bench/lib/sections.ts";
 import { ratio, table } from "../bench/lib/table.ts";
 import { parseWrk, wrkScript } from "../bench/lib/wrk.ts";
@@ -91,6 +92,18 @@ test("wrk's done() summary is parsed into req/s and percentiles", () => {
     statusErrors: 1,
   });
   expect(() => parseWrk("garbage")).toThrow("no summary");
+});
+
+test("a round in which no request completed is run again; a real round is kept", async () => {
+  const answered = [0, 0, 40];
+  let runs = 0;
+  const r = await withServerCpu(process.pid, async () => ({ requests: answered[runs++]! }));
+  expect(runs).toBe(3);
+  expect(r.requests).toBe(40);
+  expect(Number.isFinite(r.cpuUs)).toBe(true);
+  runs = 0;
+  await withServerCpu(process.pid, async () => ({ requests: [7][runs++]! }));
+  expect(runs).toBe(1);
 });
 
 test("tables are markdown with right-aligned numbers", () => {
