@@ -66,7 +66,14 @@ describe("the failed-authentication limit's cost", () => {
     const from = (token: string) =>
       server.handle(
         new Request("http://localhost/tools", { headers: { authorization: `Bearer ${token}` } }),
-        { server: { requestIP: () => (lookups++, { address: "10.0.0.9" }) } },
+        {
+          server: {
+            requestIP: () => {
+              lookups++;
+              return { address: "10.0.0.9" };
+            },
+          },
+        },
       );
     for (let i = 0; i < 5; i++) expect((await from(server.tokens.read)).status).toBe(200);
     expect(lookups).toBe(0);
@@ -88,7 +95,10 @@ describe("the failed-authentication limit's cost", () => {
     failures.checkLazily(keyOf, 1600); // full again: the same as never having failed
     expect(failures.size).toBe(0);
     let asked = 0;
-    failures.checkLazily(() => (asked++, "10.0.0.1"), 1700);
+    failures.checkLazily(() => {
+      asked++;
+      return "10.0.0.1";
+    }, 1700);
     expect(asked).toBe(0);
   });
 });
