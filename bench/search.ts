@@ -22,18 +22,10 @@ import { openSqliteServices } from "../src/services.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
+import { unpackCorpus } from "./lib/corpus.ts";
 import { QUERIES } from "./lib/queries.ts";
 import { removeScratch } from "./lib/scratch.ts";
 
-// ../shared beside the project root, wherever the checkout is (CI clones it elsewhere).
-const CORPUS_TARBALL = join(
-  import.meta.dir,
-  "..",
-  "..",
-  "shared",
-  "corpus",
-  "linux-python-docs.tar.gz",
-);
 const ROOT = join(import.meta.dir, "..");
 const TOKEN = "bench-token-0123456789abcdef0123";
 
@@ -53,12 +45,7 @@ const outFile = args.out ?? join(ROOT, "bench/results/search.md");
 const work = mkdtempSync(join(tmpdir(), "quiver-bench-search-"));
 
 function corpusDir(): string {
-  if (args.corpus) return args.corpus;
-  const dir = join(work, "corpus");
-  Bun.spawnSync(["mkdir", "-p", dir]);
-  const tar = Bun.spawnSync(["tar", "-xzf", CORPUS_TARBALL, "-C", dir]);
-  if (tar.exitCode !== 0) throw new Error(`could not unpack ${CORPUS_TARBALL}: ${tar.stderr}`);
-  return dir;
+  return args.corpus ?? unpackCorpus(join(work, "corpus"));
 }
 
 function listFiles(dir: string): string[] {

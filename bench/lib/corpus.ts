@@ -33,16 +33,15 @@ export function writeCorpus(dir: string, count: number): { dir: string; bytes: n
   return { dir, bytes };
 }
 
-/** The real corpus: ../shared/corpus/linux-python-docs.tar.gz beside the project root, unpacked into `dir`. */
-export const CORPUS_TARBALL = join(
-  import.meta.dir,
-  "..",
-  "..",
-  "..",
-  "shared",
-  "corpus",
-  "linux-python-docs.tar.gz",
-);
+/**
+ * The real corpus as a tarball: `QUIVER_CORPUS` when it names one (the README's way),
+ * else linux-python-docs.tar.gz in ../shared/corpus beside the project root, where this
+ * project's machines keep it. Every section that unpacks it takes it from here.
+ */
+export const CORPUS_TARBALL =
+  process.env.QUIVER_CORPUS?.endsWith(".tar.gz") === true
+    ? process.env.QUIVER_CORPUS
+    : join(import.meta.dir, "..", "..", "..", "shared", "corpus", "linux-python-docs.tar.gz");
 
 export function unpackCorpus(dir: string): string {
   mkdirSync(dir, { recursive: true });

@@ -6,11 +6,11 @@
 //   bun bench/soak/soak.ts                 # 10 minutes, 8 concurrent clients
 //   bun bench/soak/soak.ts --minutes 3
 //   bun bench/soak/soak.ts --smoke         # 15 seconds, for the smoke test
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { progress } from "../lib/args.ts";
-import { writeCorpus } from "../lib/corpus.ts";
-import { AUTH, ROOT, serveQuiver, tempDir } from "../lib/quiver.ts";
+import { haveRealCorpus, unpackCorpus, writeCorpus } from "../lib/corpus.ts";
+import { AUTH, serveQuiver, tempDir } from "../lib/quiver.ts";
 import { childrenOf, rssOf } from "../lib/server.ts";
 import { median, mib, ms, table } from "../lib/table.ts";
 
@@ -21,14 +21,13 @@ const CLIENTS = 8;
 const durationMs = minutes * 60_000;
 /** RSS is compared from here on (minute 2 of a full run: start-up and caches settled). */
 const settleMs = smoke ? 5_000 : Math.min(120_000, durationMs / 5);
-const TARBALL = join(ROOT, "..", "shared", "corpus", "linux-python-docs.tar.gz");
 
 const work = tempDir("soak");
 const corpusRoot = join(work, "corpus");
 mkdirSync(corpusRoot, { recursive: true });
-if (!smoke && existsSync(TARBALL)) {
+if (!smoke && haveRealCorpus()) {
   progress("unpacking the corpus for the import job");
-  Bun.spawnSync(["tar", "-xzf", TARBALL, "-C", corpusRoot]);
+  unpackCorpus(corpusRoot);
 } else writeCorpus(corpusRoot, smoke ? 200 : 3000);
 
 const server = await serveQuiver(join(work, "data"), {
