@@ -5,7 +5,7 @@
  * the headers so the page can read a 401's challenge.
  */
 
-import { checkOriginAndHost, type HeaderRecord, type originPolicy } from "./origin.ts";
+import { type CheckedPolicy, checkOriginAndHost, type HeaderRecord } from "./origin.ts";
 
 const ALLOW_HEADERS =
   "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
@@ -28,7 +28,7 @@ export function preflight(): Response {
  */
 export function guardOrigin(
   headers: HeaderRecord,
-  policy: ReturnType<typeof originPolicy>,
+  policy: CheckedPolicy,
   responseHeaders: Record<string, string | number>,
 ): void {
   checkOriginAndHost(headers, policy);

@@ -10,7 +10,7 @@ export interface OriginPolicy {
 }
 
 /** A policy with what every request would otherwise work out again. */
-interface CheckedPolicy extends OriginPolicy {
+export interface CheckedPolicy extends OriginPolicy {
   /** Bound to loopback. */
   local: boolean;
   /** Host header values already found acceptable (clients send the same one every time). */
