@@ -67,6 +67,9 @@ export const FIELD_WEIGHT: Record<Field, number> = { path: 6, title: 10, heading
 export const FIELD_B: Record<Field, number> = { path: 0.5, title: 0.5, headings: 0.5, body: 0.75 };
 export const K1 = 1.2;
 
+/** BM25's inverse document frequency of a term in `df` of `n` passages. */
+const idfOf = (n: number, df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+
 export interface TermQuery {
   term: string;
   /** Multiplies this term's score (exact forms count less than the word itself). */
@@ -297,17 +300,7 @@ export class RankedIndex {
         if (allowFile(fileId)) for (const d of docs) alive[d] = this.alive[d]!;
     }
     const impacts = this.currentImpacts();
-    this.serving = true;
-    const sc = new Scorer(
-      this.alive.length,
-      this.stats!,
-      this.lens.a,
-      alive,
-      this.bodyNorms(),
-      this.scorer,
-    );
-    this.scorer = sc;
-    const idfOf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    const sc = this.newScorer(alive);
     // Rare terms first. They find the candidates: every posting of theirs is scored, until
     // they have covered GENERATOR_POSTINGS postings and found k passages. The common terms
     // after them only add to passages already found (a lookup per candidate, not a walk
@@ -316,7 +309,7 @@ export class RankedIndex {
     const plan = query.map((q) => {
       const t = q.ids ? undefined : this.dict.ids.get(q.term);
       const df = q.ids ? q.ids.length : t === undefined ? 0 : this.df(q.term);
-      return { q, t, df, idf: idfOf(df) * q.weight, bit: 1 << q.group };
+      return { q, t, df, idf: idfOf(n, df) * q.weight, bit: 1 << q.group };
     });
     plan.sort((x, y) => x.df - y.df);
     let walked = 0;
@@ -324,48 +317,13 @@ export class RankedIndex {
     while (split < plan.length && (walked < GENERATOR_POSTINGS || sc.count < k)) {
       const p = plan[split++]!;
       walked += p.df;
-      if (p.q.ids) {
-        // A phrase matched by FTS5: once in the body, as far as BM25 knows.
-        for (const id of p.q.ids) {
-          const d = this.byId.get(id);
-          if (d !== undefined) sc.one(d, 1, p.idf, p.bit);
-        }
-      } else if (p.t !== undefined && p.t + 1 < this.offsets.length)
-        sc.addImpacts(
-          this.docs,
-          this.tfs,
-          impacts,
-          this.offsets[p.t]!,
-          this.offsets[p.t + 1]!,
-          p.idf,
-          p.bit,
-        );
-      if (this.recent.terms.n > 0 && p.t !== undefined)
-        this.addRecent(sc, p.t, p.idf, p.bit, false);
+      this.scoreTerm(sc, p, impacts, false);
     }
     const exact = split === plan.length;
     let atLeast = sc.count;
     for (const p of plan.slice(split)) {
       atLeast = Math.max(atLeast, p.df);
-      if (p.q.ids) {
-        for (const id of p.q.ids) {
-          const d = this.byId.get(id);
-          if (d !== undefined) sc.boost(d, 1, p.idf, p.bit);
-        }
-        continue;
-      }
-      if (p.t === undefined) continue;
-      if (p.t + 1 < this.offsets.length)
-        sc.boostImpacts(
-          this.docs,
-          this.tfs,
-          impacts,
-          this.offsets[p.t]!,
-          this.offsets[p.t + 1]!,
-          p.idf,
-          p.bit,
-        );
-      if (this.recent.terms.n > 0) this.addRecent(sc, p.t, p.idf, p.bit, true);
+      this.scoreTerm(sc, p, impacts, true);
     }
     // The top k of the touched passages (tens of thousands for a question of common words).
     const keep = 1 - coord;
@@ -405,16 +363,7 @@ export class RankedIndex {
   ): Map<number, number> {
     const n = Math.max(1, this.live);
     const impacts = this.currentImpacts();
-    this.serving = true;
-    const sc = new Scorer(
-      this.alive.length,
-      this.stats!,
-      this.lens.a,
-      this.alive,
-      this.bodyNorms(),
-      this.scorer,
-    );
-    this.scorer = sc;
+    const sc = this.newScorer(this.alive);
     const CANDIDATE = 1 << 30; // marks a document as a candidate before any term adds to it
     for (const f of fileIds) {
       const d = this.byFile.get(f)?.[0];
@@ -423,22 +372,11 @@ export class RankedIndex {
       sc.hit[d] = CANDIDATE;
     }
     for (const q of query) {
-      const bit = 1 << q.group;
       if (q.ids) continue; // phrases count at the passage level only
       const t = this.dict.ids.get(q.term);
       if (t === undefined) continue;
-      const idf = Math.log(1 + (n - this.df(q.term) + 0.5) / (this.df(q.term) + 0.5)) * q.weight;
-      if (t + 1 < this.offsets.length)
-        sc.boostImpacts(
-          this.docs,
-          this.tfs,
-          impacts,
-          this.offsets[t]!,
-          this.offsets[t + 1]!,
-          idf,
-          bit,
-        );
-      if (this.recent.terms.n > 0) this.addRecent(sc, t, idf, bit, true);
+      const idf = idfOf(n, this.df(q.term)) * q.weight;
+      this.scoreTerm(sc, { q, t, idf, bit: 1 << q.group }, impacts, true);
     }
     const out = new Map<number, number>();
     const share = coord / Math.max(1, groups);
@@ -553,6 +491,52 @@ export class RankedIndex {
       avg: FIELDS.map((_, f) => Math.max(1, this.lenSum[f]! / n)),
       k1: K1,
     };
+  }
+
+  /** A scorer over the passages `alive` marks, reusing the last one's buffers. */
+  private newScorer(alive: Uint8Array): Scorer {
+    this.serving = true;
+    const sc = new Scorer(
+      this.alive.length,
+      this.stats!,
+      this.lens.a,
+      alive,
+      this.bodyNorms(),
+      this.scorer,
+    );
+    this.scorer = sc;
+    return sc;
+  }
+
+  /**
+   * One query term's postings into the scorer: as candidates, or (`boostOnly`) added only
+   * to passages already found. A phrase (ids from FTS5) counts once in the body, as far as
+   * BM25 knows; a word walks its postings, then the ones written since the last fold.
+   */
+  private scoreTerm(
+    sc: Scorer,
+    p: { q: TermQuery; t: number | undefined; idf: number; bit: number },
+    impacts: Float32Array,
+    boostOnly: boolean,
+  ): void {
+    if (p.q.ids) {
+      for (const id of p.q.ids) {
+        const d = this.byId.get(id);
+        if (d === undefined) continue;
+        if (boostOnly) sc.boost(d, 1, p.idf, p.bit);
+        else sc.one(d, 1, p.idf, p.bit);
+      }
+      return;
+    }
+    const t = p.t;
+    if (t === undefined) return;
+    if (t + 1 < this.offsets.length) {
+      const from = this.offsets[t]!;
+      const to = this.offsets[t + 1]!;
+      if (boostOnly) sc.boostImpacts(this.docs, this.tfs, impacts, from, to, p.idf, p.bit);
+      else sc.addImpacts(this.docs, this.tfs, impacts, from, to, p.idf, p.bit);
+    }
+    if (this.recent.terms.n > 0) this.addRecent(sc, t, p.idf, p.bit, boostOnly);
   }
 
   private addRecent(sc: Scorer, t: number, idf: number, bit: number, boostOnly: boolean): void {
