@@ -20,4 +20,8 @@ test("bench/soak/soak.ts --smoke runs mixed load and verifies every acknowledged
   expect(out).toMatch(
     /\| acknowledged writes lost or wrong after the run \| 0 of [1-9]\d* \| 0 \| met \|/,
   );
+  // The RSS series, one figure a minute, and the second half's growth.
+  expect(out).toMatch(
+    /Server RSS over the run \(MiB[^)]*\): \d+(, \d+)*; over the second half alone: -?\d+\.\d %/,
+  );
 }, 120_000);

@@ -171,6 +171,13 @@ const settled = rssSamples.filter((s) => s.t >= settleMs);
 const first = settled[0] ?? rssSamples[0];
 const last = rssSamples[rssSamples.length - 1];
 const growth = first && last ? (last.server - first.server) / first.server : NaN;
+// The series says what one first-to-last figure cannot: a leak keeps growing to the end,
+// memory the allocator holds on to levels off. One sample a minute (the last one of each).
+const perMinute = [...Map.groupBy(rssSamples, (s) => Math.floor(s.t / 60_000)).values()].map(
+  (ss) => ss[ss.length - 1]!,
+);
+const half = rssSamples.find((s) => s.t >= durationMs / 2);
+const secondHalf = half && last ? (last.server - half.server) / half.server : NaN;
 const verdict = (ok: boolean) => (ok ? "met" : "**not met**");
 
 console.log(`## Soak: ${minutes} min of mixed load
@@ -198,5 +205,7 @@ ${table(
 | 5xx responses | ${fivexx} | 0 | ${verdict(fivexx === 0)} |
 | acknowledged writes lost or wrong after the run | ${lost} of ${acked.size} | 0 | ${verdict(lost === 0)} |
 | server RSS at ${(settleMs / 60_000).toFixed(1)} min → end | ${first ? mib(first.server) : "?"} → ${last ? mib(last.server) : "?"} (${(growth * 100).toFixed(1)} %) | grows at most 10 % (a leak grows; memory given back is not one) | ${verdict(growth <= 0.1)} |
-| worker RSS at ${(settleMs / 60_000).toFixed(1)} min → end | ${first ? mib(first.worker) : "?"} → ${last ? mib(last.worker) : "?"} | | |`);
+| worker RSS at ${(settleMs / 60_000).toFixed(1)} min → end | ${first ? mib(first.worker) : "?"} → ${last ? mib(last.worker) : "?"} | | |
+
+Server RSS over the run (MiB, the last sample of each minute): ${perMinute.map((s) => (s.server / 2 ** 20).toFixed(0)).join(", ")}; over the second half alone: ${(secondHalf * 100).toFixed(1)} %.`);
 process.exit(fivexx === 0 && lost === 0 ? 0 : 1);
