@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "bun";
 import { freePort } from "../bench/lib/server.ts";
@@ -29,6 +29,23 @@ const run = (args: string[], env: Record<string, string> = {}) => {
 };
 
 describe("the quiver binary", () => {
+  test("the build leaves no source maps in dist/ (the binary embeds them)", () => {
+    // `bun build --compile --sourcemap --splitting` writes a map per chunk beside the
+    // binary, under a new hashed name every build; the binary does not read them (this
+    // suite runs a copy alone in an empty directory), so `npm run build` removes them.
+    const dist = join(import.meta.dir, "..", "dist");
+    const stale = join(dist, "stale-chunk-0000.js.map");
+    writeFileSync(stale, "{}");
+    const res = spawnSync(["npm", "run", "postbuild"], {
+      cwd: join(import.meta.dir, ".."),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(res.exitCode, res.stderr.toString()).toBe(0);
+    expect(readdirSync(dist).filter((f) => f.endsWith(".map"))).toEqual([]);
+    expect(statSync(join(dist, "quiver")).isFile()).toBe(true);
+  });
+
   test("--help lists the commands", () => {
     const { code, out } = run(["--help"]);
     expect(code).toBe(0);
