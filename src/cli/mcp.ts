@@ -1,5 +1,5 @@
 import { loadConfig } from "../config.ts";
-import { startSupervisor } from "../jobs/supervisor.ts";
+import { ON_DEMAND_POLL_MS, startSupervisor } from "../jobs/supervisor.ts";
 import { logInfo } from "../log.ts";
 import { serveStdio } from "../mcp/stdio.ts";
 import { openServices } from "../services.ts";
@@ -38,11 +38,14 @@ export async function mcp(argv: string[]): Promise<number> {
     configFile: services.config.toolsConfig,
   });
   if (userTools) process.on("SIGHUP", () => void userTools.reload());
-  // Jobs started over stdio (import_path, reindex) need a worker here too — unless the
-  // store is read-only: then no job can run (each one writes) and starting one answers 503.
+  // Jobs started over stdio (import_path, reindex) need a worker here too, started when
+  // the first is queued (most sessions start none) — unless the store is read-only: then
+  // no job can run (each one writes) and starting one answers 503.
   const supervisor = services.readOnly
     ? undefined
-    : startSupervisor(services.config, services.jobs, services.changes);
+    : startSupervisor(services.config, services.jobs, services.changes, {
+        onDemand: { pollMs: ON_DEMAND_POLL_MS },
+      });
   // SIGTERM/SIGINT: stop at once. Every acknowledged write is already durable; the
   // worker stops at its next checkpoint.
   const stop = async () => {

@@ -56,8 +56,21 @@ export function ownerAlive(owner: string): boolean {
   }
 }
 
-/** `changes`: where the files the worker's jobs write are announced (see change-relay.ts). */
-export function startSupervisor(config: Config, jobs: Jobs, changes?: ChangeFeed): Supervisor {
+/** How often an on-demand supervisor looks for a queued job before its worker runs. */
+export const ON_DEMAND_POLL_MS = 250;
+
+/**
+ * `changes`: where the files the worker's jobs write are announced (see change-relay.ts).
+ * `onDemand`: start the worker only once a job is queued (looked for every `pollMs`, one
+ * indexed query), then keep it. `quiver mcp` runs this way: a client launches it for every
+ * session, most sessions start no job, and an idle worker is a process and ~30 MiB.
+ */
+export function startSupervisor(
+  config: Config,
+  jobs: Jobs,
+  changes?: ChangeFeed,
+  opts: { onDemand?: { pollMs: number } } = {},
+): Supervisor {
   // Jobs whose worker process is gone (the last server was killed) go back to the queue
   // at once; a worker still alive (another quiver on this data directory) keeps its jobs.
   const requeued = then(jobs.requeueOrphaned(ownerAlive), (count) => {
@@ -92,7 +105,29 @@ export function startSupervisor(config: Config, jobs: Jobs, changes?: ChangeFeed
       setTimeout(() => !stopping && launch(), delay).unref();
     });
   };
-  launch();
+  let poll: Timer | undefined;
+  if (!opts.onDemand) launch();
+  else {
+    // Interrupted jobs were requeued above, so they are found here too.
+    let looking = false;
+    poll = setInterval(() => {
+      if (looking || stopping || child) return;
+      looking = true;
+      const found = then(jobs.list({ status: "enqueued", limit: 1 }), ({ jobs: queued }) => {
+        if (queued.length === 0 || stopping || child) return;
+        clearInterval(poll);
+        launch();
+      });
+      if (found instanceof Promise)
+        found
+          .catch((err) => logError("could not look for queued jobs", { error: err }))
+          .finally(() => {
+            looking = false;
+          });
+      else looking = false;
+    }, opts.onDemand.pollMs);
+    poll.unref();
+  }
 
   return {
     get pid() {
@@ -100,6 +135,7 @@ export function startSupervisor(config: Config, jobs: Jobs, changes?: ChangeFeed
     },
     async stop() {
       stopping = true;
+      clearInterval(poll);
       if (!child || child.exitCode !== null) return;
       child.kill("SIGTERM");
       const timeout = Bun.sleep(10_000).then(() => "timeout");
