@@ -2,7 +2,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
+import { loadConfig } from "../src/config.ts";
 import { ON_DEMAND_POLL_MS } from "../src/jobs/supervisor.ts";
+import { openSqliteServices } from "../src/services.ts";
 import { buildBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -24,15 +26,15 @@ const workerOf = (pid: number) =>
     .stdout.toString()
     .trim();
 
-test("quiver mcp starts its job worker when a job is queued, not before", async () => {
-  const proc = spawn([binary, "mcp", "--data", join(work, "data"), "--import-root", docs], {
+/** `quiver mcp` on `data`, and a tools/call that returns its result's JSON text, parsed. */
+function startMcp(data: string) {
+  const proc = spawn([binary, "mcp", "--data", data, "--import-root", docs], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
   });
   const lines = proc.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let pending = "";
-  /** Sends a tools/call and returns its result's JSON text, parsed. */
   const call = async (id: number, name: string, args: Record<string, unknown>) => {
     proc.stdin.write(
       `${JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } })}\n`,
@@ -51,26 +53,53 @@ test("quiver mcp starts its job worker when a job is queued, not before", async 
       pending += value;
     }
   };
+  /** Polls job_status until the job has finished; its final status. */
+  const finished = async (jobId: string, firstId: number) => {
+    for (let id = firstId; id < firstId + 400; id++) {
+      const { status } = await call(id, "job_status", { job_id: jobId });
+      if (["succeeded", "failed", "canceled"].includes(status)) return status;
+      await Bun.sleep(50);
+    }
+    throw new Error(`job ${jobId} did not finish`);
+  };
+  const stop = async () => {
+    proc.stdin.end();
+    return await proc.exited;
+  };
+  return { proc, call, finished, stop };
+}
+
+test("quiver mcp starts its job worker when a job is queued, not before", async () => {
+  const mcp = startMcp(join(work, "data"));
   try {
     // Answering a call shows it is up; a few polls later there is still no worker.
-    expect(await call(1, "list_files", {})).toEqual({ files: [] });
+    expect(await mcp.call(1, "list_files", {})).toEqual({ files: [] });
     await Bun.sleep(ON_DEMAND_POLL_MS * 3);
-    expect(workerOf(proc.pid)).toBe("");
+    expect(workerOf(mcp.proc.pid)).toBe("");
 
-    const started = await call(2, "import_path", { path: docs, prefix: "docs/" });
+    const started = await mcp.call(2, "import_path", { path: docs, prefix: "docs/" });
     expect(started.status).toBe("enqueued");
-    let status = started.status;
-    for (let id = 3; !["succeeded", "failed", "canceled"].includes(status); id++) {
-      if (id > 400) throw new Error(`the import did not finish: ${status}`);
-      await Bun.sleep(50);
-      status = (await call(id, "job_status", { job_id: started.job_id })).status;
-    }
-    expect(status).toBe("succeeded");
-    expect(workerOf(proc.pid)).not.toBe("");
-    const listed = await call(1000, "list_files", { prefix: "docs/" });
+    expect(await mcp.finished(started.job_id, 3)).toBe("succeeded");
+    expect(workerOf(mcp.proc.pid)).not.toBe("");
+    const listed = await mcp.call(1000, "list_files", { prefix: "docs/" });
     expect(listed.files.map((f: { path: string }) => f.path)).toEqual(["docs/a.md", "docs/b.md"]);
   } finally {
-    proc.stdin.end();
-    expect(await proc.exited).toBe(0);
+    expect(await mcp.stop()).toBe(0);
+  }
+}, 60_000);
+
+test("a job queued before quiver mcp started runs without any request asking", async () => {
+  const data = join(work, "data-queued");
+  const config = loadConfig({ data, "import-root": [docs], quiet: true });
+  const services = openSqliteServices(config, { create: true });
+  const job = await services.jobs.enqueue("import", { path: docs, prefix: "early/" });
+  await services.close();
+  const mcp = startMcp(data);
+  try {
+    expect(await mcp.finished(job.job_id, 1)).toBe("succeeded");
+    const listed = await mcp.call(1000, "list_files", { prefix: "early/" });
+    expect(listed.files).toHaveLength(2);
+  } finally {
+    expect(await mcp.stop()).toBe(0);
   }
 }, 60_000);
