@@ -3,8 +3,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
 import { loadConfig } from "../src/config.ts";
-import { ON_DEMAND_POLL_MS } from "../src/jobs/supervisor.ts";
+import { ON_DEMAND_POLL_MS, startSupervisor } from "../src/jobs/supervisor.ts";
 import { openSqliteServices } from "../src/services.ts";
+import type { Jobs } from "../src/store/interfaces/jobs.ts";
 import { buildBinary } from "./support/binary.ts";
 import { tempDir } from "./support/services.ts";
 
@@ -103,3 +104,28 @@ test("a job queued before quiver mcp started runs without any request asking", a
     expect(await mcp.stop()).toBe(0);
   }
 }, 60_000);
+
+test("a failed look for queued jobs is logged and looked for again, never thrown", async () => {
+  // SQLite answers synchronously: a throw there would escape the timer and end the process.
+  let looks = 0;
+  const jobs = {
+    requeueOrphaned: () => 0,
+    list: () => {
+      looks++;
+      if (looks === 1) throw new Error("database is locked");
+      return { jobs: [] };
+    },
+  } as unknown as Jobs;
+  const config = loadConfig({ data: join(work, "unused"), quiet: true });
+  const supervisor = startSupervisor(config, jobs, undefined, { onDemand: { pollMs: 10 } });
+  try {
+    await Bun.sleep(100);
+    expect(looks).toBeGreaterThan(2);
+    expect(supervisor.pid).toBeUndefined();
+  } finally {
+    await supervisor.stop();
+  }
+  const after = looks;
+  await Bun.sleep(50);
+  expect(looks).toBe(after); // stopped: no more looks
+});

@@ -110,21 +110,28 @@ export function startSupervisor(
   else {
     // Interrupted jobs were requeued above, so they are found here too.
     let looking = false;
+    const failed = (err: unknown) => logError("could not look for queued jobs", { error: err });
     poll = setInterval(() => {
       if (looking || stopping || child) return;
       looking = true;
-      const found = then(jobs.list({ status: "enqueued", limit: 1 }), ({ jobs: queued }) => {
-        if (queued.length === 0 || stopping || child) return;
-        clearInterval(poll);
-        launch();
-      });
-      if (found instanceof Promise)
-        found
-          .catch((err) => logError("could not look for queued jobs", { error: err }))
-          .finally(() => {
+      try {
+        const found = then(jobs.list({ status: "enqueued", limit: 1 }), ({ jobs: queued }) => {
+          if (queued.length === 0 || stopping || child) return;
+          launch(); // a spawn that throws is tried again at the next tick
+          clearInterval(poll);
+        });
+        if (found instanceof Promise) {
+          found.catch(failed).finally(() => {
             looking = false;
           });
-      else looking = false;
+          return;
+        }
+      } catch (err) {
+        // SQLite answers synchronously, and throws here (a locked or closing database):
+        // logged, and looked for again at the next tick.
+        failed(err);
+      }
+      looking = false;
     }, opts.onDemand.pollMs);
     poll.unref();
   }
