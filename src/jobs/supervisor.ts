@@ -110,28 +110,23 @@ export function startSupervisor(
   else {
     // Interrupted jobs were requeued above, so they are found here too.
     let looking = false;
-    const failed = (err: unknown) => logError("could not look for queued jobs", { error: err });
     poll = setInterval(() => {
       if (looking || stopping || child) return;
       looking = true;
-      try {
-        const found = then(jobs.list({ status: "enqueued", limit: 1 }), ({ jobs: queued }) => {
+      // One path for both stores: SQLite answers (or throws: a locked or closing database)
+      // at once, PostgreSQL with a promise. A failed look is logged and made again at the
+      // next tick; so is a spawn that throws.
+      Promise.resolve()
+        .then(() => jobs.list({ status: "enqueued", limit: 1 }))
+        .then(({ jobs: queued }) => {
           if (queued.length === 0 || stopping || child) return;
-          launch(); // a spawn that throws is tried again at the next tick
+          launch();
           clearInterval(poll);
+        })
+        .catch((err) => logError("could not look for queued jobs", { error: err }))
+        .finally(() => {
+          looking = false;
         });
-        if (found instanceof Promise) {
-          found.catch(failed).finally(() => {
-            looking = false;
-          });
-          return;
-        }
-      } catch (err) {
-        // SQLite answers synchronously, and throws here (a locked or closing database):
-        // logged, and looked for again at the next tick.
-        failed(err);
-      }
-      looking = false;
     }, opts.onDemand.pollMs);
     poll.unref();
   }
