@@ -4,6 +4,7 @@ import { consoleRoutes } from "../web/routes.ts";
 import { WebSessions } from "../web/session.ts";
 import { authPlugin, createAuthenticator } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
+import { lazyHeadersAdapter } from "./lazy-headers.ts";
 import { fileRoutes } from "./routes-files.ts";
 import { mcpRoutes } from "./routes-mcp.ts";
 import { oauthRoutes } from "./routes-oauth.ts";
@@ -27,7 +28,11 @@ export function createApp(services: OpenServices) {
   const auth = authPlugin(createAuthenticator(services.tokens, services.config, sessions), {
     synchronous: services.synchronous,
   });
-  return new Elysia({ name: "quiver", handler: { standardHostname: false } })
+  return new Elysia({
+    name: "quiver",
+    adapter: lazyHeadersAdapter,
+    handler: { standardHostname: false },
+  })
     .onError(({ request, error, code }) => errorResponse(request, error, code))
     .get("/healthz", () => ({ status: "ok" }))
     .use(toolRoutes(services, auth))
