@@ -5,7 +5,7 @@
  * the headers so the page can read a 401's challenge.
  */
 
-import { type CheckedPolicy, checkOriginAndHost, type HeaderRecord } from "./origin.ts";
+import { type CheckedPolicy, checkOriginAndHost, type HeaderLookup } from "./origin.ts";
 
 const ALLOW_HEADERS =
   "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
@@ -27,13 +27,13 @@ export function preflight(): Response {
  * origin, adds the CORS headers to what the response will carry.
  */
 export function guardOrigin(
-  headers: HeaderRecord,
+  headers: HeaderLookup,
   policy: CheckedPolicy,
   responseHeaders: Record<string, string | number>,
 ): void {
   checkOriginAndHost(headers, policy);
-  const origin = headers.origin;
-  if (origin === undefined) return;
+  const origin = headers.get("origin");
+  if (origin === null) return;
   responseHeaders["access-control-allow-origin"] = origin;
   responseHeaders["access-control-expose-headers"] = EXPOSE_HEADERS;
   responseHeaders.vary = "Origin";

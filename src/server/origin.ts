@@ -17,8 +17,8 @@ export interface CheckedPolicy extends OriginPolicy {
   goodHosts: Set<string>;
 }
 
-/** The request's headers as a record with lower-case names (Elysia's `headers`). */
-export type HeaderRecord = Record<string, string | undefined>;
+/** What the checks read of the request's headers (a `Headers`). */
+export type HeaderLookup = Pick<Headers, "get">;
 
 export function originPolicy(policy: OriginPolicy): CheckedPolicy {
   return { ...policy, local: isLoopback(policy.host), goodHosts: new Set() };
@@ -34,9 +34,9 @@ export function originPolicy(policy: OriginPolicy): CheckedPolicy {
  * When bound to loopback, a Host header naming anything but a loopback name is refused:
  * that is exactly what a rebinding attack sends.
  */
-export function checkOriginAndHost(headers: HeaderRecord, policy: CheckedPolicy): void {
+export function checkOriginAndHost(headers: HeaderLookup, policy: CheckedPolicy): void {
   const { local } = policy;
-  const hostHeader = headers.host;
+  const hostHeader = headers.get("host") ?? undefined;
   if (local && hostHeader !== undefined && !policy.goodHosts.has(hostHeader)) {
     if (!isLoopback(hostnameOf(hostHeader)) && hostHeader.toLowerCase() !== policy.publicHost)
       throw new QuiverError(
@@ -47,8 +47,8 @@ export function checkOriginAndHost(headers: HeaderRecord, policy: CheckedPolicy)
     // Bounded: a client cycling through Host spellings only ever costs the check.
     if (policy.goodHosts.size < 64) policy.goodHosts.add(hostHeader);
   }
-  const origin = headers.origin;
-  if (origin === undefined) return;
+  const origin = headers.get("origin");
+  if (origin === null) return;
   if (policy.allowedOrigins.includes(origin)) return;
   let url: URL | undefined;
   try {

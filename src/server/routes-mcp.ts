@@ -1,6 +1,5 @@
 import { Elysia } from "elysia";
 import { QuiverError } from "../errors.ts";
-import type { HeaderLookup } from "../mcp/era.ts";
 import {
   answerHttp,
   asksForProgress,
@@ -37,12 +36,11 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
 
   return new Elysia({ name: "quiver/mcp" })
     .use(auth)
-    .onBeforeHandle(function originAndPreflight({ request, headers, set }) {
+    .onBeforeHandle(function originAndPreflight({ request, set }) {
       // Written so that no call is returned directly: Elysia reads a hook's source text and
       // treats one returning a call as a promise, which cost every /mcp request a trip
-      // through the microtask queue for this synchronous check. `headers` is the record
-      // Elysia has already copied the request's headers into (cheaper than Headers.get).
-      guardOrigin(headers, policy, set.headers);
+      // through the microtask queue for this synchronous check.
+      guardOrigin(request.headers, policy, set.headers);
       let early: Response | undefined;
       if (request.method === "OPTIONS") early = preflight();
       else requestInfo(request).challengeParams = challengeParams;
@@ -50,7 +48,7 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
     })
     .all(
       "/mcp",
-      async ({ request, caller, headers }) => {
+      async ({ request, caller }) => {
         if (request.method !== "POST")
           throw new QuiverError(
             405,
@@ -67,9 +65,6 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
           throw err;
         }
         const info = requestInfo(request);
-        // Elysia has copied the request's headers into a record (lower-case names, as
-        // Headers.get takes them); reading that is cheaper than three Headers.get calls.
-        const lookup: HeaderLookup = { get: (name) => headers[name] ?? null };
         const call: McpCall = {
           caller,
           // Read only when a tool reads its own signal (see routes-tools.ts).
@@ -87,7 +82,10 @@ export function mcpRoutes(services: OpenServices, auth: AuthPlugin) {
           !(listening || asksForProgress(body)) ||
           !(request.headers.get("accept") ?? "").includes("text/event-stream")
         )
-          return jsonAnswer(await answerHttp(body, lookup, call, services), commonHeaders(request));
+          return jsonAnswer(
+            await answerHttp(body, request.headers, call, services),
+            commonHeaders(request),
+          );
         return answerMaybeStreamed(
           (notify, closed) =>
             answerHttp(
