@@ -26,6 +26,11 @@ describe("the headers record", () => {
     expect(record().origin).toBeUndefined();
   });
 
+  test("a name no header can have is absent, not an error (Headers.get would throw)", () => {
+    expect(record()["no such header"]).toBeUndefined();
+    expect("no such header" in record()).toBe(false);
+  });
+
   test("lists, spreads and answers `in` as the copy did", () => {
     const copy = new Headers(sent).toJSON();
     expect(Object.keys(record()).sort()).toEqual(Object.keys(copy).sort());

@@ -14,12 +14,22 @@
 import type { ElysiaAdapter } from "elysia";
 import { BunAdapter } from "elysia/adapter/bun";
 
+/** A header's value, or null; a name no header can have (`Headers.get` throws) has none. */
+function valueOf(headers: Headers, name: string | symbol): string | null {
+  if (typeof name !== "string") return null;
+  try {
+    return headers.get(name);
+  } catch {
+    return null;
+  }
+}
+
 const READ_ONLY: ProxyHandler<Headers> = {
-  get: (headers, name) => (typeof name === "string" ? (headers.get(name) ?? undefined) : undefined),
-  has: (headers, name) => typeof name === "string" && headers.has(name),
+  get: (headers, name) => valueOf(headers, name) ?? undefined,
+  has: (headers, name) => valueOf(headers, name) !== null,
   ownKeys: (headers) => [...headers.keys()],
   getOwnPropertyDescriptor(headers, name) {
-    const value = typeof name === "string" ? headers.get(name) : null;
+    const value = valueOf(headers, name);
     return value === null ? undefined : { value, enumerable: true, configurable: true };
   },
   set: () => false,
