@@ -5,7 +5,7 @@
  * the headers so the page can read a 401's challenge.
  */
 
-import { type CheckedPolicy, checkOriginAndHost, type HeaderLookup } from "./origin.ts";
+import { type CheckedPolicy, checkOriginAndHost } from "./origin.ts";
 
 const ALLOW_HEADERS =
   "authorization, content-type, accept, mcp-protocol-version, mcp-method, mcp-name, last-event-id";
@@ -27,7 +27,7 @@ export function preflight(): Response {
  * origin, adds the CORS headers to what the response will carry.
  */
 export function guardOrigin(
-  headers: HeaderLookup,
+  headers: Headers,
   policy: CheckedPolicy,
   responseHeaders: Record<string, string | number>,
 ): void {

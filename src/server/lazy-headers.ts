@@ -15,7 +15,7 @@ import type { ElysiaAdapter } from "elysia";
 import { BunAdapter } from "elysia/adapter/bun";
 
 /** A header's value, or null; a name no header can have (`Headers.get` throws) has none. */
-function valueOf(headers: Headers, name: string | symbol): string | null {
+function headerValue(headers: Headers, name: string | symbol): string | null {
   if (typeof name !== "string") return null;
   try {
     return headers.get(name);
@@ -25,11 +25,11 @@ function valueOf(headers: Headers, name: string | symbol): string | null {
 }
 
 const READ_ONLY: ProxyHandler<Headers> = {
-  get: (headers, name) => valueOf(headers, name) ?? undefined,
-  has: (headers, name) => valueOf(headers, name) !== null,
+  get: (headers, name) => headerValue(headers, name) ?? undefined,
+  has: (headers, name) => headerValue(headers, name) !== null,
   ownKeys: (headers) => [...headers.keys()],
   getOwnPropertyDescriptor(headers, name) {
-    const value = valueOf(headers, name);
+    const value = headerValue(headers, name);
     return value === null ? undefined : { value, enumerable: true, configurable: true };
   },
   set: () => false,

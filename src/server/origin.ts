@@ -17,9 +17,6 @@ export interface CheckedPolicy extends OriginPolicy {
   goodHosts: Set<string>;
 }
 
-/** What the checks read of the request's headers (a `Headers`). */
-export type HeaderLookup = Pick<Headers, "get">;
-
 export function originPolicy(policy: OriginPolicy): CheckedPolicy {
   return { ...policy, local: isLoopback(policy.host), goodHosts: new Set() };
 }
@@ -34,7 +31,7 @@ export function originPolicy(policy: OriginPolicy): CheckedPolicy {
  * When bound to loopback, a Host header naming anything but a loopback name is refused:
  * that is exactly what a rebinding attack sends.
  */
-export function checkOriginAndHost(headers: HeaderLookup, policy: CheckedPolicy): void {
+export function checkOriginAndHost(headers: Headers, policy: CheckedPolicy): void {
   const { local } = policy;
   const hostHeader = headers.get("host") ?? undefined;
   if (local && hostHeader !== undefined && !policy.goodHosts.has(hostHeader)) {
