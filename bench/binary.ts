@@ -18,6 +18,7 @@ import {
   TOKEN,
   tempDir,
 } from "./lib/quiver.ts";
+import { untilRanked } from "./lib/ranking.ts";
 import { childrenOf, rssOf, type Server } from "./lib/server.ts";
 import { int, median, mib, ms, table } from "./lib/table.ts";
 import { CLIENT_CORE, pinSelf } from "./lib/tools.ts";
@@ -144,27 +145,26 @@ async function indexRows(server: Server): Promise<string[][]> {
       }),
       headers: { ...AUTH, "content-type": "application/json" },
     };
-    // Until the ranked index is built, FTS5 answers and the result says ranking_warming_up.
-    const warmStart = performance.now();
-    let warming = true;
-    while (warming && performance.now() - warmStart < 120_000) {
-      const res = await fetch(searchCall.url, {
-        method: "POST",
-        headers: searchCall.headers,
-        body: searchCall.body,
-      });
-      if (res.status !== 200) return rows;
-      warming =
-        ((await res.json()) as { ranking_warming_up?: boolean }).ranking_warming_up === true;
-      if (warming) await Bun.sleep(100);
-    }
-    const warmSeconds = (performance.now() - warmStart) / 1000;
+    let failed = false;
+    const warm = await untilRanked(
+      async () => {
+        const res = await fetch(searchCall.url, {
+          method: "POST",
+          headers: searchCall.headers,
+          body: searchCall.body,
+        });
+        failed = res.status !== 200;
+        return failed ? undefined : res.json();
+      },
+      { pollMs: 100 },
+    );
+    if (failed) return rows;
     rows.push([
       "RSS of a server started on that index, ranked index built",
       mib(rss(indexed)),
-      warming
-        ? "the ranked index was not built within 120 s"
-        : `built ${warmSeconds.toFixed(1)} s after the server answered /healthz`,
+      warm.ranked
+        ? `built ${warm.seconds.toFixed(1)} s after the server answered /healthz`
+        : "the ranked index was not built within 120 s",
     ]);
     const n = smoke ? 100 : 1_000;
     const b = await hammer(searchCall, n);

@@ -23,6 +23,7 @@ import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { progress } from "./lib/args.ts";
 import { CORPUS_TARBALL } from "./lib/corpus.ts";
+import { untilRanked } from "./lib/ranking.ts";
 import { removeScratch } from "./lib/scratch.ts";
 import { type Quality, scoreRuns } from "./lib/search-quality.ts";
 import { judgedCorpus, readTexts, startQuiver } from "./lib/search-quality-setup.ts";
@@ -142,8 +143,7 @@ try {
   const texts = [...readTexts(dir)].slice(0, REWRITTEN);
   for (const [path, text] of texts)
     await services.files.put(path, [new TextEncoder().encode(`${text}\n`)]);
-  while (((await runSearch(all[0]!, 10)) as { ranking_warming_up?: boolean }).ranking_warming_up)
-    await Bun.sleep(50);
+  await untilRanked(() => runSearch(all[0]!, 10));
   const afterWrites: number[] = [];
   for (let r = 0; r < Math.min(reps, 5); r++)
     for (const q of all) {
@@ -159,10 +159,7 @@ try {
   try {
     // `quiver serve` starts building its ranked index at once; until it is ready, searches
     // say ranking_warming_up. Time from then on only.
-    const httpWarm = performance.now();
-    while (((await server.search(all[0]!)) as { ranking_warming_up?: boolean }).ranking_warming_up)
-      await Bun.sleep(50);
-    httpWarmMs = performance.now() - httpWarm;
+    httpWarmMs = (await untilRanked(() => server.search(all[0]!))).seconds * 1000;
     for (const q of all) await server.search(q);
     for (let r = 0; r < reps; r++)
       for (const q of all) {

@@ -24,6 +24,7 @@ import { callTool } from "../src/tools/pipeline.ts";
 import { search } from "../src/tools/search.ts";
 import { unpackCorpus } from "./lib/corpus.ts";
 import { QUERIES } from "./lib/queries.ts";
+import { untilRanked } from "./lib/ranking.ts";
 import { removeScratch } from "./lib/scratch.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -174,15 +175,17 @@ for (let i = 0; ; i++) {
 
 // Both sides build their ranked index first (searches meanwhile say ranking_warming_up).
 await services.index.warmUp();
-for (let i = 0; i < 1200; i++) {
-  const res = await fetch(`${base}/tools/search`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify({ query: "warm up", limit: 1 }),
-  });
-  if (!((await res.json()) as { ranking_warming_up?: boolean }).ranking_warming_up) break;
-  await Bun.sleep(50);
-}
+await untilRanked(
+  async () =>
+    (
+      await fetch(`${base}/tools/search`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ query: "warm up", limit: 1 }),
+      })
+    ).json(),
+  { timeoutMs: 60_000 },
+);
 
 const ctx = { ...services, caller: { id: "bench", name: "bench", scope: "admin" as const } };
 const httpMs: number[] = [];
